@@ -1,0 +1,234 @@
+"""From a document on disk to tasks in the database.
+
+`parse_file` picks the reader by content and suffix and returns a `ParsedPlan`; `import_into`
+merges it into a transaction: new tasks get ids, known ones (same plan, same item number) keep
+their status and history while text, units and deadlines follow the new document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tinydb.table import Document
+
+from .deadlines import parse_deadline
+from .errors import InputError
+from .importers.base import ParsedPlan, ParsedTask
+from .model import TODO, Event, Plan, Task, Unit, parse_status
+from .units import build_aliases
+
+if TYPE_CHECKING:
+    from .db import Transaction
+
+# Fields a revised document may change; status, notes and sign-off belong to the people.
+DOCUMENT_FIELDS = (
+    "plan",
+    "group",
+    "group_title",
+    "section",
+    "text",
+    "lead_units",
+    "support_units",
+    "guide_units",
+    "deadline_text",
+    "due",
+    "deadline_kind",
+    "num",
+)
+
+
+@dataclass
+class ImportReport:
+    title: str
+    source: str
+    year: int
+    groups: int = 0
+    tasks: int = 0
+    units: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unparsed: list[tuple[int, str]] = field(default_factory=list)  # (task id, deadline text)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.title,
+            "source": self.source,
+            "year": self.year,
+            "groups": self.groups,
+            "tasks": self.tasks,
+            "units": self.units,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "unparsed_deadlines": [{"id": i, "deadline_text": t} for i, t in self.unparsed],
+        }
+
+
+def parse_file(path: Path) -> ParsedPlan:
+    """Read any supported document into a ParsedPlan, or raise InputError naming the file."""
+    from .importers import read_plan
+
+    return read_plan(path)
+
+
+def plan_year(parsed: ParsedPlan, year: int | None) -> int:
+    """`--year`, else a year in the title or file name, else the current year."""
+    if year:
+        return year
+    if parsed.year:
+        return parsed.year
+    for text in (parsed.title, Path(parsed.source).name):
+        m = re.search(r"(20\d\d)", text or "")
+        if m:
+            return int(m.group(1))
+    return date.today().year
+
+
+def import_into(
+    txn: Transaction,
+    parsed: ParsedPlan,
+    *,
+    year: int | None,
+    title: str | None = None,
+    quiet: bool = False,
+) -> ImportReport:
+    from .pinyin import task_keys, unit_keys
+
+    if not parsed.tasks:
+        raise InputError(f"文件 {parsed.source} 中没有找到任何任务。")
+    y = plan_year(parsed, year)
+    title = (title or parsed.title or Path(parsed.source).stem).strip()
+    report = ImportReport(title=title, source=parsed.source, year=y)
+
+    tasks_table = txn.db.table("tasks")
+    existing = {int(d.doc_id): dict(d) for d in tasks_table.all()}
+    same_plan = {
+        rec.get("num") if rec.get("num") is not None else -tid: tid
+        for tid, rec in existing.items()
+        if rec.get("plan") == title
+    }
+    other_ids = [tid for tid, rec in existing.items() if rec.get("plan") != title]
+    offset = max(other_ids, default=0)
+
+    aliases = build_aliases(parsed)
+    nums = [t.num for t in parsed.tasks]
+    use_nums = all(n is not None for n in nums) and len(set(nums)) == len(nums)
+
+    unit_names: set[str] = set()
+    groups: set[tuple[int | None, str]] = set()
+    for index, pt in enumerate(parsed.tasks, start=1):
+        num = pt.num if use_nums else index
+        key = num
+        tid = same_plan.get(key)
+        if tid is None:
+            tid = num + offset if not other_ids or num + offset not in existing else None
+            if tid is None or tid in existing:
+                tid = max([*existing, offset]) + 1
+        rec = _document_record(pt, num, title, y, aliases)
+        rec["extra"] = task_keys(rec)
+        groups.add((rec["group"], rec["group_title"]))
+        unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
+        if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
+            report.unparsed.append((tid, rec["deadline_text"]))
+        old = existing.get(tid)
+        if old is None:
+            task = Task(id=tid, **{k: v for k, v in rec.items() if k != "due"})
+            new = task.to_record()
+            new["due"] = rec["due"]
+            if pt.status and (status := parse_status(pt.status)):
+                new["status"] = status
+            else:
+                new["status"] = TODO
+            tasks_table.insert(Document(new, doc_id=tid))
+            existing[tid] = new
+            report.added += 1
+        else:
+            changed = {k: rec[k] for k in (*DOCUMENT_FIELDS, "extra") if old.get(k) != rec[k]}
+            if changed:
+                tasks_table.update(changed, doc_ids=[tid])
+                report.updated += 1
+            else:
+                report.unchanged += 1
+
+    _merge_units(txn, unit_names, aliases, unit_keys)
+    _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))
+    report.groups = len(groups)
+    report.tasks = len(parsed.tasks)
+    report.units = len(unit_names)
+    if report.added or report.updated:
+        from .db import now_iso
+
+        ctx = txn.store.ctx
+        txn.log(
+            Event(
+                seq=txn.next_seq(),
+                ts=now_iso(),
+                user=ctx.user,
+                action="import",
+                note=f"导入 {Path(parsed.source).name}：新增 {report.added} 项，更新 {report.updated} 项",
+                host=ctx.host,
+                tty=ctx.tty,
+            )
+        )
+    return report
+
+
+def _document_record(
+    pt: ParsedTask, num: int, title: str, year: int, aliases: dict[str, str]
+) -> dict[str, Any]:
+    dl = parse_deadline(pt.deadline_text, year)
+
+    def canon(units: list[str]) -> list[str]:
+        out: list[str] = []
+        for u in units:
+            name = aliases.get(u, u)
+            if name not in out:
+                out.append(name)
+        return out
+
+    return {
+        "plan": title,
+        "group": pt.group,
+        "group_title": pt.group_title,
+        "section": pt.section,
+        "text": pt.text,
+        "lead_units": canon(pt.lead_units),
+        "support_units": canon(pt.support_units),
+        "guide_units": canon(pt.guide_units),
+        "deadline_text": pt.deadline_text,
+        "due": dl.due.isoformat() if dl.due else None,
+        "deadline_kind": dl.kind,
+        "num": num,
+    }
+
+
+def _merge_units(
+    txn: Transaction, names: set[str], aliases: dict[str, str], unit_keys: Any
+) -> None:
+    table = txn.db.table("units")
+    known = {d["name"]: int(d.doc_id) for d in table.all()}
+    for name in sorted(names):
+        own = sorted(a for a, c in aliases.items() if c == name and a != name)
+        full, initials = unit_keys(name)
+        rec = Unit(name=name, aliases=own, pinyin=full, initials=initials).to_record()
+        if name in known:
+            table.update(rec, doc_ids=[known[name]])
+        else:
+            table.insert(rec)
+
+
+def _upsert_plan(txn: Transaction, plan: Plan) -> None:
+    from .db import now_iso
+
+    table = txn.db.table("plans")
+    for doc in table.all():
+        if doc.get("title") == plan.title:
+            table.update({"year": plan.year, "source": plan.source}, doc_ids=[doc.doc_id])
+            return
+    plan.imported_at = now_iso()
+    table.insert(plan.to_record())

@@ -1,0 +1,190 @@
+"""The plan's data model: tasks, units, events and statuses.
+
+Records in the database are plain dicts (TinyDB documents); these dataclasses are the typed view
+every other module works with. `to_record`/`from_record` are the only places that know the
+on-disk field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
+STATUSES: tuple[str, ...] = (TODO, DOING, BLOCKED, DONE)
+OVERDUE = "逾期"  # derived, never stored
+
+# Every spelling a person may type for a status, Chinese first.
+STATUS_ALIASES: dict[str, str] = {
+    TODO: TODO,
+    DOING: DOING,
+    BLOCKED: BLOCKED,
+    DONE: DONE,
+    "todo": TODO,
+    "未开始": TODO,
+    "重置": TODO,
+    "reset": TODO,
+    "doing": DOING,
+    "开始": DOING,
+    "start": DOING,
+    "started": DOING,
+    "in-progress": DOING,
+    "progress": DOING,
+    "blocked": BLOCKED,
+    "阻塞": BLOCKED,
+    "block": BLOCKED,
+    "done": DONE,
+    "完成": DONE,
+    "finish": DONE,
+    "finished": DONE,
+}
+
+# Deadline kinds: a single date, an ongoing duty, a recurring duty, or a phrase not understood.
+KIND_DATE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, KIND_NONE = (
+    "date",
+    "ongoing",
+    "recurring",
+    "unknown",
+    "none",
+)
+
+# Roles a unit can have on a task, as used by `list --role`.
+ROLES: tuple[str, ...] = ("lead", "support", "guide")
+
+
+def parse_status(word: str) -> str | None:
+    """Return the canonical status for a typed word, or None when it names no status."""
+    return STATUS_ALIASES.get(word.strip().lower()) or STATUS_ALIASES.get(word.strip())
+
+
+@dataclass
+class Task:
+    id: int
+    plan: str
+    group: int | None
+    group_title: str
+    text: str
+    lead_units: list[str] = field(default_factory=list)
+    support_units: list[str] = field(default_factory=list)
+    guide_units: list[str] = field(default_factory=list)
+    deadline_text: str = ""
+    due: date | None = None
+    deadline_kind: str = KIND_NONE
+    status: str = TODO
+    updated_at: str | None = None
+    updated_by: str | None = None
+    note: str = ""  # the latest progress note (最新进展)
+    num: int | None = None  # the document's own item number, when it has one
+    section: str = ""  # a heading above the group (`一、…`), when the table has one
+    confirmed_by: str | None = None  # 办结确认: who confirmed a completion
+    confirmed_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # precomputed search keys etc.
+
+    def overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today and self.status != DONE
+
+    def units(self, role: str = "any") -> list[str]:
+        if role == "lead":
+            return self.lead_units
+        if role == "support":
+            return self.support_units
+        if role == "guide":
+            return self.guide_units
+        return [*self.lead_units, *self.support_units, *self.guide_units]
+
+    def to_record(self) -> dict[str, Any]:
+        rec = asdict(self)
+        rec["due"] = self.due.isoformat() if self.due else None
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Task:
+        data = dict(rec)
+        due = data.get("due")
+        data["due"] = date.fromisoformat(due) if due else None
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_json(self, today: date) -> dict[str, Any]:
+        """The `--json` contract shared by every read command."""
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "group": self.group,
+            "group_title": self.group_title,
+            "text": self.text,
+            "lead_units": list(self.lead_units),
+            "support_units": list(self.support_units),
+            "guide_units": list(self.guide_units),
+            "deadline_text": self.deadline_text,
+            "due": self.due.isoformat() if self.due else None,
+            "deadline_kind": self.deadline_kind,
+            "status": self.status,
+            "overdue": self.overdue(today),
+            "updated_at": self.updated_at,
+            "updated_by": self.updated_by,
+            "note": self.note,
+            "confirmed_by": self.confirmed_by,
+            "confirmed_at": self.confirmed_at,
+        }
+
+
+@dataclass
+class Unit:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    pinyin: str = ""  # full pinyin without tones, e.g. quxinxiban
+    initials: str = ""  # e.g. qxxb
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Unit:
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in rec.items() if k in known})
+
+
+@dataclass
+class Plan:
+    title: str
+    year: int
+    source: str = ""
+    imported_at: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Plan:
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in rec.items() if k in known})
+
+
+@dataclass
+class Event:
+    """One append-only entry of the audit trail."""
+
+    seq: int
+    ts: str  # ISO timestamp with timezone
+    user: str
+    action: str  # status | note | import | undo | confirm | refused
+    task: int | None = None
+    # field -> [old, new]; declared before `field` below, which shadows dataclasses.field here.
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+    note: str = ""
+    host: str = ""
+    tty: str = ""
+    undoes: int | None = None  # for action == "undo": the seq it compensates
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Event:
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in rec.items() if k in known})
