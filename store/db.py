@@ -124,6 +124,13 @@ class Transaction:
     def snapshot(self) -> Snapshot:
         return _snapshot_of(self.data)
 
+    def require(self, task_id: int | None, action: str) -> None:
+        """Raise PermissionDenied (and log the refusal) unless this user may do `action`.
+
+        action: status | note | confirm | import | restore. Without a config file everyone
+        may do everything. (Permission rules are filled in by the safety work.)
+        """
+
     def next_seq(self) -> int:
         self.meta["last_seq"] = int(self.meta.get("last_seq", 0)) + 1
         return self.meta["last_seq"]
