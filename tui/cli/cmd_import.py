@@ -1,0 +1,49 @@
+"""`zwgk import FILE`: read a work-plan document into the database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from store.context import Context
+from store.importing import ImportReport, import_into, parse_file
+
+from . import render
+from .common import add_json, open_store
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("import", help="导入工作方案（.txt .docx .xlsx .csv .json）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--year", type=int, help="没有写年份的期限按此年份计算")
+    p.add_argument("--plan", help="方案名称（默认取文件标题）")
+    add_json(p)
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    # Parse fully before touching the database: bad input leaves the file untouched.
+    parsed = parse_file(args.file)
+    store = open_store(ctx, seed=False)  # a missing database holds only the imported file
+    with store.transaction() as txn:
+        txn.require(None, "import")
+        report = import_into(txn, parsed, year=args.year, title=args.plan)
+    if args.json:
+        render.print_json(report.to_json())
+    else:
+        for line in summary_lines(report):
+            render.out(line)
+    return 0
+
+
+def summary_lines(report: ImportReport) -> list[str]:
+    lines = [
+        f"已导入《{report.title}》（{Path(report.source).name}，年份 {report.year}）",
+        f"工作任务 {report.groups} 项，具体事项 {report.tasks} 项，涉及单位 {report.units} 个",
+        f"新增 {report.added} 项，更新 {report.updated} 项，未变 {report.unchanged} 项",
+    ]
+    if report.unparsed:
+        lines.append(f"以下 {len(report.unparsed)} 项的完成时间未能识别，已原样保留：")
+        lines += [f"  #{tid} {text}" for tid, text in report.unparsed]
+    return lines

@@ -1,0 +1,89 @@
+"""`zwgk`: no command opens the TUI; subcommands give the same data to scripts.
+
+Each group of subcommands lives in its own module with a `register(subparsers)` function;
+handlers take (args, ctx) and return an exit code. Errors become one Chinese sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from store.context import Context, resolve_db_path, resolve_today
+from store.errors import ZwgkError
+
+# Modules that add subcommands, in the order `zwgk --help` lists them.
+COMMAND_MODULES = (
+    "tui.cli.cmd_tasks",
+    "tui.cli.cmd_import",
+)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one Chinese sentence with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"zwgk：参数有误（{message}）。用 zwgk --help 查看用法。\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseParser(
+        prog="zwgk",
+        description="政务公开工作方案进度跟踪。不带命令时打开终端界面。",
+    )
+    parser.add_argument("--db", metavar="PATH", help="数据库文件（默认 $ZWGK_DB 或用户数据目录）")
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", help="以此日期计算逾期（默认 $ZWGK_TODAY 或今天）"
+    )
+    parser.add_argument(
+        "--no-mouse", action="store_true", help="终端界面不捕获鼠标，便于选中复制文字"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ChineseParser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _utf8_stdio() -> None:
+    # Over SSH with LANG=C Python may pick ASCII; our output is Chinese, always UTF-8.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        ctx = Context(db_path=resolve_db_path(args.db), today=resolve_today(args.today))
+        if not args.command:
+            return open_tui(ctx, mouse=not args.no_mouse)
+        return int(args.func(args, ctx) or 0)
+    except ZwgkError as exc:
+        sys.stderr.write(f"zwgk：{exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("zwgk：已中断，未做修改。\n")
+        return 130
+    except BrokenPipeError:  # `zwgk list | head`
+        return 0
+
+
+def open_tui(ctx: Context, *, mouse: bool) -> int:
+    try:
+        app_module = importlib.import_module("tui.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tui.app":
+            raise
+        sys.stderr.write("zwgk：终端界面尚未安装，请先使用子命令（zwgk --help）。\n")
+        return 1
+    return int(app_module.run(ctx, mouse=mouse) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
