@@ -1,0 +1,84 @@
+"""Shared fixtures: a real database in a temporary folder and the real `zwgk` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from store.context import Context
+from store.db import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "seed_plan.txt"
+SAMPLES = ROOT.parent / "shared" / "samples"
+SEED_TODAY = date(2020, 12, 15)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "zwgk.json"
+
+
+@pytest.fixture
+def store(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The bundled plan in a fresh database file, acting as user `tester`."""
+    monkeypatch.setenv("ZWGK_USER", "tester")
+    return Store(Context(db_path, SEED_TODAY, user="tester"))
+
+
+def zwgk_command() -> list[str]:
+    """The installed console script (what users run); the module as a fallback."""
+    exe = shutil.which(
+        "zwgk", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    )
+    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def zwgk(db_path: Path, tmp_path: Path) -> Runner:
+    """Run the real `zwgk` against the test database; returns the completed process."""
+
+    def run(
+        *args: str,
+        user: str = "tester",
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+        full_env.update(
+            {
+                "ZWGK_DB": str(db_path),
+                "ZWGK_USER": user,
+                "ZWGK_TODAY": SEED_TODAY.isoformat(),
+                "NO_COLOR": "1",
+                "HOME": str(tmp_path),
+            }
+        )
+        full_env.update(env or {})
+        return subprocess.run(
+            [*zwgk_command(), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=full_env,
+            input=input,
+            timeout=60,
+        )
+
+    return run
+
+
+def json_of(proc: subprocess.CompletedProcess[str]) -> object:
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
