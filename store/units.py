@@ -1,23 +1,197 @@
-"""Unit cells -> unit names. STUB: replaced by the full splitter."""
+"""Unit cells (责任单位) -> unit names, and the aliases one document uses for the same unit.
+
+Real cells list units with line breaks, `，`, `,`, `、`, `；`, `;`; brackets may hold `、`
+(`各县（市、区）政府`), so splitting tracks bracket depth instead of using a plain regex split.
+A cell may mark roles inline (`X牵头，Y配合`, `（牵头单位：A、B；责任单位：C）`).
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 
 from .importers.base import ParsedPlan
+
+OPEN = "（(〔[【《「"
+CLOSE = "）)〕]】》」"
+SEPARATORS = "\n，,、；;"
+
+# Labels written inside a cell; the value after each runs to the next label.
+LEAD_LABELS = ("主体责任单位", "牵头责任单位", "主要责任单位", "牵头单位", "牵头部门")
+SUPPORT_LABELS = ("协同配合单位", "配合单位", "配合部门", "协办单位", "参与单位")
+PLAIN_LABELS = ("责任单位", "责任部门")
+_LABEL = re.compile(
+    "("
+    + "|".join(sorted((*LEAD_LABELS, *SUPPORT_LABELS, *PLAIN_LABELS), key=len, reverse=True))
+    + ")[:：]"
+)
+
+# Role words after a unit; longest first so `按职责分工负责` is not read as `负责`.
+_LEAD_MARK = re.compile(r"(?:分别|共同)?(?:负责)?牵头(?:负责|落实|推进)?$")
+_SUPPORT_MARK = re.compile(r"(?:分别|共同|积极)?(?:配合|协助|协同|参与)(?:落实|推进)?$")
+_VERB_TAIL = re.compile(
+    r"(?:按职能分工|按职责分工|按照职责分工|按职责|按职能|分别|共同|具体)?(?:负责落实|负责推进|"
+    r"负责|落实|推进|实施)$"
+)
+# `等` ends a list: `市财政局等`, `市税务局等市有关单位`, `X等相关部门`.
+_ETC_TAIL = re.compile(r"等(?:[^、，,；;]{0,8}?(?:单位|部门|科室|机构))?$")
+_TRAIL = "。.；;，,、 \t\u3000"
+
+
+def split_top(text: str, seps: str = SEPARATORS) -> list[tuple[str, str]]:
+    """Split on `seps` outside brackets: [(piece, separator that ended it)]."""
+    out: list[tuple[str, str]] = []
+    depth = 0
+    buf: list[str] = []
+    for ch in text:
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            out.append(("".join(buf), ch))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append(("".join(buf), ""))
+    return out
+
+
+def clean_unit(name: str) -> str:
+    """Strip punctuation, `等…` and verb tails from one unit name."""
+    prev = None
+    name = name.strip(_TRAIL)
+    while name != prev:
+        prev = name
+        name = _VERB_TAIL.sub("", name).strip(_TRAIL)
+        name = _ETC_TAIL.sub("", name).strip(_TRAIL)
+    return name
+
+
+def _tokens(cell: str) -> list[str]:
+    """Pieces of a cell; a one-character piece (`各县、市、区政府`) rejoins its neighbours."""
+    pieces = split_top(cell)
+    merged: list[list[str]] = []  # [text, separator]
+    glue_next = False
+    for text, sep in pieces:
+        text = text.strip()
+        if not text:
+            continue
+        short = len(clean_unit(text)) == 1
+        if merged and (short or glue_next):
+            prev = merged[-1]
+            prev[0] = prev[0] + (prev[1] if prev[1] != "\n" else "、") + text
+            prev[1] = sep
+        else:
+            merged.append([text, sep])
+        glue_next = short
+    return [t for t, _ in merged]
+
+
+def _dedupe(names: list[str], exclude: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    out: list[str] = []
+    for n in names:
+        if n and n not in out and n not in exclude:
+            out.append(n)
+    return out
+
+
+def _labelled(cell: str) -> tuple[list[str], list[str]] | None:
+    """`（牵头单位：A、B；责任单位：C）` -> (lead, support), or None without labels."""
+    inner = cell.strip().strip("（）()")
+    marks = list(_LABEL.finditer(inner))
+    if not marks:
+        return None
+    has_lead_label = any(m.group(1) in LEAD_LABELS for m in marks)
+    lead: list[str] = []
+    support: list[str] = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(inner)
+        value = inner[m.end() : end]
+        label = m.group(1)
+        names, _ = _split_plain(value)
+        if label in LEAD_LABELS or (label in PLAIN_LABELS and not has_lead_label):
+            lead += names
+        else:  # support labels, and 责任单位 beside 牵头单位
+            support += names
+    return lead, support
+
+
+def _split_plain(cell: str) -> tuple[list[str], list[str]]:
+    tokens = _tokens(cell)
+    marked = any(_LEAD_MARK.search(t.strip(_TRAIL)) for t in tokens)
+    lead: list[str] = []
+    support: list[str] = []
+    pending: list[str] = []  # units listed before the role word that covers them
+    for tok in tokens:
+        raw = tok.strip(_TRAIL)
+        if _LEAD_MARK.search(raw):
+            lead += [*pending, clean_unit(_LEAD_MARK.sub("", raw))]
+            pending = []
+        elif _SUPPORT_MARK.search(raw):
+            support += [*pending, clean_unit(_SUPPORT_MARK.sub("", raw))]
+            pending = []
+        else:
+            pending.append(clean_unit(raw))
+    # Without an inline 牵头 every unit in a lead column leads; after one, the rest support.
+    if marked:
+        support += pending
+    else:
+        lead += pending
+    lead = _dedupe(lead)
+    return lead, _dedupe(support, lead)
 
 
 def split_units(cell: str) -> tuple[list[str], list[str]]:
     """(lead, support) units named in one cell."""
-    parts = [p.strip() for p in re.split(r"[\n，,、；;]", cell or "") if p.strip()]
-    return parts, []
+    cell = (cell or "").replace("\r", "\n").strip()
+    if not cell:
+        return [], []
+    labelled = _labelled(cell)
+    if labelled is not None:
+        lead, support = labelled
+        lead = _dedupe(lead)
+        return lead, _dedupe(support, lead)
+    return _split_plain(cell)
+
+
+def _name_key(name: str) -> str:
+    """Names equal up to full/half-width brackets and spaces are one unit."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def _stem(name: str) -> str:
+    """The part two spellings of one unit share.
+
+    `X办公室` is always `X办`; `各街道办(事处)` is `各街道` — but `区政府办` is not `区政府`,
+    so the bare-stem rule applies to 街道 and 乡镇 only.
+    """
+    key = _name_key(name)
+    if key.endswith("办公室"):
+        key = key[:-2]
+    if re.search(r"(街道|乡镇)(办事处|办)$", key):
+        key = re.sub(r"(办事处|办)$", "", key)
+    return key
 
 
 def build_aliases(parsed: ParsedPlan) -> dict[str, str]:
-    """alias -> canonical name for every unit spelled two ways in one document."""
-    names = {u for t in parsed.tasks for u in (*t.lead_units, *t.support_units, *t.guide_units)}
+    """alias -> canonical name for every unit spelled two ways in one document.
+
+    The canonical name is the spelling the document uses most (ties: the shorter one).
+    """
+    counts: Counter[str] = Counter(
+        u for t in parsed.tasks for u in (*t.lead_units, *t.support_units, *t.guide_units)
+    )
+    by_stem: dict[str, list[str]] = {}
+    for name in counts:
+        by_stem.setdefault(_stem(name), []).append(name)
     out = dict(parsed.aliases)
-    for n in names:
-        if n.endswith("办") and n[:-1] in names:
-            out[n] = n[:-1]
+    for names in by_stem.values():
+        if len(names) < 2:
+            continue
+        canon = min(names, key=lambda n: (-counts[n], len(n), n))
+        for n in names:
+            if n != canon:
+                out[n] = canon
     return out
