@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.context import Context
-from store.importing import ImportReport, import_into, parse_file
 
 from . import render
 from .common import add_json, open_store
+
+if TYPE_CHECKING:
+    from store.importing import ImportReport
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -23,6 +25,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    # Imported here: the readers pull in openpyxl/docx/pypinyin, which `zwgk list` never needs.
+    from store.importing import import_into, parse_file
+
     # Parse fully before touching the database: bad input leaves the file untouched.
     parsed = parse_file(args.file)
     store = open_store(ctx, seed=False)  # a missing database holds only the imported file
