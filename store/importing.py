@@ -83,7 +83,7 @@ def plan_year(parsed: ParsedPlan, year: int | None) -> int:
     if parsed.year:
         return parsed.year
     for text in (parsed.title, Path(parsed.source).name):
-        m = re.search(r"(20\d\d)", text or "")
+        m = re.search(r"(?<!\d)(20\d\d)(?!\d)", text or "")  # not inside a hash or id
         if m:
             return int(m.group(1))
     return date.today().year

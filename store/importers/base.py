@@ -28,3 +28,24 @@ class ParsedPlan:
     tasks: list[ParsedTask] = field(default_factory=list)
     # Unit aliases found while parsing (e.g. 各街道办 -> 各街道), alias -> canonical name.
     aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    """One table row as a reader saw it, before any meaning is given to its cells."""
+
+    cells: list[str]
+    line: int  # source line (text, CSV) or row (xlsx, docx) number, for messages
+    where: str  # the same, worded for a person: "第 12 行", "表格 2 第 5 行"
+    # True where a cell only continues the merged cell to its left (docx gridSpan, xlsx merge):
+    # a row merged across the whole table is a section line, not a task.
+    spans: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class Sheet:
+    """A grid of rows from one table (docx), worksheet (xlsx) or file (CSV, text dump)."""
+
+    rows: list[Row]
+    title_lines: list[str] = field(default_factory=list)  # text above the table
+    name: str = ""  # worksheet name or "表格 2", for messages

@@ -1,0 +1,43 @@
+"""CSV and TSV: UTF-8 (with or without BOM) or GB18030 as Chinese Excel writes it, any newline."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .base import Row, Sheet
+from .table import find_header
+
+DELIMITERS = ",\t;|"
+
+
+def _rows(text: str, delimiter: str) -> list[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[Row] = []
+    line = 1
+    for cells in reader:
+        rows.append(Row(cells=[c.strip() for c in cells], line=line, where=f"第 {line} 行"))
+        line = reader.line_num + 1
+    return rows
+
+
+def looks_delimited(text: str) -> bool:
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    return any(sum(1 for line in lines if d in line) * 2 >= len(lines) for d in DELIMITERS)
+
+
+def read(text: str) -> list[Sheet]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        sniffed = csv.Sniffer().sniff(text[:20000], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = max(DELIMITERS, key=text[:20000].count)
+    # The sniffer can be fooled by commas inside Chinese cells: keep the first reading that
+    # has a recognizable header.
+    first: Sheet | None = None
+    for delimiter in dict.fromkeys([sniffed, *DELIMITERS]):
+        sheet = Sheet(rows=_rows(text, delimiter))
+        first = first or sheet
+        if find_header(sheet) is not None:
+            return [sheet]
+    return [first] if first else []

@@ -1,0 +1,398 @@
+"""A grid of cells -> a ParsedPlan: find the header by synonyms, then read the rows under it.
+
+Every reader (text dump, CSV, xlsx, docx) only produces `Sheet`s; all knowledge of how work-plan
+tables are laid out lives here, so the formats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..units import split_units
+from .base import ParsedPlan, ParsedTask, Row, Sheet
+
+# Header words per role, as written in real tables (spaces inside are removed before matching).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "num": ("序号", "编号", "序"),
+    "group": ("工作任务", "重点工作", "任务", "重点任务", "工作类别", "类别", "工作项目", "项目"),
+    "text": (
+        "具体事项",
+        "具体要求",
+        "主要任务",
+        "重点工作任务",
+        "目标与任务",
+        "具体任务",
+        "工作内容",
+        "任务内容",
+        "工作措施",
+        "具体措施",
+        "主要内容",
+        "工作要求",
+        "具体工作",
+        "任务分解",
+        "事项",
+    ),
+    "guide": ("指导责任单位", "指导单位", "指导部门"),
+    "support": ("协同配合单位", "配合单位", "配合部门", "协办单位", "协助单位", "参与单位"),
+    "lead": (
+        "主体责任单位",
+        "牵头单位",
+        "主要责任单位",
+        "牵头责任单位",
+        "牵头部门",
+        "责任单位",
+        "责任部门",
+        "责任科室",
+        "责任主体",
+        "承办单位",
+    ),
+    "deadline": (
+        "完成时间",
+        "完成时限",
+        "时限要求",
+        "时限",
+        "完成期限",
+        "时间节点",
+        "进度安排",
+        "时间安排",
+        "完成时间节点",
+    ),
+    "status": ("完成情况", "进展情况", "推进情况", "落实情况"),
+    "remark": ("备注",),
+}
+_HEADER_WORDS = re.compile(r"单位|部门|科室|时间|时限|任务|事项|序号|备注|情况|要求|内容|措施|工作")
+_EXACT = {word: role for role, words in SYNONYMS.items() for word in words}
+_BY_LENGTH = sorted(_EXACT, key=len, reverse=True)
+
+# Numbers in front of a task: (1) （6） 1. 1、 1．
+_NUM_PREFIX = re.compile(r"^\s*(?:[（(]\s*(\d{1,3})\s*[)）]|(\d{1,3})\s*[.．、](?!\d))\s*")
+_SECTION = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]")
+_SUBGROUP = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百]+\s*[)）]")
+_NOTE_LINE = re.compile(r"^\s*(?:注|说明|备注)\s*[:：]")
+_TITLE_JUNK = re.compile(
+    r"\[bookmark:[^\]]*\]|^\s*附\s*(?:件|表)?\s*[\d一二三四五六七八九十]*\s*[:：]?\s*$"
+)
+_TITLE_PREFIX = re.compile(r"^\s*附\s*(?:件|表)?\s*[\d一二三四五六七八九十]*\s*[:：]\s*")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def header_key(cell: str) -> str:
+    """A header cell as matched: NFKC, no spaces, no marks like `*` or a trailing colon."""
+    key = unicodedata.normalize("NFKC", cell or "")
+    return re.sub(r"[\s*:：]", "", key)
+
+
+def header_role(cell: str) -> str | None:
+    """The role a header cell names, or None."""
+    key = header_key(cell)
+    if not key:
+        return None
+    if key in _EXACT:
+        return _EXACT[key]
+    # `完成时限(年月)`, `牵头单位（部门）`: a known word followed by a short qualifier.
+    bare = re.sub(r"[(（][^)）]*[)）]$", "", key)
+    if bare in _EXACT:
+        return _EXACT[bare]
+    if len(key) <= 10:
+        for word in _BY_LENGTH:
+            if len(word) >= 2 and key.startswith(word):
+                return _EXACT[word]
+    return None
+
+
+def looks_like_header_cell(cell: str) -> bool:
+    """For the text dump, where the header's width must be guessed from its cells."""
+    key = header_key(cell)
+    if not key or key.isdigit():
+        return False
+    return header_role(cell) is not None or (len(key) <= 8 and bool(_HEADER_WORDS.search(key)))
+
+
+def join_lines(text: str) -> str:
+    """Join a cell's lines: Chinese runs on without a space, Latin words keep one."""
+    out = ""
+    for line in (text or "").replace("\r", "\n").split("\n"):
+        line = line.strip(" \t\u3000\xa0")
+        if not line:
+            continue
+        if (
+            out
+            and out[-1].isascii()
+            and out[-1].isalnum()
+            and line[0].isascii()
+            and line[0].isalnum()
+        ):
+            out += " "
+        out += line
+    return out
+
+
+@dataclass
+class Columns:
+    """Which column holds what; -1 for none."""
+
+    text: int
+    num: int = -1
+    section: int = -1
+    group: int = -1
+    deadline: int = -1
+    status: int = -1
+    lead: list[int] = field(default_factory=list)
+    support: list[int] = field(default_factory=list)
+    guide: list[int] = field(default_factory=list)
+    roles: list[str | None] = field(default_factory=list)
+
+    @property
+    def unit_columns(self) -> set[int]:
+        return {*self.lead, *self.support, *self.guide, self.deadline}
+
+
+def map_columns(cells: list[str]) -> Columns | None:
+    """Columns of a header row, or None when the row is not a header."""
+    roles = [header_role(c) for c in cells]
+    found = {r for r in roles if r}
+    if not found & {"group", "text"} or not found & {"lead", "deadline", "num", "support"}:
+        return None
+    if len(found) < 2 or any(len(header_key(c)) > 16 for c in cells if c):
+        return None
+    texts = [i for i, r in enumerate(roles) if r == "text"]
+    groups = [i for i, r in enumerate(roles) if r == "group"]
+    # With only one text-like column (序号 | 工 作 任 务 | 责任单位 | 时限要求) it is the task.
+    text = texts[-1] if texts else groups.pop()
+    groups = [g for g in groups if g < text] or groups
+    cols = Columns(text=text, roles=roles)
+    if len(groups) >= 2:  # two 工作任务 columns: `一、…` then `（一）…`
+        cols.section, cols.group = groups[0], groups[-1]
+    elif groups:
+        cols.group = groups[0]
+    nums = [i for i, r in enumerate(roles) if r == "num"]
+    cols.num = nums[0] if nums else -1
+    leads = [i for i, r in enumerate(roles) if r == "lead"]
+    # 责任单位 beside 牵头单位/主体责任单位 names the units that carry it out with the lead.
+    marked = [i for i in leads if re.search(r"牵头|主体|主要", header_key(cells[i]))]
+    if marked and len(leads) > len(marked):
+        cols.lead = marked
+        cols.support = [i for i in leads if i not in marked]
+    else:
+        cols.lead = leads
+    cols.support += [i for i, r in enumerate(roles) if r == "support"]
+    cols.guide = [i for i, r in enumerate(roles) if r == "guide"]
+    deadlines = [i for i, r in enumerate(roles) if r == "deadline"]
+    remarks = [i for i, r in enumerate(roles) if r == "remark"]
+    cols.deadline = deadlines[0] if deadlines else (remarks[0] if remarks else -1)
+    statuses = [i for i, r in enumerate(roles) if r == "status"]
+    cols.status = statuses[0] if statuses else -1
+    return cols
+
+
+def find_header(sheet: Sheet, limit: int = 40) -> tuple[int, Columns] | None:
+    for index, row in enumerate(sheet.rows[:limit]):
+        cols = map_columns(row.cells)
+        if cols is not None:
+            return index, cols
+    return None
+
+
+def clean_title(lines: list[str]) -> str:
+    """The block of text right above the table, without `附1：` and bookmarks."""
+    block: list[str] = []
+    for raw in reversed(lines):
+        line = _TITLE_JUNK.sub("", raw).strip()
+        line = _TITLE_PREFIX.sub("", line).strip()
+        if not line:
+            if block:
+                break
+            continue
+        block.insert(0, line)
+        if len(block) == 3:
+            break
+    return join_lines("\n".join(block))
+
+
+def _cell(row: Row, i: int) -> str:
+    return row.cells[i] if 0 <= i < len(row.cells) else ""
+
+
+def _int(text: str) -> int | None:
+    m = re.fullmatch(r"\s*[（(]?\s*(\d{1,4})\s*[)）.．、]?\s*", unicodedata.normalize("NFKC", text))
+    return int(m.group(1)) if m else None
+
+
+def split_number(text: str) -> tuple[int | None, str]:
+    """`(6)设置…` -> (6, `设置…`). A cell of sub-items (`1.…2.…`) keeps its text whole."""
+    m = _NUM_PREFIX.match(text)
+    if not m:
+        return None, text
+    n = int(m.group(1) or m.group(2))
+    rest = text[m.end() :]
+    if m.group(2) and re.search(rf"(?<!\d){n + 1}\s*[.．、](?!\d)", rest):
+        return None, text
+    if m.group(1) and re.search(rf"[（(]\s*{n + 1}\s*[)）]", rest):
+        return None, text
+    return n, rest
+
+
+def _whole_row_line(row: Row, cols: Columns) -> str | None:
+    """A row that is one line across the table (`一、…`): its text, else None."""
+    filled = [(i, c.strip()) for i, c in enumerate(row.cells) if c.strip()]
+    if not filled or len({c for _, c in filled}) != 1:
+        return None
+    text = join_lines(filled[0][1])
+    if len(filled) >= 2:
+        return text
+    i = filled[0][0]
+    if _SECTION.match(text) or _SUBGROUP.match(text):
+        return text
+    if (
+        i == cols.text
+        or i in cols.unit_columns
+        or i in (cols.group, cols.section)
+        or text.isdigit()
+    ):
+        return None
+    return text
+
+
+def _guess_year(title: str, source: Path, deadlines: list[str]) -> int | None:
+    for text in (title, source.name):
+        m = _YEAR.search(text or "")
+        if m:
+            return int(m.group(1))
+    years = Counter(int(y) for d in deadlines for y in re.findall(r"(?<!\d)(20\d\d)\s*年", d))
+    return years.most_common(1)[0][0] if years else None
+
+
+def _num_is_group(rows: list[Row], cols: Columns) -> bool:
+    """Does 序号 number the groups (seed) rather than the tasks (jingzhou)?"""
+    if cols.num < 0 or cols.group < 0:
+        return False
+    texts = [join_lines(_cell(r, cols.text)) for r in rows]
+    texts = [t for t in texts if t]
+    prefixed = sum(1 for t in texts if split_number(t)[0] is not None)
+    values = [_cell(r, cols.num).strip() for r in rows if join_lines(_cell(r, cols.text))]
+    filled = [v for v in values if v]
+    return prefixed * 2 >= len(texts) or len(set(filled)) < len(filled)
+
+
+def _data_rows(sheet: Sheet, start: int, cols: Columns, header: list[str]) -> list[Row]:
+    """Rows under the header, without empty rows and repeated headers (page breaks)."""
+    out = []
+    for row in sheet.rows[start:]:
+        if not any(c.strip() for c in row.cells):
+            continue
+        if [header_key(c) for c in row.cells] == header:
+            continue
+        out.append(row)
+    return out
+
+
+def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = False) -> ParsedPlan:
+    """Read the first sheet that has a header; later header-less sheets of the same width
+    continue it when `continue_tables` (a Word table split across pages)."""
+    for index, sheet in enumerate(sheets):
+        found = find_header(sheet)
+        if found is None:
+            continue
+        at, cols = found
+        header_row = sheet.rows[at]
+        header = [header_key(c) for c in header_row.cells]
+        rows = _data_rows(sheet, at + 1, cols, header)
+        if continue_tables:
+            for more in sheets[index + 1 :]:
+                again = find_header(more)
+                if (
+                    again is not None
+                    and [header_key(c) for c in more.rows[again[0]].cells] != header
+                ):
+                    break  # another table with its own meaning
+                width_ok = all(len(r.cells) == len(header) for r in more.rows)
+                if again is None and not width_ok:
+                    break
+                rows += _data_rows(more, 0, cols, header)
+        title_lines = sheet.title_lines + [
+            " ".join(c.strip() for c in dict.fromkeys(r.cells) if c.strip())
+            for r in sheet.rows[:at]
+        ]
+        return _plan_from_rows(rows, cols, source, clean_title(title_lines))
+    raise InputError(
+        f"文件 {source} 中没有找到可识别的表头（如“序号”“工作任务”“责任单位”“完成时间”）。"
+    )
+
+
+def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) -> ParsedPlan:
+    num_is_group = _num_is_group(rows, cols)
+    plan = ParsedPlan(title=title, source=str(source))
+    section = group_title = ""
+    group: int | None = None
+    group_numbers: dict[str, int] = {}
+    last_lead = last_deadline = ""
+    for row in rows:
+        line = _whole_row_line(row, cols)
+        if line is not None:
+            if _NOTE_LINE.match(line):
+                continue
+            if _SUBGROUP.match(line):
+                group_title = line
+                group = group_numbers.setdefault(line, len(group_numbers) + 1)
+            else:
+                section, group_title, group = line, "", None
+            continue
+        value = join_lines(_cell(row, cols.section)) if cols.section >= 0 else ""
+        if value and value != section:  # a new section starts its groups afresh
+            section, group_title = value, ""
+            if not num_is_group:
+                group = None
+        if cols.group >= 0 and not (0 < cols.group < len(row.spans) and row.spans[cols.group]):
+            value = join_lines(_cell(row, cols.group))
+            if value:
+                group_title = value
+                if not num_is_group:
+                    group = group_numbers.setdefault(value, len(group_numbers) + 1)
+        if num_is_group and (n := _int(_cell(row, cols.num))) is not None:
+            group = n
+        text = join_lines(_cell(row, cols.text))
+        if not text:
+            continue  # a group row with no task of its own
+        num, text = split_number(text)
+        if cols.num >= 0 and not num_is_group:
+            num = _int(_cell(row, cols.num))
+        # Merged cells lose their merge in text dumps and CSV: an empty lead or deadline means
+        # "same as above". Support and guide cells are often truly empty, so they do not inherit.
+        lead_cell = "\n".join(_cell(row, i) for i in cols.lead).strip() or last_lead
+        last_lead = lead_cell
+        deadline = join_lines(_cell(row, cols.deadline)) or last_deadline
+        last_deadline = deadline
+        lead, inline_support = split_units(lead_cell)
+        support = list(inline_support)
+        for i in cols.support:
+            s_lead, s_support = split_units(_cell(row, i))
+            support += [u for u in (*s_lead, *s_support) if u not in support and u not in lead]
+        guide: list[str] = []
+        for i in cols.guide:
+            g_lead, g_support = split_units(_cell(row, i))
+            guide += [u for u in (*g_lead, *g_support) if u not in guide]
+        status = join_lines(_cell(row, cols.status)) or None
+        plan.tasks.append(
+            ParsedTask(
+                num=num,
+                text=text,
+                group=group,
+                group_title=group_title,
+                section=section,
+                lead_units=lead,
+                support_units=support,
+                guide_units=guide,
+                deadline_text=deadline,
+                status=status,
+                line=row.line,
+            )
+        )
+    if not plan.tasks:
+        raise InputError(f"文件 {source} 的表头下面没有任何任务。")
+    plan.year = _guess_year(title, source, [t.deadline_text for t in plan.tasks])
+    return plan

@@ -1,0 +1,47 @@
+"""Word documents (.docx): every table, with the paragraphs above it as its title.
+
+python-docx repeats a merged cell in `row.cells` (both gridSpan and vMerge), which is exactly
+"inherit from above"; a horizontal repeat is flagged so a row merged across is a section line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Row, Sheet
+
+
+def read(path: Path) -> list[Sheet]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(str(path))
+    sheets: list[Sheet] = []
+    paragraphs: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraphs.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            number = len(sheets) + 1
+            table = Table(child, document)
+            rows = []
+            for r, row in enumerate(table.rows, start=1):
+                cells = list(row.cells)
+                spans = [i > 0 and cells[i]._tc is cells[i - 1]._tc for i in range(len(cells))]
+                rows.append(
+                    Row(
+                        cells=[c.text for c in cells],
+                        line=r,
+                        where=f"第 {number} 个表格第 {r} 行",
+                        spans=spans,
+                    )
+                )
+            width = max((len(r.cells) for r in rows), default=0)
+            for row in rows:  # rows that start late or end early (gridBefore/gridAfter)
+                row.cells += [""] * (width - len(row.cells))
+                row.spans += [False] * (width - len(row.spans))
+            sheets.append(Sheet(rows=rows, title_lines=paragraphs, name=f"表格 {number}"))
+            paragraphs = []
+    return sheets
