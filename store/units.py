@@ -28,8 +28,10 @@ _LABEL = re.compile(
 )
 
 # Role words after a unit; longest first so `按职责分工负责` is not read as `负责`.
-_LEAD_MARK = re.compile(r"(?:分别|共同)?(?:负责)?牵头(?:负责|落实|推进)?$")
-_SUPPORT_MARK = re.compile(r"(?:分别|共同|积极)?(?:配合|协助|协同|参与)(?:落实|推进)?$")
+_LEAD_MARK = re.compile(r"(?:(?:分别|共同)?(?:负责)?牵头(?:负责|落实|推进)?|[（(]\s*牵头\s*[)）])$")
+_SUPPORT_MARK = re.compile(
+    r"(?:(?:分别|共同|积极)?(?:配合|协助|协同|参与)(?:落实|推进)?|[（(]\s*(?:配合|协办)\s*[)）])$"
+)
 _VERB_TAIL = re.compile(
     r"(?:按职能分工|按职责分工|按照职责分工|按职责|按职能|分别|共同|具体)?(?:负责落实|负责推进|"
     r"负责|落实|推进|实施)$"
