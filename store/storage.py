@@ -8,6 +8,10 @@ reader or a crash sees the old file or the new one, never half of one.
 The event log is an append-only JSON-lines file beside the database. A change appends its event
 (fsynced) before the task file is replaced, so the log is a write-ahead log: a task file that
 lags behind the log is rolled forward on read (see `db.py`).
+
+Before the rename, the file being replaced is hard-linked into `<db>.backups/` (see `backup.py`):
+the old inode is never written again, so the link is a complete, free copy of the previous
+version. Every file is created 0660 (owner and group) whatever the umask says.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +31,8 @@ from .errors import DatabaseError, LockTimeout
 
 LOCK_TIMEOUT = 10.0  # seconds: long enough for a 100k-task write, short enough not to look hung
 FILE_MODE = 0o660  # owner and group: colleagues in the same group share the database
+DIR_MODE = 0o770
+MAX_DB_BYTES = 256 * 1024 * 1024  # a 100k-task plan is ~60 MB; anything far larger is not ours
 
 
 def events_path(db_path: Path) -> Path:
@@ -34,6 +41,23 @@ def events_path(db_path: Path) -> Path:
 
 def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
+
+
+def shown(path: Path | str) -> str:
+    """A path as it may appear in a message: no control characters reach the terminal."""
+    from .textutil import sanitize
+
+    return sanitize(str(path), keep_newlines=False)
+
+
+def set_mode(fd_or_path: int | Path, mode: int = FILE_MODE) -> None:
+    """chmod to `mode` (the umask would otherwise drop group write); not ours to change: skip."""
+    with contextlib.suppress(OSError):
+        if isinstance(fd_or_path, int):
+            if os.fstat(fd_or_path).st_mode & 0o777 != mode:
+                os.fchmod(fd_or_path, mode)
+        elif os.stat(fd_or_path).st_mode & 0o777 != mode:
+            os.chmod(fd_or_path, mode)
 
 
 @contextlib.contextmanager
@@ -48,27 +72,70 @@ def locked(db_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             yield
     except Timeout:
         raise LockTimeout(
-            f"数据库 {db_path} 正被其他人写入，等待 {timeout:.0f} 秒仍未释放，请稍后再试。"
+            f"数据库 {shown(db_path)} 正被其他人写入，等待 {timeout:g} 秒仍未释放，请稍后再试。"
         ) from None
+
+
+class CorruptDatabase(DatabaseError):
+    """The file exists but is not a valid zwgk database; `problem` says why (no file name)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"数据库 {shown(path)} {problem}，未做任何修改。")
+        self.path = path
+        self.problem = problem
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise DatabaseError(f"数据库路径 {shown(path)} 是一个目录，不是文件。") from None
+    except OSError as exc:
+        if path.is_symlink():
+            raise DatabaseError(
+                f"数据库路径 {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
+            ) from None
+        raise DatabaseError(f"无法读取数据库 {shown(path)}：{exc.strerror}。") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise DatabaseError(f"数据库路径 {shown(path)} 不是普通文件。")
+        if st.st_size > MAX_DB_BYTES:
+            raise CorruptDatabase(
+                path,
+                f"大小为 {st.st_size // (1024 * 1024)} MB，超过上限 {MAX_DB_BYTES // (1024 * 1024)} MB",
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def parse_json(path: Path, raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        raise CorruptDatabase(path, "是空文件")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CorruptDatabase(path, "已损坏（不是有效的 UTF-8 文本）") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptDatabase(
+            path, f"已损坏（第 {exc.lineno} 行第 {exc.colno} 列不是有效的 JSON）"
+        ) from None
+    except RecursionError:
+        raise CorruptDatabase(path, "已损坏（JSON 嵌套过深）") from None
+    if not isinstance(data, dict):
+        raise CorruptDatabase(path, "的内容不是 zwgk 数据库")
+    return data
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """The database as a dict, None when the file does not exist; DatabaseError if unreadable."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise DatabaseError(f"数据库路径 {path} 是一个目录，不是文件。") from None
-    except OSError as exc:
-        raise DatabaseError(f"无法读取数据库 {path}：{exc.strerror}。") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise DatabaseError(f"数据库 {path} 已损坏（不是有效的 JSON），未做任何修改。") from None
-    if not isinstance(data, dict):
-        raise DatabaseError(f"数据库 {path} 的内容不是 zwgk 数据库，未做任何修改。")
-    return data
+    raw = read_bytes(path)
+    return None if raw is None else parse_json(path, raw)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -80,15 +147,40 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write to a temp file in the same directory, fsync, rename over `path`, fsync the dir."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def tmp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_tmp(path: Path) -> int:
+    """Delete temp files a killed writer left behind. Call only while holding the lock."""
+    removed = 0
+    prefix = tmp_prefix(path)
+    with contextlib.suppress(OSError), os.scandir(path.parent) as it:
+        for entry in it:
+            if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+def atomic_write_bytes(path: Path, payload: bytes, *, backup: bool = False) -> None:
+    """Write to a temp file in the same directory, fsync, rename over `path`, fsync the dir.
+
+    With `backup`, the file about to be replaced is first hard-linked into the backup
+    directory: after the rename that link is the only name of the previous version.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            set_mode(fh.fileno())
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
+        if backup:
+            from . import backup as backups
+
+            backups.keep_previous(path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -123,7 +215,8 @@ class TransactionStorage(Storage):
 
     def flush(self) -> None:
         if self.dirty and self._data is not None:
-            atomic_write_bytes(self.path, dump_json(self._data))
+            remove_stale_tmp(self.path)
+            atomic_write_bytes(self.path, dump_json(self._data), backup=True)
             self.dirty = False
 
     @property
@@ -137,8 +230,9 @@ def append_events(path: Path, lines: list[dict[str, Any]]) -> int:
     A torn last line left by a crash is cut off first, so the log stays line-aligned.
     """
     payload = b"".join(dump_json(rec) + b"\n" for rec in lines)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = _open_log(path, os.O_RDWR | os.O_CREAT)
     try:
+        set_mode(fd)
         size = os.lseek(fd, 0, os.SEEK_END)
         if size:
             os.lseek(fd, size - 1, os.SEEK_SET)
@@ -151,6 +245,19 @@ def append_events(path: Path, lines: list[dict[str, Any]]) -> int:
         return size + len(payload)
     finally:
         os.close(fd)
+
+
+def _open_log(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    except IsADirectoryError:
+        raise DatabaseError(f"修改记录 {shown(path)} 是一个目录，不是文件。") from None
+    except OSError as exc:
+        if path.is_symlink():
+            raise DatabaseError(
+                f"修改记录 {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
+            ) from None
+        raise DatabaseError(f"无法打开修改记录 {shown(path)}：{exc.strerror}。") from None
 
 
 def _last_newline(fd: int, size: int) -> int:
@@ -167,23 +274,77 @@ def _last_newline(fd: int, size: int) -> int:
     return 0
 
 
-def read_events(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Complete event lines from `offset` on, and the offset just past the last one read."""
+def _read_from(path: Path, offset: int) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        fd = _open_log(path, os.O_RDONLY)
+    except DatabaseError:
+        if not os.path.lexists(path):
+            return b""
+        raise
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             fh.seek(offset)
-            raw = fh.read()
-    except FileNotFoundError:
-        return [], offset
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def parse_line(line: bytes) -> dict[str, Any] | None:
+    """One log line as a dict, None when it is damaged (`zwgk doctor` reports those)."""
+    try:
+        rec = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return rec if isinstance(rec, dict) else None
+
+
+def read_events(
+    path: Path, offset: int = 0, *, contains: bytes | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Complete event lines from `offset` on, and the offset just past the last one read.
+
+    `contains` skips, before parsing, every line without that byte string (a cheap pre-filter;
+    callers still check the parsed record).
+    """
+    raw = _read_from(path, offset)
     end = raw.rfind(b"\n") + 1  # an unterminated tail is a write in progress or a torn crash
     out: list[dict[str, Any]] = []
-    for line in raw[:end].splitlines():
-        if not line.strip():
+    for line in raw[:end].split(b"\n"):
+        if not line or (contains is not None and contains not in line):
             continue
-        try:
-            rec = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            continue  # a damaged line is skipped; `zwgk doctor` reports it
-        if isinstance(rec, dict):
+        rec = parse_line(line)
+        if rec is not None:
             out.append(rec)
     return out, offset + end
+
+
+def iter_events_backwards(path: Path, chunk: int = 1 << 16) -> Iterator[dict[str, Any]]:
+    """Complete event lines newest first, reading the file from its end in chunks."""
+    try:
+        fd = _open_log(path, os.O_RDONLY)
+    except DatabaseError:
+        if not os.path.lexists(path):
+            return
+        raise
+    try:
+        pos = os.lseek(fd, 0, os.SEEK_END)
+        if pos == 0:
+            return
+        os.lseek(fd, pos - 1, os.SEEK_SET)
+        if os.read(fd, 1) != b"\n":  # skip an unterminated (torn or in-flight) tail
+            pos = _last_newline(fd, pos)
+        tail = b""
+        while pos > 0:
+            step = min(chunk, pos)
+            pos -= step
+            os.lseek(fd, pos, os.SEEK_SET)
+            buf = os.read(fd, step) + tail
+            lines = buf.split(b"\n")
+            tail = lines[0] if pos > 0 else b""
+            for line in reversed(lines[1:] if pos > 0 else lines):
+                if line:
+                    rec = parse_line(line)
+                    if rec is not None:
+                        yield rec
+    finally:
+        os.close(fd)
