@@ -1,21 +1,94 @@
 """Pinyin keys computed when tasks are written, so search never loads pypinyin.
 
-STUB: replaced by the search work (per-character readings with heteronyms).
+pypinyin costs ~0.5 s and ~55 MB just to import, so it is only ever imported inside the
+functions below, which run at import/upgrade time. What is stored per task is a small map
+`character -> every reading` (heteronyms such as 行/重/长/调 keep all of theirs), covering the
+task text, group title and unit names. `store.search` turns a typed pinyin query into
+character classes over those maps, so a search needs no dictionary at all.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
 from typing import Any
 
+KEYS_VERSION = 1
+VERSION_KEY = "pyv"  # in task.extra: which version of the keys is stored
+PINYIN_KEY = "py"  # in task.extra: {character: "reading reading ..."}
 
-def unit_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a unit name, e.g. 区信息办 -> (quxinxiban, qxxb)."""
-    from pypinyin import Style, lazy_pinyin
 
-    full = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
-    return "".join(full), "".join(s[0] for s in full if s)
+@lru_cache(maxsize=65536)
+def char_readings(ch: str) -> tuple[str, ...]:
+    """Every toneless reading of one character (行 -> xing, hang, heng); () for non-hanzi."""
+    if ch.isascii() or not ch.isalpha():
+        return ()
+    from pypinyin import Style, pinyin
+
+    out: list[str] = []
+    for group in pinyin(ch, heteronym=True, style=Style.NORMAL, errors="ignore"):
+        for reading in group:
+            r = reading.strip().lower()
+            if r.isascii() and r.isalpha() and r not in out:
+                out.append(r)
+    return tuple(out)
+
+
+def text_readings(*texts: str) -> dict[str, str]:
+    """{character: space-joined readings} for every hanzi in `texts` (after NFKC)."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for ch in unicodedata.normalize("NFKC", text or ""):
+            if ch not in out and (readings := char_readings(ch)):
+                out[ch] = " ".join(readings)
+    return out
 
 
 def task_keys(record: dict[str, Any]) -> dict[str, Any]:
-    """Precomputed search keys stored in a task's `extra`."""
-    return {}
+    """Precomputed search keys stored in a task's `extra` (JSON-serialisable, compact)."""
+    units = [
+        *(record.get("lead_units") or []),
+        *(record.get("support_units") or []),
+        *(record.get("guide_units") or []),
+    ]
+    readings = text_readings(record.get("text") or "", record.get("group_title") or "", *units)
+    return {VERSION_KEY: KEYS_VERSION, PINYIN_KEY: readings}
+
+
+def has_keys(record: dict[str, Any]) -> bool:
+    extra = record.get("extra") or {}
+    return extra.get(VERSION_KEY) == KEYS_VERSION and isinstance(extra.get(PINYIN_KEY), dict)
+
+
+def ensure_keys(record: dict[str, Any], *, force: bool = False) -> bool:
+    """Add or refresh the keys of a task record in place (old databases); True if changed.
+
+    Other entries of `extra` are kept. Without `force`, records already carrying keys of the
+    current version are left alone (cheap: pypinyin is not even imported then).
+    """
+    if not force and has_keys(record):
+        return False
+    extra = dict(record.get("extra") or {})
+    new = task_keys(record)
+    if all(extra.get(k) == v for k, v in new.items()):
+        return False
+    extra.update(new)
+    record["extra"] = extra
+    return True
+
+
+def unit_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a unit name, e.g. 区信息办 -> (quxinxiban, qxxb).
+
+    Phrase-aware (most likely reading), since a unit gets one stored spelling; search also
+    matches unit names through the per-character readings, so other readings still work.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    name = unicodedata.normalize("NFKC", name or "")
+    syllables = [
+        s.lower()
+        for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+        if s.isascii() and s.isalpha()
+    ]
+    return "".join(syllables), "".join(s[0] for s in syllables)

@@ -1,0 +1,812 @@
+"""Search that finds what a person means: fuzzy Chinese, pinyin, units, filters.
+
+Used by `zwgk search` and by every keystroke of the TUI, so the work is split in two:
+`SearchIndex` (built once per snapshot) normalises texts and orders tasks by (due, id);
+`SearchIndex.search` answers a query. Result sets are Python ints used as bitsets whose bit p is
+the task at rank p, so AND of terms, filters, counting and "first k by due date, then id" are
+all cheap integer operations even at 100,000 tasks.
+
+How a term matches, best first (a task gets its best score per term, scores add up over terms):
+id (`7`) > a unit's whole name > part of a unit name > exact text substring > group title >
+pinyin > words split across group title and text > one-typo match. Punctuation, brackets and
+spaces are removed from both sides (NFKC first), so `村居务公开` finds `村(居)务公开`.
+
+No Textual and no pypinyin here: pinyin readings come from keys stored in `task.extra` at
+import time (see store.pinyin).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from .model import DONE, OVERDUE, STATUSES, Task, Unit, parse_status
+from .pinyin import PINYIN_KEY  # a constant only: store.pinyin imports pypinyin lazily
+from .textutil import sanitize
+
+if TYPE_CHECKING:
+    from .db import Snapshot
+
+MAX_QUERY_CHARS = 200  # a longer query is cut: nobody types more, and it bounds the work
+MAX_TERMS = 8
+MAX_FUZZY_CHARS = 16  # typo tolerance is for words, not sentences
+MAX_SPLIT_CHARS = 10
+MAX_PINYIN_CHARS = 40
+FUZZY_FLOOR = 50  # look for typos only when a term has fewer exact hits than this
+CACHE_SIZE = 256
+
+# Scores per term. Unit scores get a role bonus (lead > support > guide).
+S_ID = 200.0
+S_UNIT_WHOLE = 120.0
+S_UNIT_PART = 114.0
+S_UNIT_PINYIN = 110.0
+S_TEXT = 100.0
+S_UNIT_WEAK = 90.0  # a two-character piece from the middle of a name (政务 in 区政务服务局)
+S_GROUP = 80.0
+S_PINYIN_FULL = 78.0
+S_PINYIN_INITIALS = 72.0
+S_SPLIT = 65.0
+S_GROUP_PINYIN = 60.0
+S_UNIT_FUZZY = 55.0
+S_TEXT_FUZZY = 50.0
+S_GROUP_FUZZY = 40.0
+ROLE_BONUS = {"lead": 4.0, "support": 2.0, "guide": 0.0}
+
+# Administrative prefixes people leave out when naming a unit (区编办 -> 编办 / bianban).
+UNIT_PREFIXES = {"区": "qu", "市": "shi", "县": "xian", "省": "sheng", "各": "ge"}
+TWO_LETTER_INITIALS = ("zh", "ch", "sh")
+
+_DROP = re.compile(r"[\W_]+")  # punctuation, brackets, spaces, symbols: never block a match
+_ASCII_WORD = re.compile(r"[a-z]+")
+_DUE_FILTER = re.compile(r"(<=|>=|<|>|=)?\s*(\d{1,5}|\d{4}-\d{2}-\d{2})(?:d|天)?")
+
+
+def norm(text: str) -> str:
+    """The matching form of a text: NFKC, lower case, letters and digits only."""
+    return _DROP.sub("", unicodedata.normalize("NFKC", text or "").lower())
+
+
+def norm_map(text: str) -> tuple[str, list[int]]:
+    """`norm(text)` plus, for each of its characters, the offset in `text` it came from."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text or ""):
+        for c in unicodedata.normalize("NFKC", ch).lower():
+            if c.isalnum():
+                chars.append(c)
+                index.append(i)
+    return "".join(chars), index
+
+
+# -- bitsets -------------------------------------------------------------------------------
+
+
+def _bits(positions: Iterable[int], n: int) -> int:
+    buf = bytearray((n + 7) >> 3)
+    for p in positions:
+        buf[p >> 3] |= 1 << (p & 7)
+    return int.from_bytes(buf, "little")
+
+
+def _span_bits(lo: int, hi: int) -> int:
+    """Bits lo..hi-1 set."""
+    return ((1 << hi) - 1) ^ ((1 << lo) - 1) if hi > lo else 0
+
+
+def _lowest(x: int, k: int) -> list[int]:
+    out: list[int] = []
+    while x and len(out) < k:
+        low = x & -x
+        out.append(low.bit_length() - 1)
+        x ^= low
+    return out
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    task: Task
+    score: float  # average per-term score: 100 = exact text, 120 = whole unit, 50 = typo
+    spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in task.text
+    group_spans: list[tuple[int, int]] = field(default_factory=list)  # in task.group_title
+    matched: str = "text"  # text | group | unit | pinyin | split | fuzzy | id | filter
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    suggestion: str | None = None  # the nearest unit or word, when nothing matched
+    warnings: list[str] = field(default_factory=list)  # filters not understood, query cut
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+# -- units -------------------------------------------------------------------------------
+
+WHOLE, PART, WEAK = 3, 2, 1
+
+
+def _strip_prefix(name: str) -> str:
+    return name[1:] if len(name) > 2 and name[0] in UNIT_PREFIXES else name
+
+
+def unit_match(q: str, unit: Unit) -> int:
+    """How a normalised query names a unit: WHOLE, PART, WEAK (2-char mid-name piece) or 0."""
+    if not q:
+        return 0
+    names = [norm(unit.name), *(norm(a) for a in unit.aliases)]
+    for nm in names:
+        if q == nm or q == _strip_prefix(nm):
+            return WHOLE
+    if q.isascii() and q.isalpha():
+        full, ini = unit.pinyin.lower(), unit.initials.lower()
+        if not full:
+            return 0
+        prefix = UNIT_PREFIXES.get(names[0][:1], "") if len(names[0]) > 2 else ""
+        wholes = {full, ini}
+        if prefix and full.startswith(prefix):
+            wholes |= {full[len(prefix) :], ini[1:]}
+        if q in wholes:
+            return WHOLE
+        if len(q) >= 2 and (q in full or q in ini):
+            return PART
+        return 0
+    if len(q) < 2:
+        return 0
+    best = 0
+    for nm in names:
+        if q in nm:
+            best = max(best, PART if (nm.endswith(q) or len(q) >= 3) else WEAK)
+    return best
+
+
+def resolve_units(query: str, units: dict[str, Unit]) -> list[str]:
+    """Canonical unit names a typed unit means (shared with `zwgk list --unit`).
+
+    Full name or alias, the name without 区/各 (`编办`), pinyin (`qxxb`, `xinxiban`) or a part
+    (`信息办`). An exact name or alias wins over parts; a part fitting several units returns
+    all of them, sorted by name. [] when nothing fits (see `suggest_unit`).
+    """
+    q = norm(sanitize(query or ""))
+    if not q:
+        return []
+    for unit in units.values():  # an exact spelling beats everything, even a shorter name
+        if q == norm(unit.name) or q in (norm(a) for a in unit.aliases):
+            return [unit.name]
+    found: dict[int, list[str]] = {}
+    for unit in units.values():
+        level = unit_match(q, unit)
+        if level:
+            found.setdefault(level, []).append(unit.name)
+    if not found:
+        return []
+    return sorted(found[max(found)])
+
+
+def suggest_unit(query: str, units: dict[str, Unit]) -> str | None:
+    """The unit whose name or pinyin is nearest to `query`, for a "did you mean" message."""
+    q = norm(sanitize(query or ""))
+    if not q or not units:
+        return None
+    from rapidfuzz import fuzz, process  # lazily: only needed when something failed
+
+    choices: dict[str, str] = {}
+    for unit in units.values():
+        for spelling in (unit.name, *unit.aliases):
+            choices[norm(spelling)] = unit.name
+            choices[_strip_prefix(norm(spelling))] = unit.name
+        if q.isascii():
+            for key in (unit.pinyin, unit.initials):
+                if key:
+                    choices[key.lower()] = unit.name
+    best = process.extractOne(q, list(choices), scorer=fuzz.ratio, score_cutoff=40)
+    return choices[best[0]] if best else None
+
+
+# -- query parsing -----------------------------------------------------------------------
+
+
+@dataclass
+class _Query:
+    terms: list[str] = field(default_factory=list)  # normalised words
+    ids: list[int] = field(default_factory=list)  # `#7`
+    statuses: list[str] = field(default_factory=list)
+    overdue: bool = False
+    due: list[tuple[str, str]] = field(default_factory=list)  # (op, value)
+    units: list[str] = field(default_factory=list)  # raw `unit:` values
+    warnings: list[str] = field(default_factory=list)
+
+
+_FILTER_KEYS = {
+    "unit": "unit",
+    "单位": "unit",
+    "u": "unit",
+    "status": "status",
+    "状态": "status",
+    "s": "status",
+    "due": "due",
+    "期限": "due",
+    "截止": "due",
+}
+
+
+def parse_query(query: str) -> _Query:
+    q = _Query()
+    text = unicodedata.normalize("NFKC", sanitize(query or "", keep_newlines=False))
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS]
+        q.warnings.append(f"查询过长，只使用前 {MAX_QUERY_CHARS} 个字符。")
+    for raw in text.split():
+        key, sep, value = raw.partition(":")
+        kind = _FILTER_KEYS.get(key.lower()) if sep else None
+        if kind and value:
+            if kind == "unit":
+                q.units.append(value)
+            elif kind == "status":
+                if value.lower() in (OVERDUE, "overdue"):
+                    q.overdue = True
+                elif status := parse_status(value):
+                    q.statuses.append(status)
+                else:
+                    q.warnings.append(f"状态“{value}”无法识别，可用：{'、'.join(STATUSES)}。")
+                    q.statuses.append("\0")  # matches nothing: a wrong filter must not widen
+            else:
+                m = _DUE_FILTER.fullmatch(value)
+                if m:
+                    q.due.append((m.group(1) or "<", m.group(2)))
+                else:
+                    q.warnings.append(f"期限条件“{value}”无法识别，例如 due:<30 表示 30 天内到期。")
+                    q.due.append(("!", ""))
+            continue
+        if raw.lower() in (OVERDUE, "overdue"):
+            q.overdue = True
+            continue
+        if raw.startswith("#") and raw[1:].isdigit() and len(raw) < 12:
+            q.ids.append(int(raw[1:]))
+            continue
+        word = norm(raw)
+        if word:
+            q.terms.append(word)
+    if len(q.terms) > MAX_TERMS:
+        q.warnings.append(f"词语过多，只使用前 {MAX_TERMS} 个。")
+        q.terms = q.terms[:MAX_TERMS]
+    return q
+
+
+# -- the index -----------------------------------------------------------------------------
+
+Tier = tuple[float, str, int]  # (score, kind, bitset)
+
+
+class SearchIndex:
+    """Everything a query needs, built once from a snapshot and reused across keystrokes.
+
+    Building costs a normalisation pass over the texts (about 10 ms per 10,000 tasks);
+    pinyin tables and per-term results are built lazily and cached.
+    """
+
+    def __init__(
+        self, tasks: dict[int, Task] | Iterable[Task], units: dict[str, Unit] | None = None
+    ) -> None:
+        items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
+        # Rank order = the tie-break order: due date (undated last), then id.
+        items.sort(key=lambda t: (t.due is None, t.due or date.min, t.id))
+        self.tasks: list[Task] = items
+        self.n = n = len(items)
+        self.all_bits = (1 << n) - 1
+        self.pos_of_id = {t.id: p for p, t in enumerate(items)}
+        self.norm = [norm(t.text) for t in items]
+        self.hay = "\n".join(self.norm)
+        starts, at = [], 0
+        for s in self.norm:
+            starts.append(at)
+            at += len(s) + 1
+        starts.append(at + 1)  # sentinel: the "next line" after the last
+        self.starts = starts
+        self.dues = [t.due for t in items if t.due is not None]  # sorted: a prefix of ranks
+
+        group_ids: dict[str, int] = {}
+        self.group_titles: list[str] = []  # normalised, distinct
+        self.group_members: list[list[int]] = []
+        for p, t in enumerate(items):
+            g = group_ids.get(t.group_title)
+            if g is None:
+                g = group_ids[t.group_title] = len(self.group_titles)
+                self.group_titles.append(norm(t.group_title))
+                self.group_members.append([])
+            self.group_members[g].append(p)
+
+        self.units: dict[str, Unit] = dict(units or {})
+        self._unit_pos: dict[str, dict[str, list[int]]] = {}
+        self._status_pos: dict[str, list[int]] = {}
+        for p, t in enumerate(items):
+            for role in ("lead", "support", "guide"):
+                for u in t.units(role):
+                    self._unit_pos.setdefault(u, {}).setdefault(role, []).append(p)
+                    if u not in self.units:
+                        self.units[u] = Unit(name=u)
+            self._status_pos.setdefault(t.status, []).append(p)
+        self._cache: dict[tuple[str, str], object] = {}
+        self._readings: dict[str, tuple[str, ...]] | None = None
+        self._classes: dict[tuple[str, str], set[str]] | None = None
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
+        return cls(snapshot.tasks, snapshot.units)
+
+    def clear_cache(self) -> None:
+        """Forget per-term results (the benchmark uses this to measure cold queries)."""
+        self._cache.clear()
+
+    def _cached(self, kind: str, key: str, make):  # type: ignore[no-untyped-def]
+        k = (kind, key)
+        if k in self._cache:
+            return self._cache[k]
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        value = self._cache[k] = make()
+        return value
+
+    # -- scanning ------------------------------------------------------------------------
+    def _lines_matching(self, find) -> int:  # type: ignore[no-untyped-def]
+        """Bitset of tasks whose text `find(hay, pos) -> start | -1` hits, jumping by task."""
+        hay, starts, out = self.hay, self.starts, []
+        pos = 0
+        while (i := find(hay, pos)) >= 0:
+            p = bisect_right(starts, i) - 1
+            out.append(p)
+            pos = starts[p + 1]
+        return _bits(out, self.n)
+
+    def text_bits(self, word: str) -> int:
+        """Tasks whose normalised text contains `word`."""
+
+        def make() -> int:
+            count = self.hay.count(word)
+            if count == 0:
+                return 0
+            if count * 8 < self.n:  # rare: jump from occurrence to occurrence
+                return self._lines_matching(lambda h, p: h.find(word, p))
+            # common: one pass producing the bitset as a binary numeral
+            flags = "".join(["1" if word in t else "0" for t in self.norm])
+            return int(flags[::-1], 2)
+
+        return self._cached("text", word, make)  # type: ignore[return-value]
+
+    def regex_bits(self, rx: re.Pattern[str]) -> int:
+        def find(h: str, p: int) -> int:
+            m = rx.search(h, p)
+            return m.start() if m else -1
+
+        return self._cached("rx", rx.pattern, lambda: self._lines_matching(find))  # type: ignore[return-value]
+
+    def _groups_bits(self, matches) -> int:  # type: ignore[no-untyped-def]
+        pos: list[int] = []
+        for g, title in enumerate(self.group_titles):
+            if title and matches(title):
+                pos.extend(self.group_members[g])
+        return _bits(pos, self.n) if pos else 0
+
+    def group_bits(self, word: str) -> int:
+        return self._cached("group", word, lambda: self._groups_bits(lambda t: word in t))  # type: ignore[return-value]
+
+    def unit_bits(self, name: str, role: str = "any") -> int:
+        roles = ("lead", "support", "guide") if role == "any" else (role,)
+
+        def make() -> int:
+            by_role = self._unit_pos.get(name, {})
+            return _bits((p for r in roles for p in by_role.get(r, ())), self.n)
+
+        return self._cached("unit:" + role, name, make)  # type: ignore[return-value]
+
+    def status_bits(self, status: str) -> int:
+        return self._cached(
+            "status", status, lambda: _bits(self._status_pos.get(status, ()), self.n)
+        )  # type: ignore[return-value]
+
+    def _due_range(self, lo: date | None, hi: date | None) -> int:
+        """Tasks due in [lo, hi] (either end open): a contiguous run of ranks."""
+        a = bisect_left(self.dues, lo) if lo else 0
+        b = bisect_right(self.dues, hi) if hi else len(self.dues)
+        return _span_bits(a, b)
+
+    # -- pinyin --------------------------------------------------------------------------
+    def _pinyin_tables(self) -> dict[tuple[str, str], set[str]]:
+        """(kind, token) -> characters: kind f = full syllable, i = initial, p = prefix."""
+        if self._classes is None:
+            merged: dict[str, str] = {}
+            for t in self.tasks:
+                keys = t.extra.get(PINYIN_KEY) if isinstance(t.extra, dict) else None
+                if isinstance(keys, dict):
+                    merged.update(keys)
+            classes: dict[tuple[str, str], set[str]] = {}
+            for ch, readings in merged.items():
+                if not isinstance(readings, str):
+                    continue
+                for r in readings.split():
+                    classes.setdefault(("f", r), set()).add(ch)
+                    classes.setdefault(("i", r[0]), set()).add(ch)
+                    if r[:2] in TWO_LETTER_INITIALS:
+                        classes.setdefault(("i", r[:2]), set()).add(ch)
+                    for k in range(1, len(r)):
+                        classes.setdefault(("p", r[:k]), set()).add(ch)
+            self._classes = classes
+        return self._classes
+
+    def pinyin_patterns(self, word: str) -> list[tuple[bool, re.Pattern[str]]]:
+        """Regexes over normalised text for a typed pinyin word: (all full syllables?, rx)."""
+        if not (_ASCII_WORD.fullmatch(word) and len(word) <= MAX_PINYIN_CHARS):
+            return []
+
+        def make() -> list[tuple[bool, re.Pattern[str]]]:
+            tables = self._pinyin_tables()
+            segs = _segmentations(word, tables)
+            out: list[tuple[bool, re.Pattern[str]]] = []
+            for seg in segs:
+                parts = []
+                for kind, tok in seg:
+                    chars = tables.get((kind, tok)) or set()
+                    if kind == "p":
+                        chars = chars | (tables.get(("f", tok)) or set())
+                    parts.append("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+                full = all(kind != "i" for kind, _ in seg)
+                out.append((full, re.compile("".join(parts))))
+            return out
+
+        return self._cached("pyrx", word, make)  # type: ignore[return-value]
+
+    # -- one term ------------------------------------------------------------------------
+    def term_tiers(self, word: str) -> list[Tier]:
+        """Every way `word` matches, best first, each task in its best tier only."""
+        return self._cached("term", word, lambda: _disjoint(self._term_tiers(word)))  # type: ignore[return-value]
+
+    def _term_tiers(self, word: str) -> list[Tier]:
+        tiers: list[Tier] = []
+        if word.isdigit() and len(word) < 12 and int(word) in self.pos_of_id:
+            tiers.append((S_ID, "id", 1 << self.pos_of_id[int(word)]))
+        tiers += self._unit_tiers(word)
+        tiers.append((S_TEXT, "text", self.text_bits(word)))
+        tiers.append((S_GROUP, "group", self.group_bits(word)))
+        pinyin = self.pinyin_patterns(word)
+        for full, rx in pinyin:
+            score = S_PINYIN_FULL if full else S_PINYIN_INITIALS
+            tiers.append((score, "pinyin", self.regex_bits(rx)))
+            tiers.append((S_GROUP_PINYIN, "pinyin", self._groups_bits(rx.search)))
+        exact = 0
+        for _, _, b in tiers:
+            exact |= b
+        if pinyin or word.isdigit():
+            return tiers
+        found = exact.bit_count()
+        if found < FUZZY_FLOOR and 4 <= len(word) <= MAX_SPLIT_CHARS:
+            tiers.append((S_SPLIT, "split", self._split_bits(word)))
+        if found < FUZZY_FLOOR and len(word) <= MAX_FUZZY_CHARS and (len(word) >= 3 or not found):
+            rx = typo_pattern(word)
+            if rx is not None:
+                tiers.append((S_TEXT_FUZZY, "fuzzy", self.regex_bits(rx)))
+                tiers.append((S_GROUP_FUZZY, "fuzzy", self._groups_bits(rx.search)))
+                for name in self.units:
+                    if rx.search(_strip_prefix(norm(name))):
+                        tiers.append((S_UNIT_FUZZY, "unit", self.unit_bits(name)))
+        return tiers
+
+    def _unit_tiers(self, word: str) -> list[Tier]:
+        scores = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PART, WEAK: S_UNIT_WEAK}
+        tiers: list[Tier] = []
+        pinyin = [rx for _, rx in self.pinyin_patterns(word)] if word.isascii() else []
+        for name, unit in self.units.items():
+            level = unit_match(word, unit)
+            base = scores.get(level, 0.0)
+            if level and word.isascii():
+                base = S_UNIT_WHOLE if level == WHOLE else S_UNIT_PINYIN
+            elif not level and pinyin:  # heteronyms: per-character readings of the name
+                nm = norm(name)
+                if any(rx.fullmatch(nm) or rx.fullmatch(_strip_prefix(nm)) for rx in pinyin):
+                    base = S_UNIT_WHOLE
+                elif len(word) >= 2 and any(rx.search(nm) for rx in pinyin):
+                    base = S_UNIT_PINYIN
+            if base:
+                for role, bonus in ROLE_BONUS.items():
+                    tiers.append((base + bonus, "unit", self.unit_bits(name, role)))
+        return tiers
+
+    def _split_bits(self, word: str) -> int:
+        """Tasks where the word, cut in two pieces of 2+ characters, appears in text or group."""
+        out = 0
+        for i in range(2, len(word) - 1):
+            a, b = word[:i], word[i:]
+            if self.hay.count(b) < self.hay.count(a):
+                a, b = b, a  # the rarer piece first: an empty result skips the other scan
+            first = self.text_bits(a) | self.group_bits(a)
+            if first:
+                out |= first & (self.text_bits(b) | self.group_bits(b))
+        return out
+
+    # -- filters -------------------------------------------------------------------------
+    def _filter_bits(self, q: _Query, today: date) -> tuple[int, str | None]:
+        mask = self.all_bits
+        suggestion = None
+        for raw in q.units:
+            names = resolve_units(raw, self.units)
+            if not names:
+                q.warnings.append(f"没有找到单位“{raw}”。")
+                suggestion = suggest_unit(raw, self.units)
+                return 0, suggestion
+            bits = 0
+            for name in names:
+                bits |= self.unit_bits(name)
+            mask &= bits
+        if q.statuses:
+            bits = 0
+            for status in q.statuses:
+                bits |= self.status_bits(status)
+            mask &= bits
+        if q.overdue:
+            mask &= self._due_range(None, today - timedelta(days=1)) & ~self.status_bits(DONE)
+        for op, value in q.due:
+            mask &= self._due_bits(op, value, today)
+        if q.ids:
+            bits = 0
+            for tid in q.ids:
+                if tid in self.pos_of_id:
+                    bits |= 1 << self.pos_of_id[tid]
+                else:
+                    q.warnings.append(f"没有编号为 {tid} 的任务。")
+            mask &= bits
+        return mask, suggestion
+
+    def _due_bits(self, op: str, value: str, today: date) -> int:
+        if op == "!":
+            return 0
+        if "-" in value:
+            try:
+                limit = date.fromisoformat(value)
+            except ValueError:
+                return 0
+            if op in ("<", "<="):
+                return self._due_range(None, limit)
+            if op in (">", ">="):
+                return self._due_range(limit, None)
+            return self._due_range(limit, limit)
+        days = int(value)
+        try:
+            limit = today + timedelta(days=days)
+        except OverflowError:
+            limit = date.max
+        if op in (">", ">="):
+            return self._due_range(limit + timedelta(days=1) if limit < date.max else limit, None)
+        if op == "=":
+            return self._due_range(limit, limit)
+        return self._due_range(today, limit)  # `<30`: due within the next 30 days
+
+    # -- the query -----------------------------------------------------------------------
+    def search(self, query: str, *, today: date, limit: int = 50) -> SearchResult:
+        q = parse_query(query)
+        mask, suggestion = self._filter_bits(q, today)
+        combined: dict[float, list[tuple[str, int]]] = {0.0: [("filter", mask)]}
+        per_term: list[list[Tier]] = []
+        for word in q.terms:
+            tiers = self.term_tiers(word)
+            per_term.append(tiers)
+            nxt: dict[float, list[tuple[str, int]]] = {}
+            for s1, parts in combined.items():
+                for k1, b1 in parts:
+                    for s2, k2, b2 in tiers:
+                        b = b1 & b2
+                        if b:
+                            kind = k2 if k1 == "filter" else k1
+                            nxt.setdefault(s1 + s2, []).append((kind, b))
+            combined = nxt
+            if not combined:
+                break
+        total_bits = 0
+        for parts in combined.values():
+            for _, b in parts:
+                total_bits |= b
+        total = total_bits.bit_count()
+        hits: list[Hit] = []
+        nterms = max(1, len(q.terms))
+        for score in sorted(combined, reverse=True):
+            if len(hits) >= limit:
+                break
+            parts = combined[score]
+            union = 0
+            for _, b in parts:
+                union |= b
+            for p in _lowest(union, limit - len(hits)):
+                kind = next(k for k, b in parts if b >> p & 1)
+                hits.append(self._hit(p, score / nterms, kind, q.terms))
+        if not total and suggestion is None:
+            suggestion = self._suggest(q, per_term)
+        return SearchResult(hits=hits, total=total, suggestion=suggestion, warnings=q.warnings)
+
+    def _hit(self, p: int, score: float, kind: str, terms: list[str]) -> Hit:
+        task = self.tasks[p]
+        return Hit(
+            task=task,
+            score=round(score, 2),
+            spans=self.spans(task.text, terms),
+            group_spans=self.spans(task.group_title, terms),
+            matched=kind,
+        )
+
+    def spans(self, text: str, terms: list[str]) -> list[tuple[int, int]]:
+        """Character ranges of `text` that the terms matched (merged, sorted)."""
+        if not terms or not text:
+            return []
+        normed, index = norm_map(text)
+        found: list[tuple[int, int]] = []
+        for word in terms:
+            found += _find_spans(normed, word, self)
+        out: list[tuple[int, int]] = []
+        for a, b in sorted(found):
+            start, end = index[a], index[b - 1] + 1
+            if out and start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((start, end))
+        return out
+
+    def _suggest(self, q: _Query, per_term: list[list[Tier]]) -> str | None:
+        """Nothing matched: the nearest unit or word for the first term that found nothing."""
+        for word, tiers in zip(q.terms, per_term, strict=False):
+            if not any(b for _, _, b in tiers):
+                return self.nearest(word)
+        alone = [
+            w for w, tiers in zip(q.terms, per_term, strict=False) if any(b for *_, b in tiers)
+        ]
+        return alone[0] if len(q.terms) > 1 and alone else None
+
+    def nearest(self, word: str) -> str | None:
+        """The unit name, group title or phrase of a task closest to `word` (rapidfuzz)."""
+        if self.n == 0 and not self.units:
+            return None
+        from rapidfuzz import fuzz, process
+
+        if word.isascii():
+            return suggest_unit(word, self.units)
+        vocab = self._cached("vocab", "", self._vocabulary)
+        best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=40)  # type: ignore[arg-type]
+        return best[0] if best else None
+
+    def _vocabulary(self) -> list[str]:
+        words: dict[str, None] = {}
+        for name in self.units:
+            words[name] = None
+            words[_strip_prefix(name)] = None
+        for t in self.tasks[:5000]:  # enough to know the plan's words, bounded for 100k plans
+            words[t.group_title] = None
+            for piece in re.split(r"[\W_]+", t.text):
+                if 2 <= len(piece) <= 12:
+                    words[piece] = None
+        words.pop("", None)
+        return list(words)
+
+
+def _disjoint(tiers: list[Tier]) -> list[Tier]:
+    """Best tier first; each task kept only in the best tier it reached; empty tiers dropped."""
+    out: list[Tier] = []
+    taken = 0
+    for score, kind, bits in sorted(tiers, key=lambda t: -t[0]):
+        b = bits & ~taken
+        if b:
+            out.append((score, kind, b))
+            taken |= b
+    return out
+
+
+def _segmentations(
+    word: str, tables: dict[tuple[str, str], set[str]], cap: int = 6
+) -> list[list[tuple[str, str]]]:
+    """Ways to read `word` as per-character tokens: full syllables, initials, a final prefix.
+
+    `yibentong` -> yi|ben|tong, `ybt` -> y|b|t, `xinxib` -> xin|xi|b. Fewest initials first.
+    """
+    out: list[list[tuple[str, str]]] = []
+    steps = 0
+
+    def walk(i: int, acc: list[tuple[str, str]]) -> None:
+        nonlocal steps
+        steps += 1
+        if len(out) >= cap * 4 or steps > 2000:
+            return
+        if i == len(word):
+            out.append(list(acc))
+            return
+        rest = word[i:]
+        for k in range(min(6, len(rest)), 1, -1):
+            if ("f", rest[:k]) in tables:
+                acc.append(("f", rest[:k]))
+                walk(i + k, acc)
+                acc.pop()
+        if 1 < len(rest) <= 5 and ("p", rest) in tables and ("f", rest) not in tables:
+            out.append([*acc, ("p", rest)])  # the syllable being typed
+        if rest[:2] in TWO_LETTER_INITIALS and ("i", rest[:2]) in tables:
+            acc.append(("i", rest[:2]))
+            walk(i + 2, acc)
+            acc.pop()
+        if ("i", rest[0]) in tables:
+            acc.append(("i", rest[0]))
+            walk(i + 1, acc)
+            acc.pop()
+
+    walk(0, [])
+    out.sort(key=lambda seg: (sum(k == "i" for k, _ in seg), len(seg)))
+    return out[:cap]
+
+
+def typo_pattern(word: str) -> re.Pattern[str] | None:
+    """A regex for `word` with one character wrong, missing or extra.
+
+    Every branch starts with a literal (word[0] or word[1]), so the regex engine scans fast.
+    Two-character words only allow a wrong character (`舆请` -> 舆情).
+    """
+    n = len(word)
+    if n < 2:
+        return None
+    e = [re.escape(c) for c in word]
+    if n == 2:
+        return re.compile(f"{e[0]}.|.{e[1]}")
+    variants = ["".join(e[:i] + e[i + 1 :]) for i in range(n)]  # one extra typed
+    variants += ["".join(e[:i]) + "." + "".join(e[i + 1 :]) for i in range(1, n - 1)]  # wrong
+    variants += ["".join(e[:i]) + "." + "".join(e[i:]) for i in range(1, n)]  # one missing
+    variants.sort(key=len, reverse=True)
+    return re.compile("|".join(dict.fromkeys(variants)))
+
+
+def _find_spans(normed: str, word: str, index: SearchIndex) -> list[tuple[int, int]]:
+    """Where one term matched inside one normalised text, by the best method that hits."""
+    spans = _occurrences(normed, word)
+    if spans:
+        return spans
+    for _, rx in index.pinyin_patterns(word):
+        spans += [m.span() for m in rx.finditer(normed) if m.end() > m.start()]
+    if spans:
+        return spans
+    pieces: list[tuple[int, int]] = []  # split words: both pieces here, else one (other in group)
+    if 4 <= len(word) <= MAX_SPLIT_CHARS:
+        for i in range(2, len(word) - 1):
+            a, b = _occurrences(normed, word[:i]), _occurrences(normed, word[i:])
+            if a and b:
+                return a + b
+            pieces = pieces or a or b
+    if len(word) <= MAX_FUZZY_CHARS and (rx := typo_pattern(word)) is not None:
+        spans = [m.span() for m in rx.finditer(normed) if m.end() > m.start()]
+    return spans or pieces
+
+
+def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    if not word:
+        return out
+    i = text.find(word)
+    while i >= 0:
+        out.append((i, i + len(word)))
+        i = text.find(word, i + len(word))
+    return out
+
+
+_LAST: list[tuple[object, SearchIndex]] = []  # (snapshot, its index): one slot
+
+
+def index_for(snapshot: Snapshot) -> SearchIndex:
+    """The index of a snapshot, reused while the same snapshot object is searched again."""
+    if _LAST and _LAST[0][0] is snapshot:
+        return _LAST[0][1]
+    idx = SearchIndex.from_snapshot(snapshot)
+    _LAST[:] = [(snapshot, idx)]
+    return idx
+
+
+def search(snapshot: Snapshot, query: str, *, today: date, limit: int = 50) -> SearchResult:
+    """One-shot search of a snapshot (the index is kept while the snapshot is reused)."""
+    return index_for(snapshot).search(query, today=today, limit=limit)
