@@ -18,6 +18,8 @@ from store.errors import ZwgkError
 COMMAND_MODULES = (
     "tui.cli.cmd_tasks",
     "tui.cli.cmd_import",
+    "tui.cli.cmd_report",
+    "tui.cli.cmd_admin",
 )
 
 

@@ -1,0 +1,50 @@
+"""`zwgk doctor [--restore] [--json]`: check the database and restore the newest good backup."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from store.context import Context
+
+from . import render
+from .common import add_json
+
+LEVEL_MARK = {"ok": "[正常]", "warn": "[注意]", "error": "[错误]"}
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("doctor", help="检查数据库、修改记录、备份和权限文件；--restore 恢复备份")
+    p.add_argument(
+        "--restore",
+        action="store_true",
+        help="数据库损坏时，另存损坏的文件并恢复最近的完好备份（有权限文件时仅限管理员）",
+    )
+    add_json(p)
+    p.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    from store import doctor
+
+    if args.restore:
+        result = doctor.restore(ctx)
+        report = doctor.check(ctx.db_path)
+        if args.json:
+            render.print_json({"restore": result.to_json(), "check": report.to_json()})
+        else:
+            render.out(result.message)
+        return 0 if report.db_ok else 1
+    report = doctor.check(ctx.db_path)
+    if args.json:
+        render.print_json(report.to_json())
+    else:
+        for f in report.findings:
+            render.out(f"{LEVEL_MARK.get(f.level, '')} {f.message}")
+        if report.ok:
+            render.out("检查完毕：没有发现错误。")
+        elif report.newest_good_backup and not report.db_ok:
+            render.out("检查完毕：数据库有错误，可用 zwgk doctor --restore 恢复最近的完好备份。")
+        else:
+            render.out("检查完毕：发现错误，见上。")
+    return 0 if report.ok else 1
