@@ -59,21 +59,23 @@ def _sheets(path: Path) -> tuple[list[Sheet], bool]:
     if not decoded.strip():
         raise InputError(f"文件 {path} 是空的。")
     if text.is_dump(decoded):
-        return text.read(decoded), False
+        return text.read(decoded, path), False
     if csvtable.looks_delimited(decoded):
         return csvtable.read(decoded), False
     raise InputError(f"文件 {path} 不是表格：没有找到用制表符或逗号分隔的单元格。")
 
 
 def _zip_kind(path: Path, data: bytes) -> str:
-    label = {".docx": "Word（.docx）", ".xlsx": "Excel（.xlsx）"}.get(path.suffix.lower(), "Office")
+    label = {".docx": "Word（.docx）", ".xlsx": "Excel（.xlsx）"}.get(
+        path.suffix.lower(), "Office "
+    )
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
-        raise InputError(f"文件 {path} 不是有效的 {label} 文件（不是 zip 压缩包）。")
+        raise InputError(f"文件 {path} 不是有效的 {label}文件（不是 zip 压缩包）。")
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
     except zipfile.BadZipFile:
-        raise InputError(f"文件 {path} 不是有效的 {label} 文件（压缩包已损坏）。") from None
+        raise InputError(f"文件 {path} 不是有效的 {label}文件（压缩包已损坏）。") from None
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:

@@ -7,6 +7,9 @@ blank lines are not row breaks (they also appear inside cells).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..errors import InputError
 from .base import Row, Sheet
 from .table import looks_like_header_cell, map_columns
 
@@ -19,7 +22,7 @@ def is_dump(text: str) -> bool:
     return tab_led >= 4 and inner_tabs * 10 <= len(lines)
 
 
-def read(text: str) -> list[Sheet]:
+def read(text: str, path: Path) -> list[Sheet]:
     title: list[str] = []
     cells: list[tuple[int, list[str]]] = []  # (line number, lines of the cell)
     for no, line in enumerate(text.splitlines(), start=1):
@@ -34,12 +37,29 @@ def read(text: str) -> list[Sheet]:
     if width == 0:
         return [Sheet(rows=[], title_lines=title + [t for _, t in texts[:10]])]
     title += [t for _, t in texts[:start]]
+    while len(texts) > start + width and not texts[-1][1]:
+        texts.pop()  # trailing empty tab lines are not a row
     rows: list[Row] = []
     for i in range(start, len(texts), width):
         chunk = texts[i : i + width]
         values = [t for _, t in chunk] + [""] * (width - len(chunk))
         rows.append(Row(cells=values, line=chunk[0][0], where=f"第 {chunk[0][0]} 行"))
+    if (len(texts) - start) % width:
+        raise InputError(
+            f"文件 {path} {_misaligned(rows, width)}起的单元格数与表头的 {width} 列对不上，可能漏了或多了单元格。"
+        )
     return [Sheet(rows=rows, title_lines=title)]
+
+
+def _misaligned(rows: list[Row], width: int) -> str:
+    """Where a missing or extra cell shifted the rows: the first row whose 序号 is not a number."""
+    columns = map_columns(rows[0].cells[:width])  # rows[0] is the header
+    num = columns.num if columns else -1
+    for before, row in zip(rows[1:], rows[2:], strict=False):
+        value = row.cells[num].strip() if num >= 0 else ""
+        if value and not value.isdigit():
+            return before.where  # the shift shows one row after the row that lost a cell
+    return rows[-1].where
 
 
 def _header(texts: list[tuple[int, str]]) -> tuple[int, int]:
