@@ -1,0 +1,61 @@
+"""The zwgk terminal app: a thin shell around `MainScreen` (see tui/screens/main.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from store.context import Context
+from store.db import Store
+from tui.history import History, default_history_path
+from tui.screens.main import MainScreen
+from tui.screens.palette import ChatCommands
+
+
+class ZwgkApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "zwgk 政务公开任务跟踪"
+    COMMAND_PALETTE_DISPLAY = "命令"
+    COMMANDS = App.COMMANDS | {ChatCommands}
+    BINDINGS = [
+        Binding("f1", "help", "帮助", id="help"),
+        Binding("question_mark", "help", "帮助", show=False, id="help2"),
+        Binding("ctrl+p", "command_palette", "命令", id="palette"),
+        Binding("ctrl+q", "quit", "退出", priority=True, id="quit"),
+    ]
+
+    def __init__(self, ctx: Context, *, mouse: bool = True, history_path: Path | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.mouse = mouse
+        self.store = Store(ctx)
+        self.history = History(history_path or default_history_path(ctx.user))
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"  # slow SSH links: no animations by default
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.ctx, self.store, self.history))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+
+def make_app(ctx: Context, *, mouse: bool = True, history_path: Path | None = None) -> ZwgkApp:
+    """The one factory used by `zwgk` and by the tests."""
+    return ZwgkApp(ctx, mouse=mouse, history_path=history_path)
+
+
+def run(ctx: Context, *, mouse: bool = True) -> int:
+    app = make_app(ctx, mouse=mouse)
+    result = app.run(mouse=mouse)
+    return int(result or 0)
