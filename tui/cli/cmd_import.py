@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    if args.file.suffix.lower() == ".json":
+        return import_json(args, ctx)
     # Imported here: the readers pull in openpyxl/docx/pypinyin, which `zwgk list` never needs.
     from store.importing import import_into, parse_file
 
@@ -34,6 +36,23 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     with store.transaction() as txn:
         txn.require(None, "import")
         report = import_into(txn, parsed, year=args.year, title=args.plan)
+    if args.json:
+        render.print_json(report.to_json())
+    else:
+        for line in summary_lines(report):
+            render.out(line)
+    return 0
+
+
+def import_json(args: argparse.Namespace, ctx: Context) -> int:
+    """A zwgk exchange file (`zwgk export x.json`): the plan, statuses and history."""
+    from store.exchange import import_exchange, load
+
+    data = load(args.file)  # validated before the database is touched
+    store = open_store(ctx, seed=False)
+    with store.transaction() as txn:
+        txn.require(None, "import")
+        report = import_exchange(txn, data, str(args.file))
     if args.json:
         render.print_json(report.to_json())
     else:

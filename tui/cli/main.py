@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "tui.cli.cmd_tasks",
     "tui.cli.cmd_import",
     "tui.cli.cmd_report",
+    "tui.cli.cmd_report",
     "tui.cli.cmd_admin",
 )
 

@@ -1,0 +1,294 @@
+"""The morning digest (`zwgk digest`): per unit, what is overdue, what falls due soon, what changed.
+
+Plain text, at most 80 columns (Chinese counted double-width), never any terminal escapes: it
+is meant for cron to mail or print. "Changed since the last digest" uses a small state file
+beside the database (`<db>.digest.json`, e.g. `zwgk.json.digest.json`) holding, per unit
+selection, when the digest was last produced; `--since` overrides it (and is not recorded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from .db import Snapshot
+from .errors import InputError
+from .model import DONE, ROLES, Event, Task
+from .textutil import sanitize
+
+WIDTH = 80
+SOON, MONTH = 7, 30
+ROLE_NAMES = {"lead": "牵头", "support": "配合", "guide": "指导"}
+# Events worth telling a unit about (imports and refusals are housekeeping).
+REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
+FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
+
+
+# -- widths (the store never imports the UI, so the few lines of render.fit live here too) ---
+def char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def text_width(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def fit(text: str, cells: int, *, pad: bool = True) -> str:
+    text = sanitize(text or "", keep_newlines=False)
+    if text_width(text) > cells:
+        out, used = [], 0
+        for ch in text:
+            w = char_width(ch)
+            if used + w > cells - 1:
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (cells - text_width(text)) if pad else text
+
+
+# -- the digest ------------------------------------------------------------------------------
+@dataclass
+class UnitDigest:
+    name: str
+    overdue: list[Task] = field(default_factory=list)
+    soon: list[Task] = field(default_factory=list)  # today .. today+7
+    month: list[Task] = field(default_factory=list)  # today+8 .. today+30
+    changes: list[Event] = field(default_factory=list)
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.overdue or self.soon or self.month or self.changes)
+
+
+@dataclass
+class Digest:
+    title: str
+    today: date
+    since: datetime
+    total: int
+    done: int
+    overdue: int
+    units: list[UnitDigest]
+    tasks: dict[int, Task]
+
+
+def parse_since(text: str) -> datetime:
+    """`--since` as YYYY-MM-DD (start of that day, local time) or an ISO timestamp."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return _aware(datetime.combine(date.fromisoformat(raw), time()))
+        return _aware(datetime.fromisoformat(raw))
+    except ValueError:
+        raise InputError(
+            f"--since 的时间“{text}”无法识别，请写成 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM。"
+        ) from None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _event_time(event: Event) -> datetime | None:
+    try:
+        return _aware(datetime.fromisoformat(event.ts))
+    except (TypeError, ValueError):
+        return None
+
+
+def default_since(today: date) -> datetime:
+    """With no earlier digest: changes since the start of yesterday."""
+    return _aware(datetime.combine(today - timedelta(days=1), time()))
+
+
+def build(
+    snap: Snapshot,
+    events: list[Event],
+    today: date,
+    since: datetime,
+    units: list[str] | None = None,
+) -> Digest:
+    """The digest for `units` (every unit on the plan when None)."""
+    tasks = snap.task_list()
+    names = units or sorted({u for t in tasks for u in t.units()})
+    recent = [
+        e
+        for e in events
+        if e.task is not None
+        and e.action in REPORTED_ACTIONS
+        and (when := _event_time(e)) is not None
+        and when > since
+    ]
+    out: list[UnitDigest] = []
+    for name in names:
+        ud = UnitDigest(name)
+        mine = {t.id for t in tasks if name in t.units()}
+        for task in tasks:
+            if task.id not in mine or task.status == DONE or task.due is None:
+                continue
+            days = (task.due - today).days
+            if days < 0:
+                ud.overdue.append(task)
+            elif days <= SOON:
+                ud.soon.append(task)
+            elif days <= MONTH:
+                ud.month.append(task)
+        for bucket in (ud.overdue, ud.soon, ud.month):
+            bucket.sort(key=lambda t: (t.due or today, t.id))
+        ud.changes = [e for e in recent if e.task in mine]
+        out.append(ud)
+    out.sort(key=lambda u: (u.quiet, -len(u.overdue), -len(u.soon), u.name))
+    return Digest(
+        title=snap.title,
+        today=today,
+        since=since,
+        total=len(tasks),
+        done=sum(t.status == DONE for t in tasks),
+        overdue=sum(t.overdue(today) for t in tasks),
+        units=out,
+        tasks=snap.tasks,
+    )
+
+
+def role_of(task: Task, unit: str) -> str:
+    for role in ROLES:
+        if unit in task.units(role):
+            return ROLE_NAMES[role]
+    return ""
+
+
+def task_line(task: Task, unit: str, today: date, width: int = WIDTH) -> str:
+    """`  #12 2020-08-31 逾期106天 梳理规范基层政府权责清单…            牵头`"""
+    due = task.due.isoformat() if task.due else "-"
+    days = (task.due - today).days if task.due else 0
+    when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还有{days}天")
+    head = f"  {'#' + str(task.id):>4} {due} {fit(when, 9)} "
+    role = role_of(task, unit)
+    text_cells = width - text_width(head) - 1 - 4
+    return f"{head}{fit(task.text, text_cells)} {fit(role, 4)}".rstrip()
+
+
+def describe(event: Event) -> str:
+    parts = []
+    for name, pair in (event.changes or {}).items():
+        if name in ("note", "confirmed_at") or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        old, new = pair
+        parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'}→{new or '-'}")
+    label = {"confirm": "办结确认", "sendback": "退回", "undo": "撤销"}.get(event.action, "")
+    if event.action == "confirm":
+        parts = []
+    if not parts and not label and "note" in (event.changes or {}):
+        label = "更新进展"
+    text = "，".join(p for p in (label, "，".join(parts)) if p)
+    if event.note:
+        text += f"：{event.note}"
+    return text
+
+
+def change_line(event: Event, width: int = WIDTH) -> str:
+    when = event.ts[5:16].replace("T", " ")
+    who = fit(event.user, 8, pad=False)
+    head = f"  {when} {who} #{event.task} "
+    return head + fit(describe(event), width - text_width(head), pad=False)
+
+
+def render(digest: Digest, width: int = WIDTH) -> list[str]:
+    """The digest as lines of plain text, none wider than `width` columns."""
+    today = digest.today
+    lines = [
+        fit(f"政务公开任务提醒  截至 {today.year}年{today.month}月{today.day}日", width, pad=False),
+        fit(f"《{digest.title}》", width, pad=False),
+        fit(
+            f"共 {digest.total} 项，已完成 {digest.done} 项，逾期 {digest.overdue} 项；"
+            f"变化自 {digest.since.strftime('%Y-%m-%d %H:%M')} 起",
+            width,
+            pad=False,
+        ),
+    ]
+    quiet = [u.name for u in digest.units if u.quiet]
+    for ud in digest.units:
+        if ud.quiet:
+            continue
+        lines += ["", fit(f"== {ud.name} ", width, pad=False).rstrip() + " " + "=" * 3]
+        sections = (
+            (f"逾期 {len(ud.overdue)} 项", ud.overdue),
+            (f"{SOON} 天内到期 {len(ud.soon)} 项", ud.soon),
+            (f"{SOON + 1}–{MONTH} 天内到期 {len(ud.month)} 项", ud.month),
+        )
+        for label, bucket in sections:
+            if bucket:
+                lines.append(label + "：")
+                lines += [task_line(t, ud.name, today, width) for t in bucket]
+        if ud.changes:
+            lines.append(f"近期变化 {len(ud.changes)} 条：")
+            lines += [change_line(e, width) for e in ud.changes]
+    if quiet:
+        lines += ["", *wrap("无提醒事项：" + "、".join(quiet), width)]
+    if not digest.units:
+        lines += ["", "没有相关单位。"]
+    return lines
+
+
+def wrap(text: str, width: int) -> list[str]:
+    out, line, used = [], [], 0
+    for ch in sanitize(text, keep_newlines=False):
+        w = char_width(ch)
+        if used + w > width:
+            out.append("".join(line))
+            line, used = [], 0
+        line.append(ch)
+        used += w
+    if line:
+        out.append("".join(line))
+    return out
+
+
+# -- the last-digest state -------------------------------------------------------------------
+def state_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".digest.json")
+
+
+def state_key(units: list[str] | None) -> str:
+    return "、".join(sorted(units)) if units else "*"
+
+
+def last_digest(db_path: Path, key: str) -> datetime | None:
+    try:
+        data = json.loads(state_path(db_path).read_text(encoding="utf-8"))
+        return _aware(datetime.fromisoformat(data["last"][key]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record_digest(db_path: Path, key: str, moment: datetime) -> None:
+    """Remember when this selection's digest was produced (best effort: never fails the run)."""
+    path = state_path(db_path)
+    data: dict[str, Any]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("last"), dict):
+            data = {"last": {}}
+    except (OSError, ValueError):
+        data = {"last": {}}
+    data["last"][key] = moment.isoformat(timespec="seconds")
+    with contextlib.suppress(OSError):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise

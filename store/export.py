@@ -1,0 +1,387 @@
+"""Reports for upstairs: the plan with its progress as .xlsx, .csv, .md or .json (by suffix).
+
+`export_file` is the one entry point (used by `zwgk export` and the TUI's `/export`). The
+spreadsheet keeps the document's own layout — 序号, 工作任务, 具体事项, units, 完成时间 — with
+the group cells merged as in the document, and adds the progress columns. Only plain
+openpyxl features are used (fills, borders, merges, freeze panes, print setup) so the file
+opens cleanly in Excel and WPS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .db import Snapshot
+from .errors import InputError
+from .model import DONE, Event, Task
+from .query import TaskFilter, filter_tasks
+
+SUFFIXES = (".xlsx", ".csv", ".md", ".json")
+
+# Light fills a printer and a colour-blind reader can both live with (Excel's own presets).
+RED_FILL = "FFC7CE"  # overdue
+YELLOW_FILL = "FFEB9C"  # due within 7 days
+GREEN_FILL = "C6EFCE"  # done
+HEADER_FILL = "D9E1F2"
+SOON_DAYS = 7
+
+
+def export_file(
+    snapshot: Snapshot,
+    path: Path | str,
+    *,
+    today: date,
+    flt: TaskFilter | None = None,
+    events: Iterable[Event] | None = None,
+) -> int:
+    """Write the (filtered) plan to `path`, format by suffix; return the number of task rows."""
+    path = Path(path).expanduser()
+    suffix = path.suffix.lower()
+    writers: dict[str, Callable[[Report], bytes]] = {
+        ".xlsx": xlsx_bytes,
+        ".csv": csv_bytes,
+        ".md": md_bytes,
+        ".json": json_bytes,
+    }
+    writer = writers.get(suffix)
+    if writer is None:
+        raise InputError(
+            f"不支持导出为“{suffix or path.name}”，请使用 {'、'.join(SUFFIXES)} 之一作为文件后缀。"
+        )
+    if path.is_dir():
+        raise InputError(f"导出路径 {path} 是一个目录，请给出文件名。")
+    if not path.parent.exists():
+        raise InputError(f"导出目录 {path.parent} 不存在。")
+    tasks = filter_tasks(snapshot, today, flt) if flt else snapshot.task_list()
+    report = Report(snapshot, tasks, today, flt, list(events or []))
+    _atomic_write(path, writer(report))
+    return len(tasks)
+
+
+@dataclass
+class Report:
+    snap: Snapshot
+    tasks: list[Task]
+    today: date
+    flt: TaskFilter | None
+    events: list[Event]
+
+    @property
+    def with_support(self) -> bool:
+        return any(t.support_units for t in self.tasks)
+
+    def columns(self) -> list[str]:
+        cols = ["序号", "工作任务", "具体事项", "主体责任单位"]
+        if self.with_support:
+            cols.append("配合单位")
+        cols += ["指导责任单位", "完成时间", "状态", "最新进展", "更新时间", "更新人", "办结确认"]
+        return cols
+
+    def title(self) -> str:
+        return ledger_title(self.snap.title, self.today)
+
+
+def ledger_title(plan_title: str, today: date) -> str:
+    """`基层…工作任务分工及进度安排表` -> `基层…工作任务进度台账（截至 2020年12月15日）`."""
+    base = re.sub(r"\s+", "", plan_title or "")
+    for tail in (
+        "任务分工及进度安排表",
+        "任务分工及进度安排",
+        "任务分工方案",
+        "任务分工表",
+        "任务分工",
+        "进度安排表",
+        "实施方案",
+        "工作方案",
+        "安排表",
+        "方案",
+    ):
+        if base.endswith(tail):
+            base = base[: -len(tail)]
+            break
+    if not base.endswith("任务"):
+        base += "任务"
+    return f"{base}进度台账（截至 {today.year}年{today.month}月{today.day}日）"
+
+
+def status_label(task: Task, today: date) -> str:
+    """已完成（已确认）/已完成（待确认）; an overdue open task says so."""
+    if task.status == DONE:
+        return f"{DONE}（已确认）" if task.confirmed_by else f"{DONE}（待确认）"
+    if task.overdue(today):
+        return f"{task.status}（逾期）"
+    return task.status
+
+
+def row_fill(task: Task, today: date) -> str | None:
+    if task.status == DONE:
+        return GREEN_FILL
+    if task.due is None:
+        return None
+    if task.due < today:
+        return RED_FILL
+    if (task.due - today).days <= SOON_DAYS:
+        return YELLOW_FILL
+    return None
+
+
+def short_time(ts: str | None) -> str:
+    return (ts or "")[:16].replace("T", " ")
+
+
+def confirmation(task: Task) -> str:
+    if not task.confirmed_by:
+        return ""
+    return f"{task.confirmed_by} {short_time(task.confirmed_at)}".strip()
+
+
+def item_text(task: Task) -> str:
+    num = task.num if task.num is not None else task.id
+    return f"({num}){task.text}"
+
+
+def cells(task: Task, report: Report, unit_sep: str) -> list[Any]:
+    row: list[Any] = [
+        task.group if task.group is not None else "",
+        task.group_title,
+        item_text(task),
+        unit_sep.join(task.lead_units),
+    ]
+    if report.with_support:
+        row.append(unit_sep.join(task.support_units))
+    row += [
+        unit_sep.join(task.guide_units),
+        task.deadline_text,
+        status_label(task, report.today),
+        task.note,
+        short_time(task.updated_at),
+        task.updated_by or "",
+        confirmation(task),
+    ]
+    return row
+
+
+def filter_note(flt: TaskFilter | None) -> str:
+    if not flt:
+        return ""
+    parts = []
+    if flt.unit:
+        role = {"lead": "牵头", "support": "配合", "guide": "指导"}.get(flt.role, "")
+        parts.append(f"单位：{flt.unit}{'（' + role + '）' if role else ''}")
+    if flt.status:
+        parts.append(f"状态：{flt.status}")
+    if flt.overdue:
+        parts.append("仅逾期")
+    if flt.due_within is not None:
+        parts.append(f"{flt.due_within} 天内到期")
+    if flt.group is not None:
+        parts.append(f"第 {flt.group} 项工作任务")
+    return "筛选条件：" + "；".join(parts) if parts else ""
+
+
+def summary_line(report: Report) -> str:
+    tasks, today = report.tasks, report.today
+    done = sum(t.status == DONE for t in tasks)
+    confirmed = sum(t.status == DONE and bool(t.confirmed_by) for t in tasks)
+    overdue = sum(t.overdue(today) for t in tasks)
+    rate = f"{done * 100 / len(tasks):.1f}%" if tasks else "0%"
+    return (
+        f"共 {len(tasks)} 项：已完成 {done} 项（已确认 {confirmed} 项），"
+        f"逾期 {overdue} 项，完成率 {rate}"
+    )
+
+
+# -- xlsx ----------------------------------------------------------------------------------
+WIDTHS = {
+    "序号": 6,
+    "工作任务": 16,
+    "具体事项": 42,
+    "主体责任单位": 14,
+    "配合单位": 14,
+    "指导责任单位": 14,
+    "完成时间": 13,
+    "状态": 15,
+    "最新进展": 30,
+    "更新时间": 17,
+    "更新人": 10,
+    "办结确认": 18,
+}
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
+FIRST_DATA_ROW = 4
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "任务进度台账"
+    cols = report.columns()
+    ncol = len(cols)
+    last = get_column_letter(ncol)
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body_font = Font(name="宋体", size=10)
+    wrap_center = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    wrap_left = Alignment(wrap_text=True, vertical="center", horizontal="left")
+    centred = {"序号", "完成时间", "状态", "更新时间", "更新人"}
+
+    ws.cell(TITLE_ROW, 1, report.title()).font = Font(name="黑体", size=16, bold=True)
+    ws.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    ws.row_dimensions[TITLE_ROW].height = 30
+    legend = "说明：红色为逾期，黄色为 7 天内到期，绿色为已完成。"
+    note = "　".join(p for p in (filter_note(report.flt), legend) if p)
+    ws.cell(NOTE_ROW, 1, note).font = Font(name="宋体", size=9)
+    ws.cell(NOTE_ROW, 1).alignment = Alignment(horizontal="left", vertical="center")
+    ws.merge_cells(f"A{NOTE_ROW}:{last}{NOTE_ROW}")
+
+    for c, name in enumerate(cols, start=1):
+        cell = ws.cell(HEADER_ROW, c, name)
+        cell.font = Font(name="黑体", size=11, bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = wrap_center
+        cell.border = border
+        ws.column_dimensions[get_column_letter(c)].width = WIDTHS.get(name, 14)
+    ws.row_dimensions[HEADER_ROW].height = 22
+
+    row = FIRST_DATA_ROW
+    section = ""
+    run_start: int | None = None  # first row of the current group's run
+    run_key: tuple[Any, ...] | None = None
+    merges: list[tuple[int, int]] = []
+    for task in report.tasks:
+        if task.section and task.section != section:
+            section = task.section
+            if run_start is not None and row - 1 > run_start:
+                merges.append((run_start, row - 1))
+            run_start, run_key = None, None
+            cell = ws.cell(row, 1, section)
+            cell.font = Font(name="黑体", size=11, bold=True)
+            cell.alignment = wrap_left
+            for c in range(1, ncol + 1):
+                ws.cell(row, c).border = border
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
+            row += 1
+        key = (task.plan, task.group, task.group_title)
+        values = cells(task, report, "\n")
+        if key == run_key:
+            values[0] = values[1] = None  # covered by the merge above
+        else:
+            if run_start is not None and row - 1 > run_start:
+                merges.append((run_start, row - 1))
+            run_start, run_key = row, key
+        fill_hex = row_fill(task, report.today)
+        fill = PatternFill("solid", fgColor=fill_hex) if fill_hex else None
+        for c, (name, value) in enumerate(zip(cols, values, strict=True), start=1):
+            cell = ws.cell(row, c)
+            if value is not None:
+                cell.value = value
+            cell.font = body_font
+            cell.border = border
+            cell.alignment = wrap_center if name in centred or c <= 2 else wrap_left
+            if fill is not None and c > 2:
+                cell.fill = fill
+        row += 1
+    if run_start is not None and row - 1 > run_start:
+        merges.append((run_start, row - 1))
+    for start, end in merges:
+        ws.merge_cells(start_row=start, start_column=1, end_row=end, end_column=1)
+        ws.merge_cells(start_row=start, start_column=2, end_row=end, end_column=2)
+
+    ws.cell(row, 1, summary_line(report)).font = Font(name="宋体", size=10, bold=True)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
+
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    wb.properties.title = report.title()
+    wb.properties.creator = "zwgk"
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# -- csv -----------------------------------------------------------------------------------
+def csv_bytes(report: Report) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(report.columns())
+    for task in report.tasks:
+        writer.writerow(cells(task, report, "、"))
+    # UTF-8 with BOM: what Chinese Excel needs to open a CSV without mojibake.
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+# -- markdown ------------------------------------------------------------------------------
+MD_COLUMNS = ("序号", "工作任务", "具体事项", "主体责任单位", "配合单位", "指导责任单位")
+MD_TAIL = ("完成时间", "状态", "最新进展")
+
+
+def md_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return re.sub(r"\s*\n\s*", "<br>", text.strip())
+
+
+def md_bytes(report: Report) -> bytes:
+    cols = [c for c in MD_COLUMNS if c != "配合单位" or report.with_support] + list(MD_TAIL)
+    all_cols = report.columns()
+    lines = [f"## {md_cell(report.title())}", ""]
+    note = filter_note(report.flt)
+    if note:
+        lines += [md_cell(note), ""]
+    lines.append("| " + " | ".join(cols) + " |")
+    lines.append("|" + "|".join(":---:" if c == "序号" else "---" for c in cols) + "|")
+    last_group: tuple[Any, ...] | None = None
+    for task in report.tasks:
+        values = dict(zip(all_cols, cells(task, report, "、"), strict=True))
+        key = (task.plan, task.group, task.group_title)
+        if key == last_group:  # the document's merged group cells: shown once
+            values["序号"] = values["工作任务"] = ""
+        last_group = key
+        lines.append("| " + " | ".join(md_cell(values[c]) for c in cols) + " |")
+    lines += ["", md_cell(summary_line(report)), ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+# -- json ----------------------------------------------------------------------------------
+def json_bytes(report: Report) -> bytes:
+    from . import exchange
+
+    data = exchange.build(report.snap, report.tasks, report.events, report.today)
+    return exchange.dumps(data).encode("utf-8")
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,184 @@
+"""Supervision commands: export, stats, digest, and completion sign-off (confirm / sendback).
+
+zwgk export FILE [--unit U] [--role R] [--status S] [--overdue] [--due-within N] [--group N]
+zwgk stats [--json]
+zwgk digest [--unit U] [--since DATE] [--no-record]
+zwgk confirm ID [--note TEXT]
+zwgk sendback ID --reason TEXT        (alias: zwgk reject)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from store.context import Context
+from store.query import TaskFilter
+
+from . import render
+from .common import add_json, open_store, positive_int, task_id
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("export", help="导出进度台账（.xlsx .csv .md .json，按后缀）")
+    p.add_argument("file", type=Path, help="目标文件：.xlsx .csv .md 或 .json")
+    p.add_argument("--unit", help="单位：全称、简称、别名或拼音首字母")
+    p.add_argument("--role", default="any", choices=["lead", "support", "guide", "any"])
+    p.add_argument("--status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
+    p.add_argument("--overdue", action="store_true", help="只导出逾期任务")
+    p.add_argument("--due-within", type=positive_int, metavar="DAYS", help="今天起 N 天内到期")
+    p.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="统计：各单位（牵头/指导）、各工作任务、各月份的完成情况")
+    add_json(p)
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("digest", help="每日提醒（纯文本，适合 cron 发送）")
+    p.add_argument("--unit", help="只看该单位（默认所有单位）")
+    p.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="列出此后的变化（默认上次生成摘要的时间；指定时不更新记录）",
+    )
+    p.add_argument("--no-record", action="store_true", help="不记录本次生成时间（预览用）")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("confirm", help="办结确认：确认一项已完成的任务")
+    p.add_argument("id", type=task_id)
+    p.add_argument("--note", default="", help="确认意见")
+    p.set_defaults(func=cmd_confirm)
+
+    p = sub.add_parser("sendback", aliases=["reject"], help="退回：已完成的任务退回为进行中")
+    p.add_argument("id", type=task_id)
+    p.add_argument("--reason", required=True, help="退回原因（必填）")
+    p.set_defaults(func=cmd_sendback)
+
+
+def _filter(args: argparse.Namespace) -> TaskFilter | None:
+    flt = TaskFilter(
+        unit=args.unit,
+        role=args.role,
+        status=args.status,
+        overdue=args.overdue,
+        due_within=args.due_within,
+        group=args.group,
+    )
+    return flt if flt != TaskFilter() else None
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from store.export import export_file
+
+    store = open_store(ctx)
+    snap = store.snapshot()
+    events = store.events() if args.file.suffix.lower() == ".json" else None
+    rows = export_file(snap, args.file, today=ctx.today, flt=_filter(args), events=events)
+    render.out(f"已导出 {rows} 项任务到 {args.file}")
+    return 0
+
+
+# -- stats -----------------------------------------------------------------------------------
+STAT_HEADS = ("总数", "已完成", "进行中", "受阻", "逾期", "完成率")
+NAME_CELLS = 26
+
+
+def _stat_row(name: str, c: Any) -> str:
+    nums = (c.total, c.done, c.doing, c.blocked, c.overdue)
+    return (
+        render.fit(name, NAME_CELLS)
+        + "".join(f"{n:>7}" for n in nums)
+        + render.rjust(f"{c.rate * 100:.1f}%", 8)
+    )
+
+
+def _stat_head(title: str) -> str:
+    return (
+        render.fit(title, NAME_CELLS)
+        + "".join(render.rjust(h, 7) for h in STAT_HEADS[:-1])
+        + render.rjust(STAT_HEADS[-1], 8)
+    )
+
+
+def stats_lines(st: Any) -> list[str]:
+    t = st.totals
+    lines = [
+        render.fit(f"《{st.plan}》", 80).rstrip(),
+        f"截至 {st.today.isoformat()}：共 {t.total} 项，已完成 {t.done} 项（已确认 {t.confirmed} 项），"
+        f"逾期 {t.overdue} 项，完成率 {t.rate * 100:.1f}%",
+    ]
+    for role, label in (
+        ("lead", "按单位（牵头）"),
+        ("support", "按单位（配合）"),
+        ("guide", "按单位（指导）"),
+    ):
+        rows = [u for u in st.units if u.roles[role].total]
+        if not rows:
+            continue
+        rows.sort(key=lambda u: (-u.roles[role].total, u.name))
+        lines += ["", _stat_head(label)]
+        lines += [_stat_row(u.name, u.roles[role]) for u in rows]
+    lines += ["", _stat_head("按工作任务")]
+    for g in st.groups:
+        lines.append(_stat_row(f"{g.group if g.group is not None else '-'} {g.title}", g.counts))
+    lines += ["", _stat_head("按完成时间（月）")]
+    for m in st.months:
+        lines.append(_stat_row(m.month or "无固定期限", m.counts))
+    return lines
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
+    from store.stats import of_snapshot
+
+    st = of_snapshot(open_store(ctx).snapshot(), ctx.today)
+    if args.json:
+        render.print_json(st.to_json())
+        return 0
+    for line in stats_lines(st):
+        render.out(line)
+    return 0
+
+
+# -- digest ----------------------------------------------------------------------------------
+def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
+    from store import digest
+    from store.db import now_iso
+
+    store = open_store(ctx)
+    snap = store.snapshot()
+    units = TaskFilter(unit=args.unit).resolved_units(snap) if args.unit else None
+    key = digest.state_key(units)
+    started = digest.parse_since(now_iso())
+    if args.since:
+        since = digest.parse_since(args.since)
+    else:
+        since = digest.last_digest(ctx.db_path, key) or digest.default_since(ctx.today)
+    d = digest.build(snap, store.events(), ctx.today, since, units)
+    for line in digest.render(d):
+        render.out(line)
+    if not args.since and not args.no_record:
+        digest.record_digest(ctx.db_path, key, started)
+    return 0
+
+
+# -- sign-off --------------------------------------------------------------------------------
+def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
+    from store.signoff import confirm
+
+    event = confirm(open_store(ctx), args.id, args.note)
+    when = (event.changes.get("confirmed_at") or [None, ""])[1] or ""
+    render.out(
+        f"已办结确认 #{event.task}：{event.user} {when[:16].replace('T', ' ')}。如需撤销：zwgk undo"
+    )
+    return 0
+
+
+def cmd_sendback(args: argparse.Namespace, ctx: Context) -> int:
+    from store.signoff import send_back
+
+    event = send_back(open_store(ctx), args.id, args.reason)
+    render.out(
+        f"已退回 #{event.task}：状态 已完成 → 进行中，原因：{event.note}。如需撤销：zwgk undo"
+    )
+    return 0
