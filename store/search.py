@@ -23,7 +23,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from .model import DONE, OVERDUE, STATUSES, Task, Unit, parse_status
 from .pinyin import PINYIN_KEY  # a constant only: store.pinyin imports pypinyin lazily
@@ -51,6 +52,7 @@ S_GROUP = 80.0
 S_PINYIN_FULL = 78.0
 S_PINYIN_INITIALS = 72.0
 S_SPLIT = 65.0
+S_UNIT_PINYIN_WEAK = 70.0  # zhengwu in quzhengwufuwuju
 S_GROUP_PINYIN = 60.0
 S_UNIT_FUZZY = 55.0
 S_TEXT_FUZZY = 50.0
@@ -62,6 +64,7 @@ UNIT_PREFIXES = {"区": "qu", "市": "shi", "县": "xian", "省": "sheng", "各"
 TWO_LETTER_INITIALS = ("zh", "ch", "sh")
 
 _DROP = re.compile(r"[\W_]+")  # punctuation, brackets, spaces, symbols: never block a match
+_KEEP = re.compile(r"[^\W_]+")
 _ASCII_WORD = re.compile(r"[a-z]+")
 _DUE_FILTER = re.compile(r"(<=|>=|<|>|=)?\s*(\d{1,5}|\d{4}-\d{2}-\d{2})(?:d|天)?")
 
@@ -73,9 +76,14 @@ def norm(text: str) -> str:
 
 def norm_map(text: str) -> tuple[str, list[int]]:
     """`norm(text)` plus, for each of its characters, the offset in `text` it came from."""
+    text = text or ""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) == len(text):  # the usual case: one character in, one out
+        index = [i for m in _KEEP.finditer(folded) for i in range(m.start(), m.end())]
+        return "".join(folded[i] for i in index), index
     chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text or ""):
+    index = []
+    for i, ch in enumerate(text):
         for c in unicodedata.normalize("NFKC", ch).lower():
             if c.isalnum():
                 chars.append(c)
@@ -110,13 +118,55 @@ def _lowest(x: int, k: int) -> list[int]:
 # -- results -------------------------------------------------------------------------------
 
 
-@dataclass
 class Hit:
-    task: Task
-    score: float  # average per-term score: 100 = exact text, 120 = whole unit, 50 = typo
-    spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in task.text
-    group_spans: list[tuple[int, int]] = field(default_factory=list)  # in task.group_title
-    matched: str = "text"  # text | group | unit | pinyin | split | fuzzy | id | filter
+    """One ranked task. `spans`/`group_spans` are computed on first access (a list shows only
+    its visible rows), as [start, end) character offsets into task.text / task.group_title."""
+
+    __slots__ = ("task", "score", "matched", "_spans", "_group_spans", "_source", "_terms")
+
+    def __init__(
+        self,
+        task: Task,
+        score: float,
+        spans: list[tuple[int, int]] | None = None,
+        group_spans: list[tuple[int, int]] | None = None,
+        matched: str = "text",  # text | group | unit | pinyin | split | fuzzy | id | filter
+        *,
+        source: SearchIndex | None = None,
+        terms: tuple[str, ...] = (),
+    ) -> None:
+        self.task = task
+        self.score = score  # average per-term score: 100 exact text, 120 whole unit, 50 typo
+        self.matched = matched
+        self._spans = spans
+        self._group_spans = group_spans
+        self._source = source
+        self._terms = terms
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = self._source.spans(self.task.text, self._terms) if self._source else []
+        return self._spans
+
+    @property
+    def group_spans(self) -> list[tuple[int, int]]:
+        if self._group_spans is None:
+            src, title = self._source, self.task.group_title
+            self._group_spans = src.spans(title, self._terms) if src else []
+        return self._group_spans
+
+    def to_json(self, today: date) -> dict[str, Any]:
+        """The task's `--json` object plus score, spans and what matched."""
+        data = self.task.to_json(today)
+        data["score"] = self.score
+        data["spans"] = [list(s) for s in self.spans]
+        data["group_spans"] = [list(s) for s in self.group_spans]
+        data["matched"] = self.matched
+        return data
+
+    def __repr__(self) -> str:
+        return f"Hit(id={self.task.id}, score={self.score}, matched={self.matched!r})"
 
 
 @dataclass
@@ -139,31 +189,51 @@ def _strip_prefix(name: str) -> str:
     return name[1:] if len(name) > 2 and name[0] in UNIT_PREFIXES else name
 
 
+@dataclass(frozen=True)
+class _UnitKey:
+    names: tuple[str, ...]  # normalised name and aliases
+    short: tuple[str, ...]  # the same without 区/各…
+    full: str
+    initials: str
+    wholes: frozenset[str]  # pinyin spellings that name the whole unit
+
+
+@lru_cache(maxsize=8192)
+def _unit_key(name: str, aliases: tuple[str, ...], full: str, ini: str) -> _UnitKey:
+    names = tuple(norm(n) for n in (name, *aliases))
+    full, ini = full.lower(), ini.lower()
+    wholes = {full, ini} if full else set()
+    prefix = UNIT_PREFIXES.get(names[0][:1], "") if len(names[0]) > 2 else ""
+    if full and prefix and full.startswith(prefix):
+        wholes |= {full[len(prefix) :], ini[1:]}
+    return _UnitKey(names, tuple(_strip_prefix(n) for n in names), full, ini, frozenset(wholes))
+
+
+def unit_key(unit: Unit) -> _UnitKey:
+    return _unit_key(unit.name, tuple(unit.aliases), unit.pinyin, unit.initials)
+
+
 def unit_match(q: str, unit: Unit) -> int:
     """How a normalised query names a unit: WHOLE, PART, WEAK (2-char mid-name piece) or 0."""
     if not q:
         return 0
-    names = [norm(unit.name), *(norm(a) for a in unit.aliases)]
-    for nm in names:
-        if q == nm or q == _strip_prefix(nm):
-            return WHOLE
+    key = unit_key(unit)
+    if q in key.names or q in key.short:
+        return WHOLE
     if q.isascii() and q.isalpha():
-        full, ini = unit.pinyin.lower(), unit.initials.lower()
-        if not full:
-            return 0
-        prefix = UNIT_PREFIXES.get(names[0][:1], "") if len(names[0]) > 2 else ""
-        wholes = {full, ini}
-        if prefix and full.startswith(prefix):
-            wholes |= {full[len(prefix) :], ini[1:]}
-        if q in wholes:
+        if q in key.wholes:
             return WHOLE
-        if len(q) >= 2 and (q in full or q in ini):
-            return PART
-        return 0
+        # parts: 4+ letters of the full pinyin, or 3+ initials (shorter ones fit everything);
+        # like Chinese parts, the end of a name (xinxiban) says more than its middle (zhengwu)
+        best = 0
+        for spelling, least in ((key.full, 4), (key.initials, 3)):
+            if spelling and len(q) >= least and q in spelling:
+                best = max(best, PART if spelling.endswith(q) else WEAK)
+        return best
     if len(q) < 2:
         return 0
     best = 0
-    for nm in names:
+    for nm in key.names:
         if q in nm:
             best = max(best, PART if (nm.endswith(q) or len(q) >= 3) else WEAK)
     return best
@@ -336,8 +406,15 @@ class SearchIndex:
                         self.units[u] = Unit(name=u)
             self._status_pos.setdefault(t.status, []).append(p)
         self._cache: dict[tuple[str, str], object] = {}
-        self._readings: dict[str, tuple[str, ...]] | None = None
         self._classes: dict[tuple[str, str], set[str]] | None = None
+        self._py_table: dict[int, str] = {}
+        self._py_hay = ""
+        self._py_groups: list[str] = []
+        blob = []
+        for unit in self.units.values():
+            key = unit_key(unit)
+            blob += [*key.names, key.full, key.initials]
+        self._unit_blob = "\n".join(blob)  # a word found nowhere here names no unit
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -357,9 +434,9 @@ class SearchIndex:
         return value
 
     # -- scanning ------------------------------------------------------------------------
-    def _lines_matching(self, find) -> int:  # type: ignore[no-untyped-def]
+    def _lines_matching(self, find, hay: str | None = None) -> int:  # type: ignore[no-untyped-def]
         """Bitset of tasks whose text `find(hay, pos) -> start | -1` hits, jumping by task."""
-        hay, starts, out = self.hay, self.starts, []
+        hay, starts, out = hay or self.hay, self.starts, []
         pos = 0
         while (i := find(hay, pos)) >= 0:
             p = bisect_right(starts, i) - 1
@@ -382,16 +459,19 @@ class SearchIndex:
 
         return self._cached("text", word, make)  # type: ignore[return-value]
 
-    def regex_bits(self, rx: re.Pattern[str]) -> int:
+    def regex_bits(self, rx: re.Pattern[str], *, pinyin: bool = False) -> int:
         def find(h: str, p: int) -> int:
             m = rx.search(h, p)
             return m.start() if m else -1
 
-        return self._cached("rx", rx.pattern, lambda: self._lines_matching(find))  # type: ignore[return-value]
+        hay = self._py_hay if pinyin else self.hay
+        key = ("py:" if pinyin else "") + rx.pattern
+        return self._cached("rx", key, lambda: self._lines_matching(find, hay) if hay else 0)  # type: ignore[return-value]
 
-    def _groups_bits(self, matches) -> int:  # type: ignore[no-untyped-def]
+    def _groups_bits(self, matches, *, pinyin: bool = False) -> int:  # type: ignore[no-untyped-def]
         pos: list[int] = []
-        for g, title in enumerate(self.group_titles):
+        titles = self._py_groups if pinyin else self.group_titles
+        for g, title in enumerate(titles):
             if title and matches(title):
                 pos.extend(self.group_members[g])
         return _bits(pos, self.n) if pos else 0
@@ -421,43 +501,66 @@ class SearchIndex:
 
     # -- pinyin --------------------------------------------------------------------------
     def _pinyin_tables(self) -> dict[tuple[str, str], set[str]]:
-        """(kind, token) -> characters: kind f = full syllable, i = initial, p = prefix."""
+        """(kind, token) -> reading-set codes: kind f = full syllable, i = initial, p = prefix.
+
+        Every distinct set of readings gets one private-use character, and texts are
+        translated to those codes once. A pinyin token then becomes a small character class
+        (all the codes whose readings fit), which compiles and scans fast.
+        """
         if self._classes is None:
             merged: dict[str, str] = {}
             for t in self.tasks:
                 keys = t.extra.get(PINYIN_KEY) if isinstance(t.extra, dict) else None
                 if isinstance(keys, dict):
                     merged.update(keys)
+            codes: dict[str, str] = {}
+            table: dict[int, str] = {}
             classes: dict[tuple[str, str], set[str]] = {}
             for ch, readings in merged.items():
-                if not isinstance(readings, str):
+                if not isinstance(readings, str) or len(ch) != 1:
                     continue
-                for r in readings.split():
-                    classes.setdefault(("f", r), set()).add(ch)
-                    classes.setdefault(("i", r[0]), set()).add(ch)
-                    if r[:2] in TWO_LETTER_INITIALS:
-                        classes.setdefault(("i", r[:2]), set()).add(ch)
-                    for k in range(1, len(r)):
-                        classes.setdefault(("p", r[:k]), set()).add(ch)
+                rs = sorted({r for r in readings.lower().split() if r.isascii() and r.isalpha()})
+                if not rs:
+                    continue
+                key = " ".join(rs)
+                code = codes.get(key)
+                if code is None:
+                    n = len(codes)
+                    code = codes[key] = chr(0xE000 + n if n < 6400 else 0xF0000 + n)
+                    for r in rs:
+                        classes.setdefault(("f", r), set()).add(code)
+                        classes.setdefault(("i", r[0]), set()).add(code)
+                        if r[:2] in TWO_LETTER_INITIALS:
+                            classes.setdefault(("i", r[:2]), set()).add(code)
+                        for k in range(1, len(r)):
+                            classes.setdefault(("p", r[:k]), set()).add(code)
+                table[ord(ch)] = code
+            self._py_table = table
+            self._py_hay = self.hay.translate(table)
+            self._py_groups = [g.translate(table) for g in self.group_titles]
             self._classes = classes
         return self._classes
 
+    def to_codes(self, normed: str) -> str:
+        """A normalised text in the alphabet the pinyin patterns match."""
+        self._pinyin_tables()
+        return normed.translate(self._py_table)
+
     def pinyin_patterns(self, word: str) -> list[tuple[bool, re.Pattern[str]]]:
-        """Regexes over normalised text for a typed pinyin word: (all full syllables?, rx)."""
+        """Regexes over `to_codes(text)` for a typed pinyin word: (all full syllables?, rx)."""
         if not (_ASCII_WORD.fullmatch(word) and len(word) <= MAX_PINYIN_CHARS):
             return []
 
         def make() -> list[tuple[bool, re.Pattern[str]]]:
             tables = self._pinyin_tables()
-            segs = _segmentations(word, tables)
             out: list[tuple[bool, re.Pattern[str]]] = []
-            for seg in segs:
+            for seg in _segmentations(word, tables):
                 parts = []
                 for kind, tok in seg:
                     chars = tables.get((kind, tok)) or set()
                     if kind == "p":
                         chars = chars | (tables.get(("f", tok)) or set())
-                    parts.append("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+                    parts.append("[" + "".join(sorted(chars)) + "]")
                 full = all(kind != "i" for kind, _ in seg)
                 out.append((full, re.compile("".join(parts))))
             return out
@@ -479,8 +582,8 @@ class SearchIndex:
         pinyin = self.pinyin_patterns(word)
         for full, rx in pinyin:
             score = S_PINYIN_FULL if full else S_PINYIN_INITIALS
-            tiers.append((score, "pinyin", self.regex_bits(rx)))
-            tiers.append((S_GROUP_PINYIN, "pinyin", self._groups_bits(rx.search)))
+            tiers.append((score, "pinyin", self.regex_bits(rx, pinyin=True)))
+            tiers.append((S_GROUP_PINYIN, "pinyin", self._groups_bits(rx.search, pinyin=True)))
         exact = 0
         for _, _, b in tiers:
             exact |= b
@@ -494,8 +597,8 @@ class SearchIndex:
             if rx is not None:
                 tiers.append((S_TEXT_FUZZY, "fuzzy", self.regex_bits(rx)))
                 tiers.append((S_GROUP_FUZZY, "fuzzy", self._groups_bits(rx.search)))
-                for name in self.units:
-                    if rx.search(_strip_prefix(norm(name))):
+                for name, unit in self.units.items() if rx.search(self._unit_blob) else ():
+                    if rx.search(unit_key(unit).names[0]):
                         tiers.append((S_UNIT_FUZZY, "unit", self.unit_bits(name)))
         return tiers
 
@@ -503,17 +606,24 @@ class SearchIndex:
         scores = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PART, WEAK: S_UNIT_WEAK}
         tiers: list[Tier] = []
         pinyin = [rx for _, rx in self.pinyin_patterns(word)] if word.isascii() else []
+        if word not in self._unit_blob:
+            coded = self.to_codes(self._unit_blob) if pinyin else ""
+            if not any(rx.search(coded) for rx in pinyin):
+                return tiers
         for name, unit in self.units.items():
             level = unit_match(word, unit)
             base = scores.get(level, 0.0)
             if level and word.isascii():
-                base = S_UNIT_WHOLE if level == WHOLE else S_UNIT_PINYIN
+                base = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PINYIN}.get(level, S_UNIT_PINYIN_WEAK)
             elif not level and pinyin:  # heteronyms: per-character readings of the name
-                nm = norm(name)
-                if any(rx.fullmatch(nm) or rx.fullmatch(_strip_prefix(nm)) for rx in pinyin):
+                key = unit_key(unit)
+                nm, short = self.to_codes(key.names[0]), self.to_codes(key.short[0])
+                if any(rx.fullmatch(nm) or rx.fullmatch(short) for rx in pinyin):
                     base = S_UNIT_WHOLE
-                elif len(word) >= 2 and any(rx.search(nm) for rx in pinyin):
-                    base = S_UNIT_PINYIN
+                elif len(word) >= 3:
+                    ends = [m.end() for rx in pinyin for m in rx.finditer(nm)]
+                    if ends:
+                        base = S_UNIT_PINYIN if max(ends) == len(nm) else S_UNIT_PINYIN_WEAK
             if base:
                 for role, bonus in ROLE_BONUS.items():
                     tiers.append((base + bonus, "unit", self.unit_bits(name, role)))
@@ -630,16 +740,9 @@ class SearchIndex:
         return SearchResult(hits=hits, total=total, suggestion=suggestion, warnings=q.warnings)
 
     def _hit(self, p: int, score: float, kind: str, terms: list[str]) -> Hit:
-        task = self.tasks[p]
-        return Hit(
-            task=task,
-            score=round(score, 2),
-            spans=self.spans(task.text, terms),
-            group_spans=self.spans(task.group_title, terms),
-            matched=kind,
-        )
+        return Hit(self.tasks[p], round(score, 2), matched=kind, source=self, terms=tuple(terms))
 
-    def spans(self, text: str, terms: list[str]) -> list[tuple[int, int]]:
+    def spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
         """Character ranges of `text` that the terms matched (merged, sorted)."""
         if not terms or not text:
             return []
@@ -675,7 +778,8 @@ class SearchIndex:
         if word.isascii():
             return suggest_unit(word, self.units)
         vocab = self._cached("vocab", "", self._vocabulary)
-        best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=40)  # type: ignore[arg-type]
+        # a low cut-off: after an empty result even one shared character is worth showing
+        best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=20)  # type: ignore[arg-type]
         return best[0] if best else None
 
     def _vocabulary(self) -> list[str]:
@@ -744,6 +848,7 @@ def _segmentations(
     return out[:cap]
 
 
+@lru_cache(maxsize=512)
 def typo_pattern(word: str) -> re.Pattern[str] | None:
     """A regex for `word` with one character wrong, missing or extra.
 
@@ -768,8 +873,10 @@ def _find_spans(normed: str, word: str, index: SearchIndex) -> list[tuple[int, i
     spans = _occurrences(normed, word)
     if spans:
         return spans
-    for _, rx in index.pinyin_patterns(word):
-        spans += [m.span() for m in rx.finditer(normed) if m.end() > m.start()]
+    patterns = index.pinyin_patterns(word)
+    coded = index.to_codes(normed) if patterns else ""
+    for _, rx in patterns:
+        spans += [m.span() for m in rx.finditer(coded) if m.end() > m.start()]
     if spans:
         return spans
     pieces: list[tuple[int, int]] = []  # split words: both pieces here, else one (other in group)
