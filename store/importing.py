@@ -53,6 +53,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     unparsed: list[tuple[int, str]] = field(default_factory=list)  # (task id, deadline text)
+    # Ids of this plan's tasks the new document no longer has: kept (with their history), and
+    # listed so a person can decide.
+    missing: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "unparsed_deadlines": [{"id": i, "deadline_text": t} for i, t in self.unparsed],
+            "missing": list(self.missing),
         }
 
 
@@ -107,27 +111,27 @@ def import_into(
 
     tasks_table = txn.db.table("tasks")
     existing = {int(d.doc_id): dict(d) for d in tasks_table.all()}
-    same_plan = {
-        rec.get("num") if rec.get("num") is not None else -tid: tid
-        for tid, rec in existing.items()
-        if rec.get("plan") == title
-    }
-    other_ids = [tid for tid, rec in existing.items() if rec.get("plan") != title]
+    mine = {tid: rec for tid, rec in existing.items() if rec.get("plan") == title}
+    other_ids = [tid for tid in existing if tid not in mine]
     offset = max(other_ids, default=0)
 
     aliases = build_aliases(parsed)
     nums = [t.num for t in parsed.tasks]
     use_nums = all(n is not None for n in nums) and len(set(nums)) == len(nums)
+    numbers = [
+        pt.num if use_nums and pt.num is not None else i for i, pt in enumerate(parsed.tasks, 1)
+    ]
+    ids = _match_ids(parsed, numbers, mine, use_nums)
+    report.missing = sorted(set(mine) - set(ids.values()))
 
     unit_names: set[str] = set()
     groups: set[tuple[int | None, str]] = set()
-    for index, pt in enumerate(parsed.tasks, start=1):
-        num = pt.num if use_nums else index
-        key = num
-        tid = same_plan.get(key)
-        if tid is None:
-            tid = num + offset if not other_ids or num + offset not in existing else None
-            if tid is None or tid in existing:
+    for index, pt in enumerate(parsed.tasks):
+        num = numbers[index]
+        tid = ids.get(index)
+        if tid is None:  # a new task: its own number as id, unless another plan holds it
+            tid = num + offset
+            if tid in existing:
                 tid = max([*existing, offset]) + 1
         rec = _document_record(pt, num, title, y, aliases)
         rec["extra"] = task_keys(rec)
@@ -176,6 +180,34 @@ def import_into(
             )
         )
     return report
+
+
+def _match_ids(
+    parsed: ParsedPlan, numbers: list[int], mine: dict[int, dict[str, Any]], use_nums: bool
+) -> dict[int, int]:
+    """Task index in the document -> id of the same task already in the database.
+
+    Numbered documents match by item number. Without numbers the position is all there is, so
+    an unchanged text is matched first: a task inserted mid-table does not shift the others.
+    """
+    by_num = {rec.get("num"): tid for tid, rec in mine.items()}
+    out: dict[int, int] = {}
+    used: set[int] = set()
+    if not use_nums:
+        by_text: dict[str, int] = {}
+        for tid, rec in sorted(mine.items()):
+            by_text.setdefault(rec.get("text", ""), tid)
+        for index, pt in enumerate(parsed.tasks):
+            tid = by_text.get(pt.text)
+            if tid is not None and tid not in used:
+                out[index] = tid
+                used.add(tid)
+    for index, num in enumerate(numbers):
+        tid = by_num.get(num)
+        if index not in out and tid is not None and tid not in used:
+            out[index] = tid
+            used.add(tid)
+    return out
 
 
 def _document_record(

@@ -170,3 +170,58 @@ def test_header_synonyms(tmp_path: Path, header: str, roles: tuple[str, ...]) ->
     if "guide" in roles:
         assert t.guide_units == ["区信息办"]
     assert t.deadline_text == "2021年6月底前"  # 备注 holds it when there is no deadline column
+
+
+def test_two_row_header(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,工作任务,责任单位,,完成时限\n"
+        ",,牵头单位,配合单位,\n"
+        "1,公开财政预算,区财政局,各部门,2021年3月底前\n",
+        encoding="utf-8",
+    )
+    (t,) = read_plan(path).tasks
+    assert (t.num, t.text, t.lead_units, t.support_units) == (
+        1,
+        "公开财政预算",
+        ["区财政局"],
+        ["各部门"],
+    )
+    assert t.deadline_text == "2021年3月底前"
+
+
+def test_heading_rows_numbered_in_the_number_column(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,工作任务,责任单位,完成时限\n"
+        "一,推进决策公开,,\n"
+        "（一）,完善制度,,\n"
+        "1,修订工作规则,区司法局,2021年6月底前\n"
+        "二,加强平台建设,,\n"
+        "（一）,完善制度,,\n"
+        "2,优化网站,区信息办,持续推进\n",
+        encoding="utf-8",
+    )
+    t1, t2 = read_plan(path).tasks
+    assert (t1.num, t1.section, t1.group, t1.group_title) == (
+        1,
+        "一、推进决策公开",
+        1,
+        "（一）完善制度",
+    )
+    # The same sub-heading under another section is another group.
+    assert (t2.num, t2.section, t2.group) == (2, "二、加强平台建设", 2)
+
+
+def test_section_lines_in_a_plain_csv(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,重点工作任务,牵头单位,完成时间\n"
+        "一、2025年经济社会发展的主要预期目标,,,\n"
+        "1,地区生产总值增长6%左右,市发展改革委,2025年底\n",
+        encoding="utf-8",
+    )
+    (t,) = read_plan(path).tasks
+    assert t.section == "一、2025年经济社会发展的主要预期目标"
+    assert (t.num, t.text, t.lead_units) == (1, "地区生产总值增长6%左右", ["市发展改革委"])
+    assert read_plan(path).year == 2025

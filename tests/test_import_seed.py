@@ -150,3 +150,45 @@ def test_revised_document_updates_by_number_and_keeps_status(seeded: Store, tmp_
 def test_unit_pinyin_is_precomputed(seeded: Store) -> None:
     unit = seeded.snapshot().units["区信息办"]
     assert (unit.pinyin, unit.initials) == ("quxinxiban", "qxxb")
+
+
+def test_a_task_dropped_from_the_document_is_kept_and_reported(
+    seeded: Store, tmp_path: Path
+) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    cut = text.index("\t\n\t\n\t(29)")
+    revised = tmp_path / "seed_short.txt"
+    revised.write_text(text[:cut], encoding="utf-8")
+    report = import_file(seeded, revised)
+    assert (report.tasks, report.unchanged, report.missing) == (28, 28, [29])
+    assert report.to_json()["missing"] == [29]
+    assert 29 in seeded.snapshot().tasks
+
+
+def test_a_second_plan_gets_ids_after_the_first(seeded: Store) -> None:
+    report = import_file(seeded, ROOT / "tests" / "fixtures" / "import" / "xuancheng-2020.xlsx")
+    assert report.added == 5
+    tasks = seeded.snapshot().tasks
+    assert sorted(tasks)[29:] == [30, 31, 32, 33, 35]  # 29 + its own numbers 1,2,3,4,6
+    assert tasks[35].text.startswith("县、乡两级政府")
+    assert tasks[1].plan != tasks[30].plan
+
+
+def test_unnumbered_plan_matches_by_text_when_a_task_is_inserted(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    first = tmp_path / "plan.csv"
+    first.write_text(
+        "工作任务,责任单位\n甲任务,区政府办\n乙任务,区信息办\n丙任务,区财政局\n", "utf-8"
+    )
+    import_file(store, first)
+    store.set_status(2, DOING)
+    first.write_text(
+        "工作任务,责任单位\n甲任务,区政府办\n新任务,区编办\n乙任务,区信息办\n丙任务,区审计局\n",
+        "utf-8",
+    )
+    report = import_file(store, first)
+    assert (report.added, report.updated, report.unchanged) == (1, 2, 1)  # 甲 as it was
+    tasks = store.snapshot().tasks
+    assert (tasks[2].text, tasks[2].status) == ("乙任务", DOING)  # followed its text
+    assert tasks[3].lead_units == ["区审计局"]
+    assert tasks[4].text == "新任务"

@@ -258,6 +258,20 @@ def _whole_row_line(row: Row, cols: Columns) -> str | None:
     return text
 
 
+def _numeral_heading(row: Row, cols: Columns) -> str | None:
+    """`一`/`一、`/`（一）` in the 序号 column marks a heading row, never a task number."""
+    mark = join_lines(_cell(row, cols.num)) if cols.num >= 0 else ""
+    if not mark or not re.fullmatch(r"[（(]?[一二三四五六七八九十]+[)）、.．]?", mark):
+        return None
+    cells = [_cell(row, i) for i in (cols.group, cols.text) if i >= 0]
+    text = join_lines(next((c for c in reversed(cells) if c.strip()), ""))
+    if _SECTION.match(text) or _SUBGROUP.match(text):
+        return text
+    if mark.startswith(("（", "(")):
+        return f"（{mark.strip('（()）')}）{text}"
+    return f"{mark.rstrip('、.．')}、{text}"
+
+
 def _guess_year(title: str, source: Path, deadlines: list[str]) -> int | None:
     for text in (title, source.name):
         m = _YEAR.search(text or "")
@@ -279,44 +293,65 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     return prefixed * 2 >= len(texts) or len(set(filled)) < len(filled)
 
 
-def _data_rows(sheet: Sheet, start: int, cols: Columns, header: list[str]) -> list[Row]:
+def _is_header_like(row: Row) -> bool:
+    """Every filled cell is a header word: a repeated header (page break) or a sub-header."""
+    filled = [c for c in row.cells if c.strip()]
+    return len(filled) >= 2 and all(header_role(c) for c in filled)
+
+
+def _data_rows(sheet: Sheet, start: int) -> list[Row]:
     """Rows under the header, without empty rows and repeated headers (page breaks)."""
-    out = []
-    for row in sheet.rows[start:]:
-        if not any(c.strip() for c in row.cells):
-            continue
-        if [header_key(c) for c in row.cells] == header:
-            continue
-        out.append(row)
-    return out
+    return [
+        row
+        for row in sheet.rows[start:]
+        if any(c.strip() for c in row.cells) and not _is_header_like(row)
+    ]
+
+
+def _header_of(sheet: Sheet) -> tuple[int, Columns, list[str]] | None:
+    """(first data row, columns, header cells), reading a two-row header as one.
+
+    `责任单位` merged over two columns with `牵头单位 | 配合单位` below it: the lower row names
+    the columns wherever it says something of its own.
+    """
+    found = find_header(sheet)
+    if found is None:
+        return None
+    at, cols = found
+    cells = list(sheet.rows[at].cells)
+    if at + 1 < len(sheet.rows) and _is_header_like(sheet.rows[at + 1]):
+        below = sheet.rows[at + 1].cells
+        merged = [b if b.strip() else a for a, b in zip(cells, below, strict=False)]
+        merged += cells[len(merged) :]
+        cols = map_columns(merged) or cols
+        return at + 2, cols, merged
+    return at + 1, cols, cells
 
 
 def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = False) -> ParsedPlan:
-    """Read the first sheet that has a header; later header-less sheets of the same width
-    continue it when `continue_tables` (a Word table split across pages)."""
+    """Read the first sheet that has a header; later sheets with the same header or none (a
+    Word table split in two) continue it when `continue_tables`."""
     for index, sheet in enumerate(sheets):
-        found = find_header(sheet)
+        found = _header_of(sheet)
         if found is None:
             continue
-        at, cols = found
-        header_row = sheet.rows[at]
-        header = [header_key(c) for c in header_row.cells]
-        rows = _data_rows(sheet, at + 1, cols, header)
+        start, cols, header = found
+        rows = _data_rows(sheet, start)
         if continue_tables:
             for more in sheets[index + 1 :]:
-                again = find_header(more)
-                if (
-                    again is not None
-                    and [header_key(c) for c in more.rows[again[0]].cells] != header
-                ):
+                again = _header_of(more)
+                if again is None and all(len(r.cells) == len(header) for r in more.rows):
+                    rows += _data_rows(more, 0)
+                elif again is not None and [header_key(c) for c in again[2]] == [
+                    header_key(c) for c in header
+                ]:
+                    rows += _data_rows(more, again[0])
+                else:
                     break  # another table with its own meaning
-                width_ok = all(len(r.cells) == len(header) for r in more.rows)
-                if again is None and not width_ok:
-                    break
-                rows += _data_rows(more, 0, cols, header)
         title_lines = sheet.title_lines + [
             " ".join(c.strip() for c in dict.fromkeys(r.cells) if c.strip())
-            for r in sheet.rows[:at]
+            for r in sheet.rows[: start - 1]
+            if not _is_header_like(r)
         ]
         return _plan_from_rows(rows, cols, source, clean_title(title_lines))
     raise InputError(
@@ -329,7 +364,7 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
     plan = ParsedPlan(title=title, source=str(source))
     section = group_title = ""
     group: int | None = None
-    group_numbers: dict[str, int] = {}
+    group_numbers: dict[tuple[str, str], int] = {}  # (section, title) -> n
     last_lead = last_deadline = ""
     for row in rows:
         line = _whole_row_line(row, cols)
@@ -338,9 +373,17 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
                 continue
             if _SUBGROUP.match(line):
                 group_title = line
-                group = group_numbers.setdefault(line, len(group_numbers) + 1)
+                group = group_numbers.setdefault((section, line), len(group_numbers) + 1)
             else:
                 section, group_title, group = line, "", None
+            continue
+        heading = _numeral_heading(row, cols)
+        if heading is not None:  # `一 | 推进决策公开 | …`: a heading row numbered in 序号
+            if _SUBGROUP.match(heading):
+                group_title = heading
+                group = group_numbers.setdefault((section, heading), len(group_numbers) + 1)
+            else:
+                section, group_title, group = heading, "", None
             continue
         value = join_lines(_cell(row, cols.section)) if cols.section >= 0 else ""
         if value and value != section:  # a new section starts its groups afresh
@@ -352,7 +395,7 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
             if value:
                 group_title = value
                 if not num_is_group:
-                    group = group_numbers.setdefault(value, len(group_numbers) + 1)
+                    group = group_numbers.setdefault((section, value), len(group_numbers) + 1)
         if num_is_group and (n := _int(_cell(row, cols.num))) is not None:
             group = n
         text = join_lines(_cell(row, cols.text))
