@@ -244,7 +244,8 @@ def resolve_units(query: str, units: dict[str, Unit]) -> list[str]:
 
     Full name or alias, the name without 区/各 (`编办`), pinyin (`qxxb`, `xinxiban`) or a part
     (`信息办`). An exact name or alias wins over parts; a part fitting several units returns
-    all of them, sorted by name. [] when nothing fits (see `suggest_unit`).
+    all of them, sorted by name; a 2-character piece from the middle of a name (政务 in
+    区政务服务局) counts only when nothing better fits. [] when nothing fits (`suggest_unit`).
     """
     q = norm(sanitize(query or ""))
     if not q:
@@ -254,7 +255,8 @@ def resolve_units(query: str, units: dict[str, Unit]) -> list[str]:
             return [unit.name]
     found: dict[int, list[str]] = {}
     for unit in units.values():
-        level = unit_match(q, unit)
+        # beyond an exact spelling, a shortened name (部门 for 各部门) is one more part
+        level = min(unit_match(q, unit), PART)
         if level:
             found.setdefault(level, []).append(unit.name)
     if not found:
