@@ -1,14 +1,17 @@
 """Rotating backups beside the database: `<db>.backups/`.
 
-Every write replaces the database by renaming a new file over it, so the file being replaced is
-never written again. Just before the rename, `keep_previous` hard-links it into the backup
-directory: no bytes are copied, and after the rename the link is the only name of the previous
-version. (When a hard link is impossible — another filesystem, or a kernel that protects
-links to other people's files — the file is copied instead.)
+The task file is rewritten (a checkpoint: imports, and whenever enough changes have piled up
+in the event log, see `db.CHECKPOINT_BYTES`) by renaming a new file over it, so the file being
+replaced is never written again. Just before the rename, `keep_previous` hard-links it into
+the backup directory: no bytes are copied, and after the rename the link is the only name of
+the previous version. (When a hard link is impossible — another filesystem, or a kernel that
+protects links to other people's files — the file is copied instead.) Changes made since a
+backup are in the append-only event log; `zwgk doctor --restore` replays them.
 
 Kept: the last `KEEP_RECENT` versions (`<name>.YYYYmmdd-HHMMSS-ffffff.json`, named by the
-time the version was written) and, for each of the last `KEEP_DAYS` days, the last version of
-that day (`<name>.daily-YYYY-MM-DD.json`). Hard links share their bytes, and the total size is
+time the version was written) and, for each of the last `KEEP_DAYS` days, the version that
+day's first rewrite replaced, i.e. the state the day began with
+(`<name>.daily-YYYY-MM-DD.json`). Hard links share their bytes, and the total size is
 further capped by `BUDGET_BYTES` (oldest dropped first; the newest version is always kept).
 
 Backups are best effort: failing to make one never stops a change from being saved; `zwgk
@@ -105,13 +108,11 @@ def _keep(db_path: Path, st: os.stat_result, now: datetime) -> Path:
         target = bdir / f"{db_path.name}.{stamp}-{n}.json"
         n += 1
     _link_or_copy(db_path, target)
-    # The day's backup is the last version written that day: replace it atomically.
-    daily = bdir / f"{db_path.name}.daily-{written.date().isoformat()}.json"
-    tmp = bdir / f".{daily.name}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)
-    _link_or_copy(target, tmp)
-    os.replace(tmp, daily)
+    # The day's backup is the version the day's first write replaced (the state the day
+    # began with): one link per day, nothing to do on later writes.
+    daily = bdir / f"{db_path.name}.daily-{now.date().isoformat()}.json"
+    if not os.path.lexists(daily):
+        _link_or_copy(target, daily)
     rotate(db_path, today=now.date())
     return target
 

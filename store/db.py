@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.table import Document
-
 from . import storage
 from .context import Context
 from .errors import DatabaseError, InputError, PermissionDenied
@@ -246,29 +243,126 @@ def _roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: in
     data["meta"]["1"] = meta
 
 
-class Transaction:
-    """One locked read-modify-write. Use through `Store.transaction()`."""
+# Rewrite the task file once the log written since exceeds this, or an eighth of the file:
+# readers then never spend more than ~1/8 extra on rolling the log forward.
+CHECKPOINT_BYTES = 64 * 1024
 
-    def __init__(self, store: Store, data: dict[str, Any]) -> None:
+
+class Transaction:
+    """One locked read-modify-write. Use through `Store.transaction()`.
+
+    Two speeds. A transaction that only calls `task_record`/`task`/`change`/`log`/`require`
+    never parses the whole task file: it reads the one task line it needs from a CRC-verified
+    file (`storage.FileView`) plus the log written since, and its commit is one fsynced append
+    to the event log (the write-ahead log *is* the commit; the task file is rewritten — a
+    checkpoint — once enough log has piled up, see `CHECKPOINT_BYTES`). Touching `db`, `data` or
+    `snapshot()` loads, validates and rolls forward the whole file, and a commit that changed
+    it writes it back atomically (with a backup of the version it replaces).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        data: dict[str, Any] | None = None,
+        *,
+        view: storage.FileView | None = None,
+    ) -> None:
         self.store = store
-        self._storage = storage.TransactionStorage(store.path, data)
-        self.db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
-        self.meta = _meta(data)
+        self._view = view
+        self._storage: storage.TransactionStorage | None = None
+        self._db: Any = None
+        self._overlay: dict[int, dict[str, Any]] = {}  # tasks changed here (fast path)
+        self._tail_lines: list[bytes] = []  # logged events the task file lacks
         self.new_events: list[dict[str, Any]] = []
         self._policy: Any = None
+        if data is not None:
+            self._use_full(data)
+        else:
+            assert view is not None
+            self.meta = dict(view.meta)
+            self.meta.pop("crc", None)
+            self.meta.pop("body", None)
+            # The log written since the task file: kept as bytes, parsed per task on demand.
+            tail = storage.read_tail(storage.events_path(store.path), self.meta["events_offset"])
+            self._tail_lines = tail
+            for line in reversed(tail):
+                rec = storage.parse_line(line)
+                if rec is not None and _is_int(rec.get("seq")):
+                    self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
+                    break
+
+    # -- the whole file, loaded on demand ---------------------------------------------------
+    def _use_full(self, data: dict[str, Any]) -> None:
+        self._storage = storage.TransactionStorage(self.store.path, data)
+        meta = _meta(data)
+        meta.pop("crc", None)
+        meta.pop("body", None)
+        if hasattr(self, "meta"):  # keep the seq counter this transaction already advanced
+            meta["last_seq"] = max(int(meta.get("last_seq", 0)), int(self.meta["last_seq"]))
+        self.meta = meta
+
+    def _full(self) -> storage.TransactionStorage:
+        if self._storage is None:
+            data = self.store._load_raw() or _tables_of(None)
+            for tid, rec in self._overlay.items():
+                data["tasks"][str(tid)] = rec
+            self._use_full(data)
+            assert self._storage is not None
+            if self._overlay:
+                self._storage.dirty = True
+        return self._storage
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            from tinydb import TinyDB
+
+            st = self._full()
+            self._db = TinyDB(storage=lambda: st)  # type: ignore[arg-type]
+        return self._db
 
     @property
     def data(self) -> dict[str, Any]:
-        return self._storage.data or {}
+        return self._full().data or {}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the whole task file has been read into this transaction."""
+        return self._storage is not None
+
+    # -- reading ---------------------------------------------------------------------------
     def task_record(self, task_id: int) -> dict[str, Any]:
-        rec = self.db.table("tasks").get(doc_id=task_id)
-        if rec is None:
+        if self._storage is not None:
+            rec = self.db.table("tasks").get(doc_id=task_id)
+            found = dict(rec) if rec is not None else None
+        elif task_id in self._overlay:
+            found = dict(self._overlay[task_id])
+        else:
+            assert self._view is not None
+            found = self._view.task(task_id)
+            if found is not None:
+                needle = b'"task":%d,' % task_id
+                for line in self._tail_lines:
+                    if needle not in line:
+                        continue
+                    ev = storage.parse_line(line)
+                    if (
+                        ev is not None
+                        and ev.get("task") == task_id
+                        and ev.get("action") not in NO_CHANGE_ACTIONS
+                    ):
+                        apply_event(found, ev)
+        if found is None:
             raise InputError(f"没有编号为 {task_id} 的任务。")
-        return dict(rec)
+        return found
 
     def task(self, task_id: int) -> Task:
         return Task.from_record(self.task_record(task_id))
+
+    def units_table(self) -> dict[str, Any]:
+        if self._storage is None and self._view is not None:
+            return self._view.table("units")
+        return self.data.get("units", {})
 
     def snapshot(self) -> Snapshot:
         return _snapshot_of(self.data)
@@ -295,7 +389,7 @@ class Transaction:
         if not self._policy.configured:
             return None
         rec = self.task_record(task_id) if task_id is not None else None
-        return self._policy.refusal(self.store.ctx.user, action, rec, self.data.get("units", {}))
+        return self._policy.refusal(self.store.ctx.user, action, rec, self.units_table())
 
     def _event_record(
         self, task_id: int | None, *, action: str, note: str = "", **fields: Any
@@ -351,21 +445,27 @@ class Transaction:
         problem = task_problem(str(task_id), rec)
         if problem:
             raise InputError(f"{problem}，未做修改。")
-        self.db.table("tasks").update(rec, doc_ids=[task_id])
+        if self._storage is not None:
+            self.db.table("tasks").update(rec, doc_ids=[task_id])
+        else:
+            self._overlay[task_id] = rec
         self.new_events.append(record)
         event.user, event.host, event.tty = record["user"], record["host"], record["tty"]
         return event
 
     def commit(self) -> None:
+        if self._storage is None:
+            self._commit_log_only()
+            return
         if not self._storage.dirty and not self.new_events:
             return
+        from tinydb.table import Document
+
         if any(e.get("action") == "import" for e in self.new_events):
             # Imported cells, unit names and file names: no control characters get stored.
             for name in ("plans", "tasks", "units"):
                 self.data[name] = _sanitize_tree(self.data.get(name, {}))
             self._storage.dirty = True
-        if self.new_events:
-            self.db.table("meta").upsert(Document(self.meta, doc_id=1))
         problems = validate(self.data, limit=1)
         if problems:  # a bug upstream: refuse to write a database that would not load
             raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
@@ -374,8 +474,24 @@ class Transaction:
             self.meta["events_offset"] = storage.append_events(
                 storage.events_path(self.store.path), self.new_events
             )
-            self.db.table("meta").upsert(Document(self.meta, doc_id=1))
+        self.db.table("meta").upsert(Document(self.meta, doc_id=1))
+        self._storage.dirty = True
         self._storage.flush()
+
+    def commit_full(self) -> None:
+        """Write the whole (loaded) task file back even if nothing in it changed."""
+        self._full().dirty = True
+        self.commit()
+
+    def _commit_log_only(self) -> None:
+        """The fast commit: one fsynced append to the log; checkpoint when it has grown."""
+        if not self.new_events:
+            return
+        size = storage.append_events(storage.events_path(self.store.path), self.new_events)
+        body = self._view.body if self._view is not None else 0
+        if size - int(self.meta.get("events_offset", 0)) > max(CHECKPOINT_BYTES, body // 8):
+            with contextlib.suppress(DatabaseError):  # the change is safe in the log already
+                self.store._checkpoint()
 
 
 def _snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0)) -> Snapshot:
@@ -433,16 +549,20 @@ class Store:
         return (sig[0], sig[1], sig[3])
 
     # -- reading -------------------------------------------------------------------------
-    def _load_raw(self) -> dict[str, Any] | None:
+    def _load_raw(self, raw: bytes | None = None) -> dict[str, Any] | None:
+        """The whole database, validated and rolled forward; None when it does not exist."""
         try:
-            data = storage.read_json(self.path)
+            if raw is None:
+                raw = storage.read_bytes(self.path)
+            if raw is None:
+                return None
+            data = storage.parse_json(self.path, raw)
         except storage.CorruptDatabase as exc:
             raise corrupt_error(self.path, exc.problem) from None
-        if data is None:
-            return None
-        problems = validate(data, limit=1)
-        if problems:
-            raise corrupt_error(self.path, f"未通过检查（{problems[0]}）")
+        if not storage.verified(raw):  # hand-edited, older layout, or damaged: check it all
+            problems = validate(data, limit=1)
+            if problems:
+                raise corrupt_error(self.path, f"未通过检查（{problems[0]}）")
         data = _tables_of(data)
         meta = _meta(data)
         offset = int(meta.get("events_offset", 0))
@@ -530,7 +650,14 @@ class Store:
         """Lock, read fresh, yield, then commit atomically (nothing is written on error)."""
         self._check_path()
         with storage.locked(self.path):
-            data = self._load_raw()
+            raw = storage.read_bytes(self.path)
+            view = storage.FileView.of(raw) if raw is not None else None
+            if view is not None:
+                txn = Transaction(self, view=view)
+                yield txn
+                txn.commit()
+                return
+            data = self._load_raw(raw) if raw is not None else None
             if data is None:
                 self._missing()
                 data = _tables_of(None)
@@ -542,6 +669,20 @@ class Store:
                 txn = Transaction(self, data)
             yield txn
             txn.commit()
+
+    def _checkpoint(self) -> None:
+        """Rewrite the task file with every logged change absorbed. Call holding the lock."""
+        data = self._load_raw()
+        if data is None:
+            return
+        txn = Transaction(self, data)
+        txn.meta["events_offset"] = _meta(data).get("events_offset", 0)
+        txn.commit_full()
+
+    def checkpoint(self) -> None:
+        """Absorb the event log into the task file now (normally automatic)."""
+        with storage.locked(self.path):
+            self._checkpoint()
 
     def _fresh_meta(self) -> dict[str, Any]:
         """Meta for a new database: carry on the seq of an event log that already exists."""

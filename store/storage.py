@@ -21,6 +21,7 @@ import json
 import os
 import stat
 import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from .errors import DatabaseError, LockTimeout
 LOCK_TIMEOUT = 10.0  # seconds: long enough for a 100k-task write, short enough not to look hung
 FILE_MODE = 0o660  # owner and group: colleagues in the same group share the database
 DIR_MODE = 0o770
+LOCK_POLL = 0.005  # seconds between attempts while another process holds the lock
 MAX_DB_BYTES = 256 * 1024 * 1024  # a 100k-task plan is ~60 MB; anything far larger is not ours
 
 
@@ -61,14 +63,18 @@ def set_mode(fd_or_path: int | Path, mode: int = FILE_MODE) -> None:
 
 
 @contextlib.contextmanager
-def locked(db_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def locked(db_path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the database's exclusive lock (filelock: flock on POSIX, released if we die)."""
     from filelock import FileLock, Timeout
+
+    if timeout is None:
+        timeout = LOCK_TIMEOUT
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(db_path)), timeout=timeout, mode=FILE_MODE)
     try:
-        with lock:
+        # A short poll: waiting writers take their turn within milliseconds of a release.
+        with lock.acquire(poll_interval=LOCK_POLL):
             yield
     except Timeout:
         raise LockTimeout(
@@ -189,9 +195,102 @@ def atomic_write_bytes(path: Path, payload: bytes, *, backup: bool = False) -> N
     fsync_dir(path.parent)
 
 
-def dump_json(data: dict[str, Any]) -> bytes:
+def dump_json(data: Any) -> bytes:
     # ensure_ascii=False keeps Chinese readable in the file; compact separators keep it small.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- the task file's layout ------------------------------------------------------------------
+# Still one JSON object TinyDB reads as usual, but written one task per line with the meta
+# table last; meta carries the CRC-32 and length of everything before its own line:
+#
+#   {
+#   "plans":{...},
+#   "units":{...},
+#   "tasks":{
+#   "1":{...},
+#   "2":{...}
+#   },
+#   "meta":{"1":{"schema":1,"last_seq":..,"events_offset":..,"crc":..,"body":..}}}
+#
+# A file that passes the CRC is byte for byte what a validating writer produced, so a change
+# can read just the one task line it needs (`FileView`) instead of parsing the whole file.
+TASKS_HEAD = b'\n"tasks":{\n'
+META_HEAD = b'\n"meta":'
+
+
+def dump_db(data: dict[str, Any]) -> bytes:
+    parts = [b"{\n"]
+    for name, table in data.items():
+        if name not in ("tasks", "meta"):
+            parts.append(dump_json(name) + b":" + dump_json(table) + b",\n")
+    parts.append(TASKS_HEAD[1:])
+    tasks = data.get("tasks") or {}
+    parts.append(b",\n".join(dump_json(str(k)) + b":" + dump_json(v) for k, v in tasks.items()))
+    parts.append(b"\n},\n")
+    body = b"".join(parts)
+    meta = dict(data.get("meta") or {})
+    first = dict(meta.get("1") or {})
+    first["crc"] = zlib.crc32(body)
+    first["body"] = len(body)
+    meta["1"] = first
+    return body + META_HEAD[1:] + dump_json(meta) + b"}\n"
+
+
+def _meta_line(raw: bytes) -> tuple[int, dict[str, Any]] | None:
+    """(length of the body, meta["1"]) when the file's CRC checks out, else None."""
+    pos = raw.rfind(META_HEAD)
+    if pos < 0:
+        return None
+    tail = raw[pos + len(META_HEAD) :].rstrip(b"\n")
+    if not tail.endswith(b"}"):
+        return None
+    rec = parse_line(tail[:-1])
+    first = rec.get("1") if rec else None
+    if not isinstance(first, dict) or first.get("body") != pos + 1:
+        return None
+    if first.get("crc") != zlib.crc32(memoryview(raw)[: pos + 1]):
+        return None
+    return pos + 1, first
+
+
+def verified(raw: bytes) -> bool:
+    """True when `raw` is exactly what `dump_db` wrote (so it was validated before writing)."""
+    return _meta_line(raw) is not None
+
+
+class FileView:
+    """One task line at a time out of a CRC-verified task file, without parsing the rest."""
+
+    def __init__(self, raw: bytes, body: int, meta: dict[str, Any]) -> None:
+        self.raw = raw
+        self.body = body
+        self.meta = meta
+        self.tasks_at = raw.find(TASKS_HEAD)
+
+    @classmethod
+    def of(cls, raw: bytes) -> FileView | None:
+        found = _meta_line(raw)
+        if found is None:
+            return None
+        view = cls(raw, found[0], found[1])
+        return view if view.tasks_at >= 0 else None
+
+    def _line(self, key: bytes, start: int, end: int) -> Any:
+        i = self.raw.find(key, start, end)
+        if i < 0:
+            return None
+        j = self.raw.find(b"\n", i + 1)
+        line = self.raw[i + len(key) : j].rstrip(b",")
+        return json.loads(line.decode("utf-8"))
+
+    def task(self, task_id: int) -> dict[str, Any] | None:
+        rec = self._line(b'\n"%d":' % task_id, self.tasks_at, self.body)
+        return rec if isinstance(rec, dict) else None
+
+    def table(self, name: str) -> dict[str, Any]:
+        rec = self._line(b"\n" + dump_json(name) + b":", 0, self.tasks_at + 1)
+        return rec if isinstance(rec, dict) else {}
 
 
 class TransactionStorage(Storage):
@@ -216,7 +315,7 @@ class TransactionStorage(Storage):
     def flush(self) -> None:
         if self.dirty and self._data is not None:
             remove_stale_tmp(self.path)
-            atomic_write_bytes(self.path, dump_json(self._data), backup=True)
+            atomic_write_bytes(self.path, dump_db(self._data), backup=True)
             self.dirty = False
 
     @property
@@ -287,6 +386,13 @@ def _read_from(path: Path, offset: int) -> bytes:
             return fh.read()
     finally:
         os.close(fd)
+
+
+def read_tail(path: Path, offset: int) -> list[bytes]:
+    """The complete, non-empty log lines from `offset` on, unparsed."""
+    raw = _read_from(path, offset)
+    end = raw.rfind(b"\n") + 1
+    return [line for line in raw[:end].split(b"\n") if line]
 
 
 def parse_line(line: bytes) -> dict[str, Any] | None:
