@@ -19,7 +19,6 @@ COMMAND_MODULES = (
     "tui.cli.cmd_tasks",
     "tui.cli.cmd_import",
     "tui.cli.cmd_report",
-    "tui.cli.cmd_report",
     "tui.cli.cmd_admin",
 )
 
@@ -61,8 +60,9 @@ def _utf8_stdio() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        # Inside the try: argument types (task ids, dates) raise our errors while parsing.
+        args = parser.parse_args(argv)
         ctx = Context(db_path=resolve_db_path(args.db), today=resolve_today(args.today))
         if not args.command:
             return open_tui(ctx, mouse=not args.no_mouse)
