@@ -7,6 +7,7 @@ with a number this module cannot account for is KIND_UNKNOWN, kept verbatim and 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -150,7 +151,9 @@ def _explicit_dates(t: str, plan_year: int) -> list[date] | None:
     return [due for _, _, due in spans]
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_deadline(text: str, plan_year: int) -> Deadline:
+    """The due date and kind of a deadline phrase. (Cached: plans repeat a few phrases.)"""
     t = normalize(text)
     if not t:
         return Deadline(KIND_NONE)

@@ -8,7 +8,7 @@ their status and history while text, units and deadlines follow the new document
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,7 +115,7 @@ def import_into(
     other_ids = [tid for tid in existing if tid not in mine]
     offset = max(other_ids, default=0)
 
-    aliases = build_aliases(parsed)
+    aliases = _aliases(txn, parsed)
     nums = [t.num for t in parsed.tasks]
     use_nums = all(n is not None for n in nums) and len(set(nums)) == len(nums)
     numbers = [
@@ -126,6 +126,8 @@ def import_into(
 
     unit_names: set[str] = set()
     groups: set[tuple[int | None, str]] = set()
+    inserts: list[Document] = []
+    updates: dict[int, dict[str, Any]] = {}
     for index, pt in enumerate(parsed.tasks):
         num = numbers[index]
         tid = ids.get(index)
@@ -141,24 +143,26 @@ def import_into(
             report.unparsed.append((tid, rec["deadline_text"]))
         old = existing.get(tid)
         if old is None:
-            task = Task(id=tid, **{k: v for k, v in rec.items() if k != "due"})
-            new = task.to_record()
-            new["due"] = rec["due"]
+            new = {**_new_task_defaults(), **rec, "id": tid}
             if pt.status and (status := parse_status(pt.status)):
                 new["status"] = status
-            else:
-                new["status"] = TODO
-            tasks_table.insert(Document(new, doc_id=tid))
+            inserts.append(Document(new, doc_id=tid))
             existing[tid] = new
             report.added += 1
         else:
             changed = {k: rec[k] for k in (*DOCUMENT_FIELDS, "extra") if old.get(k) != rec[k]}
             if changed:
-                tasks_table.update(changed, doc_ids=[tid])
+                updates[tid] = changed
                 report.updated += 1
             else:
                 report.unchanged += 1
 
+    # One table write for all inserts and one for all updates: TinyDB rewrites the whole table
+    # per call, so per-task calls make a 10k-task import quadratic.
+    if inserts:
+        tasks_table.insert_multiple(inserts)
+    if updates:
+        _update_each(txn, "tasks", updates)
     _merge_units(txn, unit_names, aliases, unit_keys)
     _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))
     report.groups = len(groups)
@@ -239,19 +243,71 @@ def _document_record(
     }
 
 
+def _new_task_defaults() -> dict[str, Any]:
+    """A new task's record before the document fills it: status, notes etc. at their defaults."""
+    out: dict[str, Any] = {}
+    for f in fields(Task):
+        if f.default is not MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            out[f.name] = f.default_factory()
+    out["status"] = TODO
+    return out
+
+
+def _update_each(txn: Transaction, table_name: str, changes: dict[int, dict[str, Any]]) -> None:
+    """Apply different changes to many documents in one table write."""
+
+    def updater(table: dict[int, dict[str, Any]]) -> None:
+        for doc_id, fields_ in changes.items():
+            table[doc_id].update(fields_)
+
+    txn.db.table(table_name)._update_table(updater)  # noqa: SLF001 - the batch form of update()
+
+
+def _aliases(txn: Transaction, parsed: ParsedPlan) -> dict[str, str]:
+    """This document's aliases, then those the database already knows (earlier plans), with
+    chains followed (`各街道办事处` -> `各街道办` -> `各街道`)."""
+    known = {
+        alias: doc["name"]
+        for doc in txn.db.table("units").all()
+        for alias in doc.get("aliases", [])
+        if alias != doc["name"]
+    }
+    merged = {**known, **build_aliases(parsed)}
+    out: dict[str, str] = {}
+    for alias in merged:
+        name, hops = alias, 0
+        while name in merged and hops < 8:  # a cycle cannot loop forever
+            name, hops = merged[name], hops + 1
+        if name != alias:
+            out[alias] = name
+    return out
+
+
 def _merge_units(
     txn: Transaction, names: set[str], aliases: dict[str, str], unit_keys: Any
 ) -> None:
     table = txn.db.table("units")
-    known = {d["name"]: int(d.doc_id) for d in table.all()}
+    known = {d["name"]: (int(d.doc_id), d.get("aliases", [])) for d in table.all()}
+    inserts: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}
     for name in sorted(names):
-        own = sorted(a for a, c in aliases.items() if c == name and a != name)
+        own = {a for a, c in aliases.items() if c == name and a != name}
         full, initials = unit_keys(name)
-        rec = Unit(name=name, aliases=own, pinyin=full, initials=initials).to_record()
         if name in known:
-            table.update(rec, doc_ids=[known[name]])
+            doc_id, had = known[name]
+            # Keep aliases earlier plans taught; add this document's.
+            own.update(had)
+            updates[doc_id] = {"aliases": sorted(own), "pinyin": full, "initials": initials}
         else:
-            table.insert(rec)
+            inserts.append(
+                Unit(name=name, aliases=sorted(own), pinyin=full, initials=initials).to_record()
+            )
+    if updates:
+        _update_each(txn, "units", updates)
+    if inserts:
+        table.insert_multiple(inserts)
 
 
 def _upsert_plan(txn: Transaction, plan: Plan) -> None:

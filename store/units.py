@@ -7,6 +7,7 @@ A cell may mark roles inline (`X牵头，Y配合`, `（牵头单位：A、B；�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -147,15 +148,21 @@ def _split_plain(cell: str) -> tuple[list[str], list[str]]:
 
 def split_units(cell: str) -> tuple[list[str], list[str]]:
     """(lead, support) units named in one cell."""
-    cell = (cell or "").replace("\r", "\n").strip()
+    lead, support = _split_cached((cell or "").replace("\r", "\n").strip())
+    return list(lead), list(support)
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_cached(cell: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Cached: a plan repeats the same few unit cells on most of its rows."""
     if not cell:
-        return [], []
+        return (), ()
     labelled = _labelled(cell)
     if labelled is not None:
-        lead, support = labelled
-        lead = _dedupe(lead)
-        return lead, _dedupe(support, lead)
-    return _split_plain(cell)
+        lead = _dedupe(labelled[0])
+        return tuple(lead), tuple(_dedupe(labelled[1], lead))
+    lead, support = _split_plain(cell)
+    return tuple(lead), tuple(support)
 
 
 def _name_key(name: str) -> str:

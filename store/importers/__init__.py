@@ -6,12 +6,14 @@ sentence naming the file, so no traceback ever reaches a person.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 from ..errors import InputError
 from .base import ParsedPlan, Sheet
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 MAX_BYTES = 50 * 1024 * 1024  # far above any real plan; protects against reading a disk image
 
 
@@ -97,7 +99,7 @@ def decode(path: Path, data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+        controls = len(_CONTROLS.findall(text))
         if controls * 100 > len(text):
             raise InputError(f"文件 {path} 是二进制文件，不是文本或表格。")
         return text

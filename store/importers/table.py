@@ -6,6 +6,7 @@ tables are laid out lives here, so the formats cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -71,6 +72,8 @@ _BY_LENGTH = sorted(_EXACT, key=len, reverse=True)
 
 # Numbers in front of a task: (1) （6） 1. 1、 1．
 _NUM_PREFIX = re.compile(r"^\s*(?:[（(]\s*(\d{1,3})\s*[)）]|(\d{1,3})\s*[.．、](?!\d))\s*")
+_LATER_DOTTED = re.compile(r"(?<!\d)(\d{1,3})\s*[.．、](?!\d)")
+_LATER_BRACKETED = re.compile(r"[（(]\s*(\d{1,3})\s*[)）]")
 _SECTION = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]")
 _SUBGROUP = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百]+\s*[)）]")
 _NOTE_LINE = re.compile(r"^\s*(?:注|说明|备注)\s*[:：]")
@@ -87,10 +90,11 @@ def header_key(cell: str) -> str:
     return re.sub(r"[\s*:：]", "", key)
 
 
+@functools.lru_cache(maxsize=4096)
 def header_role(cell: str) -> str | None:
-    """The role a header cell names, or None."""
+    """The role a header cell names, or None. (Cached: asked of every row's cells.)"""
     key = header_key(cell)
-    if not key:
+    if not key or key.isdigit() or len(key) > 24:
         return None
     if key in _EXACT:
         return _EXACT[key]
@@ -230,9 +234,8 @@ def split_number(text: str) -> tuple[int | None, str]:
         return None, text
     n = int(m.group(1) or m.group(2))
     rest = text[m.end() :]
-    if m.group(2) and re.search(rf"(?<!\d){n + 1}\s*[.．、](?!\d)", rest):
-        return None, text
-    if m.group(1) and re.search(rf"[（(]\s*{n + 1}\s*[)）]", rest):
+    later = _LATER_DOTTED if m.group(2) else _LATER_BRACKETED
+    if str(n + 1) in later.findall(rest):
         return None, text
     return n, rest
 
