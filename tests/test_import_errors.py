@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from store.context import Context
 from store.db import Store
@@ -108,3 +110,60 @@ def test_trailing_empty_cells_are_not_a_row(tmp_path: Path) -> None:
     seed = (Path(__file__).resolve().parent.parent / "data" / "seed_plan.txt").read_text("utf-8")
     path = write(tmp_path, "plan.txt", (seed + "\t\n\t\n").encode())
     assert len(read_plan(path).tasks) == 29
+
+
+# Property: whatever the bytes, read_plan returns a plan or raises InputError — never a library
+# exception. The prefixes steer the fuzzing into each reader.
+PREFIXES = [
+    b"",
+    b"PK\x03\x04",
+    "序号,工作任务,责任单位,完成时间\n".encode(),
+    "\t序号\n\t工作任务\n\t责任单位\n".encode(),
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prefix=st.sampled_from(PREFIXES),
+    body=st.binary(max_size=400),
+    suffix=st.sampled_from([".txt", ".csv", ".docx", ".xlsx", ""]),
+)
+def test_fuzz_never_escapes_as_a_library_error(
+    tmp_path: Path, prefix: bytes, body: bytes, suffix: str
+) -> None:
+    path = write(tmp_path, "fuzz" + suffix, prefix + body)
+    try:
+        plan = read_plan(path)
+    except InputError as err:
+        assert str(path) in err.message
+    else:
+        assert plan.tasks
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cells=st.lists(
+        st.lists(
+            st.text(
+                alphabet='序号工作任务责任单位完成时间一、（）()1. 2\n\t,"年月底前各区', max_size=12
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        max_size=8,
+    )
+)
+def test_fuzz_csv_like_text(tmp_path: Path, cells: list[list[str]]) -> None:
+    import csv
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["序号", "工作任务", "责任单位", "完成时间"], *cells])
+    path = write(tmp_path, "fuzz.csv", buf.getvalue().encode("utf-8"))
+    try:
+        read_plan(path)
+    except InputError as err:
+        assert str(path) in err.message

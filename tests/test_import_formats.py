@@ -225,3 +225,55 @@ def test_section_lines_in_a_plain_csv(tmp_path: Path) -> None:
     assert t.section == "一、2025年经济社会发展的主要预期目标"
     assert (t.num, t.text, t.lead_units) == (1, "地区生产总值增长6%左右", ["市发展改革委"])
     assert read_plan(path).year == 2025
+
+
+def test_remark_holds_the_deadline_a_row_leaves_empty(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,工作任务,责任单位,完成时间,备注\n"
+        "1,公开预算,区财政局,2021年3月底前,按要求公开\n"
+        "2,公开决算,区财政局,,2021年9月底前完成\n"
+        "3,公开三公经费,区财政局,,另行通知\n",
+        encoding="utf-8",
+    )
+    t1, t2, t3 = read_plan(path).tasks
+    assert t1.deadline_text == "2021年3月底前"
+    assert t2.deadline_text == "2021年9月底前完成"
+    assert t3.deadline_text == "2021年9月底前完成"  # the remark says nothing: same as above
+
+
+def test_word_table_split_in_two_continues(tmp_path: Path) -> None:
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("2021年政务公开工作任务清单")
+    first = doc.add_table(rows=2, cols=4)
+    for c, value in enumerate(["序号", "工作任务", "责任单位", "完成时限"]):
+        first.cell(0, c).text = value
+    for c, value in enumerate(["1", "公开预算", "区财政局", "2021年3月底前"]):
+        first.cell(1, c).text = value
+    doc.add_paragraph("")
+    second = doc.add_table(rows=1, cols=4)  # the rest, after a page break, without a header
+    for c, value in enumerate(["2", "公开决算", "区财政局", "2021年9月底前"]):
+        second.cell(0, c).text = value
+    doc.add_paragraph("附件2")
+    other = doc.add_table(rows=2, cols=2)  # another attachment with its own header
+    other.cell(0, 0).text, other.cell(0, 1).text = "序号", "联系人"
+    path = tmp_path / "plan.docx"
+    doc.save(path)
+    plan = read_plan(path)
+    assert plan.title == "2021年政务公开工作任务清单"
+    assert [(t.num, t.text) for t in plan.tasks] == [(1, "公开预算"), (2, "公开决算")]
+
+
+def test_units_known_from_an_earlier_plan_stay_one_unit(tmp_path: Path) -> None:
+    store, _ = import_file(
+        tmp_path, Path(__file__).resolve().parent.parent / "data" / "seed_plan.txt"
+    )
+    path = tmp_path / "more.csv"
+    path.write_text("序号,工作任务,责任单位\n1,清理公开事项,各街道办\n", encoding="utf-8")
+    with store.transaction() as txn:
+        import_into(txn, parse_file(path), year=None)
+    snap = store.snapshot()
+    assert snap.tasks[30].lead_units == ["各街道"]
+    assert "各街道办" not in snap.units

@@ -146,6 +146,7 @@ class Columns:
     group: int = -1
     deadline: int = -1
     status: int = -1
+    remark: int = -1  # 备注 beside a deadline column: may hold the deadline a row leaves empty
     lead: list[int] = field(default_factory=list)
     support: list[int] = field(default_factory=list)
     guide: list[int] = field(default_factory=list)
@@ -189,6 +190,7 @@ def map_columns(cells: list[str]) -> Columns | None:
     deadlines = [i for i, r in enumerate(roles) if r == "deadline"]
     remarks = [i for i, r in enumerate(roles) if r == "remark"]
     cols.deadline = deadlines[0] if deadlines else (remarks[0] if remarks else -1)
+    cols.remark = remarks[0] if remarks and deadlines else -1
     statuses = [i for i, r in enumerate(roles) if r == "status"]
     cols.status = statuses[0] if statuses else -1
     return cols
@@ -259,6 +261,20 @@ def _whole_row_line(row: Row, cols: Columns) -> str | None:
     ):
         return None
     return text
+
+
+def _remark_deadline(row: Row, cols: Columns) -> str:
+    """A 备注 cell that reads as a deadline (`2021年6月底前完成`), else ""."""
+    from ..deadlines import parse_deadline
+
+    remark = join_lines(_cell(row, cols.remark)) if cols.remark >= 0 else ""
+    year = _YEAR.search(remark)  # only "is it a deadline" matters here, not the date
+    if remark and parse_deadline(remark, int(year.group(1)) if year else 2020).kind not in (
+        "unknown",
+        "none",
+    ):
+        return remark
+    return ""
 
 
 def _numeral_heading(row: Row, cols: Columns) -> str | None:
@@ -411,7 +427,8 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
         # "same as above". Support and guide cells are often truly empty, so they do not inherit.
         lead_cell = "\n".join(_cell(row, i) for i in cols.lead).strip() or last_lead
         last_lead = lead_cell
-        deadline = join_lines(_cell(row, cols.deadline)) or last_deadline
+        deadline = join_lines(_cell(row, cols.deadline)) or _remark_deadline(row, cols)
+        deadline = deadline or last_deadline
         last_deadline = deadline
         lead, inline_support = split_units(lead_cell)
         support = list(inline_support)
