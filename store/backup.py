@@ -133,21 +133,29 @@ def rotate(db_path: Path, *, today: date | None = None) -> list[Path]:
         else:
             drop.append(b)
     kept = [b for b in all_backups if b not in drop]
-    # Bytes shared by hard links count once.
-    seen: dict[tuple[int, int], int] = {}
+    # Bytes shared by hard links count once; an inode is freed when its last link goes.
+    ino: dict[Path, tuple[int, int]] = {}
+    links: dict[tuple[int, int], int] = {}
+    sizes: dict[tuple[int, int], int] = {}
     for b in kept:
         with contextlib.suppress(OSError):
             st = os.stat(b.path, follow_symlinks=False)
-            seen[(st.st_dev, st.st_ino)] = st.st_size
-    total = sum(seen.values())
-    newest = kept[0] if kept else None
+            key = (st.st_dev, st.st_ino)
+            ino[b.path] = key
+            links[key] = links.get(key, 0) + 1
+            sizes[key] = st.st_size
+    total = sum(sizes.values())
+    newest = ino.get(kept[0].path) if kept else None
     for b in sorted(kept, key=lambda b: b.mtime):
         if total <= BUDGET_BYTES:
             break
-        if b is newest:
+        key = ino.get(b.path)
+        if key is None or key == newest:
             continue
         drop.append(b)
-        total -= b.size
+        links[key] -= 1
+        if links[key] == 0:
+            total -= sizes[key]
     removed = []
     for b in drop:
         with contextlib.suppress(OSError):

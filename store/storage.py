@@ -339,8 +339,11 @@ def append_events(path: Path, lines: list[dict[str, Any]]) -> int:
                 size = _last_newline(fd, size)
                 os.ftruncate(fd, size)
         os.lseek(fd, size, os.SEEK_SET)
-        os.write(fd, payload)
-        os.fsync(fd)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        # fdatasync: data and size reach the disk; the mtime need not wait for it.
+        getattr(os, "fdatasync", os.fsync)(fd)
         return size + len(payload)
     finally:
         os.close(fd)
