@@ -237,3 +237,9 @@ def next_occurrence(deadline: Deadline, today: date) -> date | None:
     if name == "weekly":
         return today + relativedelta(days=6 - today.weekday())  # Sunday of this week
     return None  # "event": due a fixed time after something happens
+
+
+def next_due(deadline_text: str, plan_year: int, today: date) -> date | None:
+    """The day a task is next due, from its verbatim deadline text (tasks store the text and
+    kind, not the recurring rule)."""
+    return next_occurrence(parse_deadline(deadline_text, plan_year), today)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from store.deadlines import Deadline, next_occurrence, parse_deadline
+from store.deadlines import Deadline, next_due, next_occurrence, parse_deadline
 from store.model import KIND_DATE, KIND_NONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN
 
 PLAN_YEAR = 2020
@@ -130,3 +130,9 @@ def test_next_occurrence(text: str, today: date, expected: date) -> None:
 @pytest.mark.parametrize("text", ["长期坚持", "信息形成后7个工作日内", "视情况而定", ""])
 def test_no_next_occurrence_without_a_schedule(text: str) -> None:
     assert next_occurrence(parse_deadline(text, PLAN_YEAR), date(2021, 1, 1)) is None
+
+
+def test_next_due_from_the_stored_text() -> None:
+    assert next_due("每月25日前", 2020, date(2021, 3, 26)) == date(2021, 4, 25)
+    assert next_due("年底前", 2020, date(2021, 3, 26)) == date(2020, 12, 31)
+    assert next_due("持续推进", 2020, date(2021, 3, 26)) is None

@@ -277,3 +277,24 @@ def test_units_known_from_an_earlier_plan_stay_one_unit(tmp_path: Path) -> None:
     snap = store.snapshot()
     assert snap.tasks[30].lead_units == ["各街道"]
     assert "各街道办" not in snap.units
+
+
+def test_word_table_inside_a_content_control(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import OxmlElement
+
+    doc = docx.Document()
+    doc.add_paragraph("2021年政务公开清单")
+    table = doc.add_table(rows=2, cols=3)
+    for c, value in enumerate(["序号", "工作任务", "责任单位"]):
+        table.cell(0, c).text = value
+    for c, value in enumerate(["1", "公开预算", "区财政局"]):
+        table.cell(1, c).text = value
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    table._tbl.addprevious(sdt)
+    sdt.append(content)
+    content.append(table._tbl)
+    path = tmp_path / "plan.docx"
+    doc.save(path)
+    (t,) = read_plan(path).tasks
+    assert (t.num, t.text, t.lead_units) == (1, "公开预算", ["区财政局"])

@@ -6,7 +6,9 @@ python-docx repeats a merged cell in `row.cells` (both gridSpan and vMerge), whi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .base import Row, Sheet
 
@@ -19,7 +21,7 @@ def read(path: Path) -> list[Sheet]:
     document = docx.Document(str(path))
     sheets: list[Sheet] = []
     paragraphs: list[str] = []
-    for child in document.element.body.iterchildren():
+    for child in _blocks(document.element.body):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraphs.append(Paragraph(child, document).text)
@@ -45,3 +47,14 @@ def read(path: Path) -> list[Sheet]:
             sheets.append(Sheet(rows=rows, title_lines=paragraphs, name=f"表格 {number}"))
             paragraphs = []
     return sheets
+
+
+def _blocks(parent: Any) -> Iterator[Any]:
+    """Paragraphs and tables in reading order, looking inside content controls (w:sdt),
+    where templates often put the whole table."""
+    for child in parent.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag in ("p", "tbl"):
+            yield child
+        elif tag in ("sdt", "sdtContent", "customXml"):
+            yield from _blocks(child)
