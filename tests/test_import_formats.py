@@ -298,3 +298,20 @@ def test_word_table_inside_a_content_control(tmp_path: Path) -> None:
     doc.save(path)
     (t,) = read_plan(path).tasks
     assert (t.num, t.text, t.lead_units) == (1, "公开预算", ["区财政局"])
+
+
+def test_number_column_that_numbers_only_groups(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,工作任务,具体事项,责任单位,完成时间\n"
+        "1,梳理事项,梳理权责清单,区编办,2021年3月底前\n"
+        ",,梳理服务清单,区政务服务局,2021年3月底前\n"
+        "2,编制目录,编制公开目录,区信息办,2021年6月底前\n",
+        encoding="utf-8",
+    )
+    tasks = read_plan(path).tasks
+    assert [(t.num, t.group, t.group_title) for t in tasks] == [
+        (None, 1, "梳理事项"),
+        (None, 1, "梳理事项"),
+        (None, 2, "编制目录"),
+    ]

@@ -301,15 +301,25 @@ def _guess_year(title: str, source: Path, deadlines: list[str]) -> int | None:
 
 
 def _num_is_group(rows: list[Row], cols: Columns) -> bool:
-    """Does 序号 number the groups (seed) rather than the tasks (jingzhou)?"""
+    """Does 序号 number the groups (seed) rather than the tasks (jingzhou)?
+
+    Yes when the task texts carry their own numbers, when 序号 repeats (a merged cell), or when
+    序号 is empty exactly where the group cell is empty (only a group's first row has one).
+    """
     if cols.num < 0 or cols.group < 0:
         return False
-    texts = [join_lines(_cell(r, cols.text)) for r in rows]
-    texts = [t for t in texts if t]
-    prefixed = sum(1 for t in texts if split_number(t)[0] is not None)
-    values = [_cell(r, cols.num).strip() for r in rows if join_lines(_cell(r, cols.text))]
+    tasks = [r for r in rows if join_lines(_cell(r, cols.text))]
+    if not tasks:
+        return False
+    prefixed = sum(1 for r in tasks if split_number(join_lines(_cell(r, cols.text)))[0] is not None)
+    values = [_cell(r, cols.num).strip() for r in tasks]
     filled = [v for v in values if v]
-    return prefixed * 2 >= len(texts) or len(set(filled)) < len(filled)
+    if prefixed * 2 >= len(tasks) or len(set(filled)) < len(filled):
+        return True
+    empty_with_group = [
+        not _cell(r, cols.group).strip() for r, v in zip(tasks, values, strict=True) if not v
+    ]
+    return bool(empty_with_group) and all(empty_with_group)
 
 
 def _is_header_like(row: Row) -> bool:
