@@ -315,3 +315,17 @@ def test_number_column_that_numbers_only_groups(tmp_path: Path) -> None:
         (None, 1, "梳理事项"),
         (None, 2, "编制目录"),
     ]
+
+
+def test_units_labelled_inside_the_task_text(tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "序号,主要任务,责任单位,完成时限\n"
+        "1,推进审批服务便民化。（牵头单位：市审批局、市发改委；责任单位：市直各部门）,,年底前\n"
+        "2,公开审批结果（2021年版）,市审批局,年底前\n",
+        encoding="utf-8",
+    )
+    t1, t2 = read_plan(path).tasks
+    assert t1.text == "推进审批服务便民化。"
+    assert (t1.lead_units, t1.support_units) == (["市审批局", "市发改委"], ["市直各部门"])
+    assert t2.text == "公开审批结果（2021年版）"

@@ -263,6 +263,20 @@ def _whole_row_line(row: Row, cols: Columns) -> str | None:
     return text
 
 
+_LABEL_TAIL = re.compile(
+    r"[（(]\s*((?:牵头单位|牵头部门|主体责任单位|责任单位|责任部门)\s*[:：][^（）()]*"
+    r"(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]\s*[。.；;]?\s*$"
+)
+
+
+def _split_label(text: str) -> tuple[str, str]:
+    """`…工作。（牵头单位：市审批局；责任单位：市直各部门）` -> (`…工作。`, the label)."""
+    m = _LABEL_TAIL.search(text)
+    if not m:
+        return text, ""
+    return text[: m.start()].rstrip(), m.group(1)
+
+
 def _remark_deadline(row: Row, cols: Columns) -> str:
     """A 备注 cell that reads as a deadline (`2021年6月底前完成`), else ""."""
     from ..deadlines import parse_deadline
@@ -431,11 +445,15 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
         if not text:
             continue  # a group row with no task of its own
         num, text = split_number(text)
+        bare, labelled = _split_label(text)
         if cols.num >= 0 and not num_is_group:
             num = _int(_cell(row, cols.num))
         # Merged cells lose their merge in text dumps and CSV: an empty lead or deadline means
         # "same as above". Support and guide cells are often truly empty, so they do not inherit.
-        lead_cell = "\n".join(_cell(row, i) for i in cols.lead).strip() or last_lead
+        lead_cell = "\n".join(_cell(row, i) for i in cols.lead).strip()
+        if not lead_cell and labelled:  # units written into the text: move them out of it
+            text, lead_cell = bare, labelled
+        lead_cell = lead_cell or last_lead
         last_lead = lead_cell
         deadline = join_lines(_cell(row, cols.deadline)) or _remark_deadline(row, cols)
         deadline = deadline or last_deadline
