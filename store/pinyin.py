@@ -3,19 +3,22 @@
 pypinyin costs ~0.5 s and ~55 MB just to import, so it is only ever imported inside the
 functions below, which run at import/upgrade time. What is stored per task is a small map
 `character -> every reading` (heteronyms such as 行/重/长/调 keep all of theirs), covering the
-task text, group title and unit names. `store.search` turns a typed pinyin query into
+task text, group title and unit names, written as one string `健jian完wan,kuan…` (about
+half the bytes of a JSON object, and every snapshot read parses it). `store.search` turns a typed pinyin query into
 character classes over those maps, so a search needs no dictionary at all.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
 
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 VERSION_KEY = "pyv"  # in task.extra: which version of the keys is stored
-PINYIN_KEY = "py"  # in task.extra: {character: "reading reading ..."}
+PINYIN_KEY = "py"  # in task.extra: "字zi行xing,hang,heng…" (version 1 stored a dict)
+_PAIRS = re.compile(r"([^a-z,])([a-z,]+)")
 
 
 @lru_cache(maxsize=65536)
@@ -34,14 +37,23 @@ def char_readings(ch: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def text_readings(*texts: str) -> dict[str, str]:
-    """{character: space-joined readings} for every hanzi in `texts` (after NFKC)."""
+def text_readings(*texts: str) -> str:
+    """`字zi行xing,hang,heng…`: each hanzi of `texts` (after NFKC) once, with its readings."""
     out: dict[str, str] = {}
     for text in texts:
         for ch in unicodedata.normalize("NFKC", text or ""):
             if ch not in out and (readings := char_readings(ch)):
-                out[ch] = " ".join(readings)
-    return out
+                out[ch] = ",".join(readings)
+    return "".join(ch + readings for ch, readings in out.items())
+
+
+def parse_readings(keys: object) -> dict[str, str]:
+    """{character: "reading,reading"} from a stored key (either version); {} if unusable."""
+    if isinstance(keys, str):
+        return dict(_PAIRS.findall(keys))
+    if isinstance(keys, dict):  # version 1
+        return {k: ",".join(v.split()) for k, v in keys.items() if isinstance(v, str)}
+    return {}
 
 
 def task_keys(record: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +69,7 @@ def task_keys(record: dict[str, Any]) -> dict[str, Any]:
 
 def has_keys(record: dict[str, Any]) -> bool:
     extra = record.get("extra") or {}
-    return extra.get(VERSION_KEY) == KEYS_VERSION and isinstance(extra.get(PINYIN_KEY), dict)
+    return extra.get(VERSION_KEY) == KEYS_VERSION and isinstance(extra.get(PINYIN_KEY), str)
 
 
 def ensure_keys(record: dict[str, Any], *, force: bool = False) -> bool:

@@ -28,7 +28,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from .model import DONE, OVERDUE, STATUSES, Task, Unit, parse_status
-from .pinyin import PINYIN_KEY  # a constant only: store.pinyin imports pypinyin lazily
+from .pinyin import PINYIN_KEY, parse_readings  # store.pinyin imports pypinyin lazily
 from .textutil import sanitize
 
 if TYPE_CHECKING:
@@ -527,17 +527,21 @@ class SearchIndex:
         """
         if self._classes is None:
             merged: dict[str, str] = {}
+            packed: list[str] = []
             for t in self.tasks:
                 keys = t.extra.get(PINYIN_KEY) if isinstance(t.extra, dict) else None
-                if isinstance(keys, dict):
-                    merged.update(keys)
+                if isinstance(keys, str):
+                    packed.append(keys)
+                elif keys:
+                    merged.update(parse_readings(keys))
+            merged.update(parse_readings("".join(packed)))  # one regex pass for all tasks
             codes: dict[str, str] = {}
             table: dict[int, str] = {}
             classes: dict[tuple[str, str], set[str]] = {}
             for ch, readings in merged.items():
                 if not isinstance(readings, str) or len(ch) != 1:
                     continue
-                rs = sorted({r for r in readings.lower().split() if r.isascii() and r.isalpha()})
+                rs = sorted({r for r in readings.split(",") if r.isascii() and r.isalpha()})
                 if not rs:
                     continue
                 key = " ".join(rs)

@@ -13,7 +13,7 @@ import pytest
 from store.context import Context
 from store.db import Snapshot, Store
 from store.model import Task, Unit
-from store.pinyin import ensure_keys, has_keys, task_keys, unit_keys
+from store.pinyin import ensure_keys, has_keys, parse_readings, task_keys, unit_keys
 from store.search import SearchIndex, parse_query, resolve_units, search, suggest_unit
 
 TODAY = date(2021, 1, 1)
@@ -165,11 +165,11 @@ def test_task_keys_keep_every_reading_and_are_json() -> None:
     rec = {"text": "银行重新调整长期规划", "group_title": "区编办", "lead_units": ["区网信办"]}
     keys = task_keys(rec)
     json.dumps(keys)
-    py = keys["py"]
-    assert {"xing", "hang"} <= set(py["行"].split())
-    assert {"zhong", "chong"} <= set(py["重"].split())
-    assert {"tiao", "diao"} <= set(py["调"].split())
-    assert {"chang", "zhang"} <= set(py["长"].split())
+    py = parse_readings(keys["py"])
+    assert {"xing", "hang"} <= set(py["行"].split(","))
+    assert {"zhong", "chong"} <= set(py["重"].split(","))
+    assert {"tiao", "diao"} <= set(py["调"].split(","))
+    assert {"chang", "zhang"} <= set(py["长"].split(","))
     assert "bian" in py["编"] and "wang" in py["网"]  # group title and units too
     assert unit_keys("区信息办") == ("quxinxiban", "qxxb")
 
@@ -180,6 +180,14 @@ def test_ensure_keys_upgrades_old_records() -> None:
     assert ensure_keys(rec) is True
     assert has_keys(rec) and rec["extra"]["other"] == 1
     assert ensure_keys(rec) is False
+
+
+def test_version_one_keys_still_work() -> None:
+    old = {"pyv": 1, "py": {"一": "yi", "本": "ben", "通": "tong", "行": "xing hang"}}
+    task = Task(id=1, plan="p", group=1, group_title="", text="一本通行", extra=old)
+    index = SearchIndex([task], {})
+    assert index.search("ybt", today=TODAY).total == 1
+    assert index.search("tonghang", today=TODAY).total == 1
 
 
 def test_search_without_keys_still_finds_chinese() -> None:
