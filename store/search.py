@@ -83,14 +83,17 @@ def norm(text: str) -> str:
 def norm_map(text: str) -> tuple[str, list[int]]:
     """`norm(text)` plus, for each of its characters, the offset in `text` it came from."""
     text = text or ""
-    index = [i for m in _KEEP.finditer(text) for i in range(m.start(), m.end())]
-    kept = "".join(text[i] for i in index).lower()
+    runs = [m.span() for m in _KEEP.finditer(text)]  # a few runs between punctuation marks
+    index: list[int] = []
+    for a, b in runs:
+        index.extend(range(a, b))
+    kept = "".join([text[a:b] for a, b in runs]).lower()
     if len(kept) == len(index) and (
         not kept or (kept.isalnum() and unicodedata.is_normalized("NFKC", kept))
     ):
         return kept, index
     chars: list[str] = []
-    index = []
+    index.clear()
     for i, ch in enumerate(text):
         if ch.isalnum():
             for c in unicodedata.normalize("NFKC", ch.lower()).lower():
@@ -416,11 +419,15 @@ class SearchIndex:
         self._py_table: dict[int, str] = {}
         self._py_hay = ""
         self._py_groups: list[str] = []
-        blob = []
-        for unit in self.units.values():
+        # One line per unit (names, aliases, pinyin): a `find` over it picks the few units
+        # worth a closer look, instead of testing every unit for every term.
+        self._unit_list = list(self.units.items())
+        lines = []
+        for _, unit in self._unit_list:
             key = unit_key(unit)
-            blob += [*key.names, key.full, key.initials]
-        self._unit_blob = "\n".join(blob)  # a word found nowhere here names no unit
+            lines.append("\t".join([*key.names, key.full, key.initials]))
+        self._unit_blob = "\n".join(lines)
+        self._unit_starts = [0, *accumulate(len(line) + 1 for line in lines)]
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -466,12 +473,9 @@ class SearchIndex:
         return self._cached("text", word, make)  # type: ignore[return-value]
 
     def regex_bits(self, rx: re.Pattern[str], *, pinyin: bool = False) -> int:
-        def find(h: str, p: int) -> int:
-            m = rx.search(h, p)
-            return m.start() if m else -1
-
         hay = self._py_hay if pinyin else self.hay
         key = ("py:" if pinyin else "") + rx.pattern
+        find = _regex_find(rx)
         return self._cached("rx", key, lambda: self._lines_matching(find, hay) if hay else 0)  # type: ignore[return-value]
 
     def _groups_bits(self, matches, *, pinyin: bool = False) -> int:  # type: ignore[no-untyped-def]
@@ -527,14 +531,14 @@ class SearchIndex:
         """
         if self._classes is None:
             merged: dict[str, str] = {}
-            packed: list[str] = []
+            known = set("abcdefghijklmnopqrstuvwxyz,")
             for t in self.tasks:
                 keys = t.extra.get(PINYIN_KEY) if isinstance(t.extra, dict) else None
-                if isinstance(keys, str):
-                    packed.append(keys)
-                elif keys:
-                    merged.update(parse_readings(keys))
-            merged.update(parse_readings("".join(packed)))  # one regex pass for all tasks
+                # Plans reuse a few thousand characters: parse only keys bringing new ones.
+                if keys and not (isinstance(keys, str) and known.issuperset(keys)):
+                    for ch, readings in parse_readings(keys).items():
+                        merged.setdefault(ch, readings)
+                        known.add(ch)
             codes: dict[str, str] = {}
             table: dict[int, str] = {}
             classes: dict[tuple[str, str], set[str]] = {}
@@ -619,7 +623,8 @@ class SearchIndex:
             if rx is not None:
                 tiers.append((S_TEXT_FUZZY, "fuzzy", self.regex_bits(rx)))
                 tiers.append((S_GROUP_FUZZY, "fuzzy", self._groups_bits(rx.search)))
-                for name, unit in self.units.items() if rx.search(self._unit_blob) else ():
+                for i in sorted(self._unit_lines(_regex_find(rx), self._unit_blob)):
+                    name, unit = self._unit_list[i]
                     if rx.search(unit_key(unit).names[0]):
                         tiers.append((S_UNIT_FUZZY, "unit", self.unit_bits(name)))
         return tiers
@@ -628,11 +633,13 @@ class SearchIndex:
         scores = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PART, WEAK: S_UNIT_WEAK}
         tiers: list[Tier] = []
         pinyin = [rx for _, rx in self.pinyin_patterns(word)] if word.isascii() else []
-        if word not in self._unit_blob:
-            coded = self.to_codes(self._unit_blob) if pinyin else ""
-            if not any(rx.search(coded) for rx in pinyin):
-                return tiers
-        for name, unit in self.units.items():
+        candidates = self._unit_lines(lambda h, p: h.find(word, p), self._unit_blob)
+        if pinyin:
+            coded = self.to_codes(self._unit_blob)
+            for rx in pinyin:
+                candidates |= self._unit_lines(_regex_find(rx), coded)
+        for i in sorted(candidates):
+            name, unit = self._unit_list[i]
             level = unit_match(word, unit)
             base = scores.get(level, 0.0)
             if level and word.isascii():
@@ -650,6 +657,16 @@ class SearchIndex:
                 for role, bonus in ROLE_BONUS.items():
                     tiers.append((base + bonus, "unit", self.unit_bits(name, role)))
         return tiers
+
+    def _unit_lines(self, find, blob: str) -> set[int]:  # type: ignore[no-untyped-def]
+        """Indices into `_unit_list` of the units whose line in `blob` `find` hits."""
+        out: set[int] = set()
+        pos = 0
+        while (i := find(blob, pos)) >= 0:
+            line = bisect_right(self._unit_starts, i) - 1
+            out.add(line)
+            pos = self._unit_starts[line + 1]
+        return out
 
     def _split_bits(self, word: str) -> int:
         """Tasks where the word, cut in two pieces of 2+ characters, appears in text or group."""
@@ -816,6 +833,16 @@ class SearchIndex:
                     words[piece] = None
         words.pop("", None)
         return list(words)
+
+
+def _regex_find(rx: re.Pattern[str]):  # type: ignore[no-untyped-def]
+    """`str.find`-like (haystack, pos) -> start | -1 for a regex."""
+
+    def find(h: str, p: int) -> int:
+        m = rx.search(h, p)
+        return m.start() if m else -1
+
+    return find
 
 
 def _disjoint(tiers: list[Tier]) -> list[Tier]:
