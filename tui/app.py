@@ -9,7 +9,8 @@ from textual.app import App
 from textual.binding import Binding
 
 from store.context import Context
-from store.db import Store
+from store.db import Snapshot, Store
+from store.errors import ZwgkError
 from tui.history import History, default_history_path
 from tui.screens.main import MainScreen
 from tui.screens.palette import ChatCommands
@@ -27,17 +28,31 @@ class ZwgkApp(App[int]):
         Binding("ctrl+q", "quit", "退出", priority=True, id="quit"),
     ]
 
-    def __init__(self, ctx: Context, *, mouse: bool = True, history_path: Path | None = None):
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        mouse: bool = True,
+        history_path: Path | None = None,
+        snapshot: Snapshot | None = None,
+    ):
         super().__init__()
         self.ctx = ctx
         self.mouse = mouse
         self.store = Store(ctx)
+        self.first_snapshot = snapshot
         self.history = History(history_path or default_history_path(ctx.user))
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # slow SSH links: no animations by default
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.ctx, self.store, self.history))
+        try:
+            snap = self.first_snapshot or self.store.snapshot()
+        except ZwgkError as exc:
+            self.exit(1, message=f"zwgk：{exc.message}")
+            return
+        self.first_snapshot = None
+        self.push_screen(MainScreen(self.ctx, self.store, self.history, snap))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -50,12 +65,21 @@ class ZwgkApp(App[int]):
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
 
-def make_app(ctx: Context, *, mouse: bool = True, history_path: Path | None = None) -> ZwgkApp:
+def make_app(
+    ctx: Context,
+    *,
+    mouse: bool = True,
+    history_path: Path | None = None,
+    snapshot: Snapshot | None = None,
+) -> ZwgkApp:
     """The one factory used by `zwgk` and by the tests."""
-    return ZwgkApp(ctx, mouse=mouse, history_path=history_path)
+    return ZwgkApp(ctx, mouse=mouse, history_path=history_path, snapshot=snapshot)
 
 
 def run(ctx: Context, *, mouse: bool = True) -> int:
-    app = make_app(ctx, mouse=mouse)
+    # Read the database before taking over the terminal, so a problem with it is reported
+    # as one Chinese sentence by the command line (a ZwgkError), not inside the TUI.
+    snapshot = Store(ctx).snapshot()
+    app = make_app(ctx, mouse=mouse, snapshot=snapshot)
     result = app.run(mouse=mouse)
     return int(result or 0)

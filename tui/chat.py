@@ -296,6 +296,11 @@ def parse(line: str) -> Command:
     if text.lower() in BARE_COMMANDS:
         return Command(COMMAND_ALIASES[text.lower()], raw=raw)
 
+    if _WITHIN.match(text.lower()) or _YEAR_MONTH.match(text):  # `7 天内`, `2021 年 6 月`
+        view = _view(text, raw)
+        if view is not None:
+            return view
+
     head, _, rest = text.partition(" ")
     rest = rest.strip()
     # `7 …` / `#7 …` / `7完成` (glued)
@@ -328,12 +333,17 @@ def parse(line: str) -> Command:
     return Command("search", text=text, raw=raw)
 
 
-def completions(token: str, words: list[str]) -> list[str]:
-    """Words that `token` can complete to (prefix first, then the part after 区/市, then initials)."""
+def completions(token: str, words: list[str], keys: dict[str, str] | None = None) -> list[str]:
+    """Words that `token` can complete to: prefix first, then the part after 区/市/县, then
+    pinyin keys (`qb` -> 区编办 through keys {"qbb": "区编办"})."""
     if not token:
         return []
     low = token.lower()
     out: list[str] = []
+    if low.isascii() and keys:
+        for key, word in keys.items():
+            if key.lower().startswith(low) and word not in out:
+                out.append(word)
     for w in words:
         if w.lower().startswith(low) and w != token:
             out.append(w)

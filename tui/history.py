@@ -32,7 +32,7 @@ class History:
     def __init__(self, path: Path | None, max_lines: int = MAX_LINES) -> None:
         self.path = path
         self.max_lines = max_lines
-        self.lines: list[str] = self._load()
+        self._lines: list[str] | None = None  # read on first use, not at start-up
         self._pos: int | None = None  # index into lines while walking; None = not walking
         self._draft = ""
 
@@ -46,6 +46,12 @@ class History:
         if not isinstance(data, list):
             return []
         return [str(x) for x in data if isinstance(x, str) and x.strip()][-self.max_lines :]
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self._load()
+        return self._lines
 
     def save(self) -> None:
         if self.path is None:
@@ -61,6 +67,7 @@ class History:
         self.reset()
         if not line:
             return
+        self._lines = self._load()  # another session of this user may have added lines
         if self.lines and self.lines[-1] == line:
             return
         self.lines.append(line)

@@ -1,20 +1,62 @@
-"""Help: every key and every chat command, in Chinese (from tui/help.md)."""
+"""Help: every key and every chat command, in Chinese (from tui/help.md).
+
+help.md is rendered as plain aligned lines rather than with Textual's Markdown widget: its
+tables draw box characters, which are "ambiguous width" and break on CJK-configured terminals.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 HELP_PATH = Path(__file__).resolve().parent.parent / "help.md"
 
 
 def help_text() -> str:
     return HELP_PATH.read_text(encoding="utf-8")
+
+
+def _pad(text: str, cells: int) -> str:
+    return text + " " * max(1, cells - cell_len(text))
+
+
+def render_help(markdown: str) -> Text:
+    """Headings bold, table rows as aligned columns, paragraphs as they are."""
+    out = Text()
+    header_next = False
+    for raw in markdown.splitlines():
+        line = raw.strip().replace("`", "")
+        if line.startswith("# "):
+            out.append(line[2:] + "\n", style="bold")
+            continue
+        if line.startswith("## "):
+            out.append("\n" + line[3:] + "\n", style="bold underline")
+            header_next = True
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= {"-", ":"} for c in cells):
+                continue
+            style = "dim" if header_next else ""
+            header_next = False
+            if len(cells) >= 3:
+                out.append("  " + _pad(cells[0], 10) + _pad(cells[1], 20) + cells[2] + "\n", style)
+            elif cell_len(cells[0]) <= 28:
+                out.append("  " + _pad(cells[0], 30) + cells[1] + "\n", style)
+            else:
+                out.append("  " + cells[0] + "\n" + " " * 32 + cells[1] + "\n", style)
+            continue
+        header_next = False
+        out.append(line + "\n")
+    out.rstrip()
+    return out
 
 
 class HelpScreen(ModalScreen[None]):
@@ -24,16 +66,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("k,up", "scroll('up')", "上", show=False),
         Binding("pagedown,space", "page('down')", "下页", show=False),
         Binding("pageup", "page('up')", "上页", show=False),
+        Binding("home", "top", "顶部", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-scroll"):
-            yield Markdown(help_text(), id="help-body")
+            yield Static(render_help(help_text()), id="help-body")
 
     def on_mount(self) -> None:
-        scroll = self.query_one("#help-scroll", VerticalScroll)
-        scroll.border_title = "帮助（Esc 关闭）"
-        scroll.focus()
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_scroll(self, direction: str) -> None:
         scroll = self.query_one("#help-scroll", VerticalScroll)
@@ -48,3 +89,6 @@ class HelpScreen(ModalScreen[None]):
             scroll.scroll_page_down(animate=False)
         else:
             scroll.scroll_page_up(animate=False)
+
+    def action_top(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).scroll_home(animate=False)

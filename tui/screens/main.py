@@ -71,12 +71,14 @@ class MainScreen(Screen[None]):
         Binding("pagedown", "scroll_transcript(1)", "下翻", show=False),
     ]
 
-    def __init__(self, ctx: Context, store: Store, history: History) -> None:
+    def __init__(
+        self, ctx: Context, store: Store, history: History, snapshot: Snapshot | None = None
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.store = store
         self.history = history
-        self.snap: Snapshot = store.snapshot()
+        self.snap: Snapshot = snapshot or store.snapshot()
         self.last_seq = int(self.snap.meta.get("last_seq", 0))
         self.my_seqs: set[int] = set()
         self.index: Any = None  # store.search.SearchIndex of self.snap, built on demand
@@ -105,6 +107,7 @@ class MainScreen(Screen[None]):
             yield PromptInput(
                 self.history,
                 words=self.completion_words,
+                keys=self.completion_keys,
                 id="prompt",
                 placeholder="输入编号、单位或关键词；如 7 完成 已印发；F1 帮助",
                 select_on_focus=False,
@@ -146,6 +149,14 @@ class MainScreen(Screen[None]):
             words.extend(unit.aliases)
         words += ["逾期", "本周", "本月", "30天内", *STATUSES, "看板"]
         return words
+
+    def completion_keys(self) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        for unit in self.snap.units.values():
+            for key in (unit.initials, unit.pinyin):
+                if key:
+                    keys.setdefault(key.lower(), unit.name)
+        return keys
 
     def task(self, task_id: int) -> Task | None:
         return self.snap.tasks.get(task_id)

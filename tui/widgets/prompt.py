@@ -35,11 +35,13 @@ class PromptInput(Input):
         self,
         history: History,
         words: Callable[[], list[str]] | None = None,
+        keys: Callable[[], dict[str, str]] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.history = history
         self.words = words or (lambda: [])
+        self.keys = keys or (lambda: {})
         self._cycle: list[str] = []
         self._cycle_index = 0
         self._cycle_base = ""
@@ -66,7 +68,7 @@ class PromptInput(Input):
     def candidates(self, token: str) -> list[str]:
         if token.startswith("/"):
             return [c for c in SLASH_COMMANDS if c.startswith(token) and c != token]
-        return completions(token, self.words())
+        return completions(token, self.words(), self.keys())
 
     def action_complete(self) -> None:
         value = self.value

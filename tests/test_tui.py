@@ -1,0 +1,711 @@
+"""Pilot tests of the chat-style TUI against a real database in a temporary folder.
+
+Every key and chat command from the TUI issue is driven here at 80x24 and 120x40, and changes
+are checked in the database file itself (a fresh `Store` re-reads it), not only on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+
+from store.context import Context
+from store.db import Store
+from tui.app import ZwgkApp, make_app
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.screens.note import NotePrompt
+from tui.widgets.prompt import PromptInput
+from tui.widgets.tasklist import TaskList
+
+TODAY = date(2020, 9, 1)  # seed: tasks 1, 2, 3 and 13 are overdue; 6 is due within 30 days
+SIZES = [(80, 24), (120, 40)]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "z.json"
+
+
+@pytest.fixture
+def app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ZwgkApp:
+    monkeypatch.setenv("ZWGK_USER", "tester")
+    monkeypatch.delenv("ZWGK_HISTORY", raising=False)
+    return make_app(Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json")
+
+
+@pytest.fixture
+def app2(db: Path, tmp_path: Path) -> ZwgkApp:
+    """A second session of the same user (same database and history file)."""
+    return make_app(Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json")
+
+
+def fresh(db: Path) -> Store:
+    """The database as another process would read it."""
+    return Store(Context(db, TODAY, user="reader"))
+
+
+def task_in_db(db: Path, task_id: int):  # type: ignore[no-untyped-def]
+    return fresh(db).snapshot().tasks[task_id]
+
+
+async def settle(pilot, app: ZwgkApp) -> None:  # type: ignore[no-untyped-def]
+    """Let messages, workers (searches) and the resulting refreshes finish."""
+    for _ in range(5):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_line(pilot, app: ZwgkApp, line: str, *, enter: bool = True) -> None:  # type: ignore[no-untyped-def]
+    prompt = app.main.prompt
+    prompt.focus()
+    await pilot.pause()
+    prompt.value = line
+    prompt.cursor_position = len(line)
+    await settle(pilot, app)
+    if enter:
+        await pilot.press("enter")
+        await settle(pilot, app)
+
+
+def transcript(app: ZwgkApp) -> str:
+    return app.main.transcript.text()
+
+
+def listed(app: ZwgkApp) -> list[int]:
+    return list(app.main.tasks_widget.ids)
+
+
+# -- start-up --------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_start_focuses_prompt_header_and_greeting(
+    app: ZwgkApp, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        assert isinstance(app.focused, PromptInput)
+        assert listed(app) == list(range(1, 30))
+        header = str(main.query_one("#header-counts").render())
+        assert "共29" in header and "逾期4" in header and "已完成0" in header
+        assert "2020-09-01" in header
+        text = transcript(app)
+        assert "逾期 4 项" in text and "7 天内到期 0 项" in text
+
+
+async def test_wide_shows_detail_beside_narrow_hides_and_toggles(
+    app: ZwgkApp, app2: ZwgkApp
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        box = app.main.query_one("#detail-box")
+        assert box.display and box.region.x > 0
+        await pilot.press("f2")
+        await settle(pilot, app)
+        assert not box.display
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app2)
+        box = app2.main.query_one("#detail-box")
+        assert not box.display
+        await pilot.press("f2")
+        await settle(pilot, app2)
+        assert box.display
+        assert "#1" in str(app2.main.query_one("#detail-body").render())
+
+
+# -- the prompt ------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_typing_filters_list_live_with_highlights(
+    app: ZwgkApp, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press(*"制度")
+        await settle(pilot, app)
+        ids = listed(app)
+        assert ids and len(ids) < 29
+        snap = app.main.snap
+        assert "制度" in snap.tasks[ids[0]].text  # best hit first
+        row = app.main.tasks_widget.get_option_at_index(0).prompt
+        assert any("underline" in str(span.style) for span in row.spans)
+        await pilot.press("backspace", "backspace")
+        await settle(pilot, app)
+        assert len(listed(app)) == 29
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_submits_to_transcript_and_clears(app: ZwgkApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press(*"制度", "enter")
+        await settle(pilot, app)
+        assert app.main.prompt.value == ""
+        text = transcript(app)
+        assert "> 制度" in text
+        assert "找到" in text and "其中逾期" in text
+        assert listed(app) and len(listed(app)) < 29  # the list keeps showing the hits
+
+
+async def test_history_recall_walk_and_persist(app: ZwgkApp, app2: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        for line in ("制度", "逾期", "7"):
+            await type_line(pilot, app, line)
+        prompt = app.main.prompt
+        await pilot.press("u", "p")  # a draft is kept while walking
+        await pilot.press("up")
+        assert prompt.value == "7"
+        await pilot.press("up")
+        assert prompt.value == "逾期"
+        await pilot.press("up", "up")
+        assert prompt.value == "制度"
+        await pilot.press("down")
+        assert prompt.value == "逾期"
+        await pilot.press("down", "down")
+        assert prompt.value == "up"
+        assert isinstance(app.focused, PromptInput)
+    again = app2
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, again)
+        await pilot.press("up")
+        assert again.main.prompt.value == "7"
+
+
+async def test_tab_completes_units_and_commands(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        prompt = app.main.prompt
+        await pilot.press(*"编")
+        await pilot.press("tab")
+        assert prompt.value == "区编办"
+        prompt.value = ""
+        await pilot.press(*"/he", "tab")
+        assert prompt.value == "/help"
+        prompt.value = ""
+        await pilot.press(*"7 qb", "tab")
+        assert prompt.value == "7 区编办"
+        prompt.value = "区"
+        prompt.cursor_position = 1
+        await pilot.press("tab")  # several candidates: common prefix, then cycling
+        first = prompt.value
+        await pilot.press("tab")
+        assert prompt.value != first and prompt.value.startswith("区")
+        assert isinstance(app.focused, PromptInput)
+
+
+async def test_tab_with_nothing_to_complete_moves_to_list(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("tab")
+        assert isinstance(app.focused, TaskList)
+        assert app.main.tasks_widget.highlighted == 0
+        await pilot.press("escape")
+        assert isinstance(app.focused, PromptInput)
+        await pilot.press(*"zzzq", "tab")
+        await settle(pilot, app)
+        assert isinstance(app.focused, TaskList)
+
+
+async def test_down_moves_to_list_first_row(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.main.tasks_widget.highlighted = 5
+        await pilot.press("down")
+        assert isinstance(app.focused, TaskList)
+        assert app.main.tasks_widget.highlighted == 0
+
+
+async def test_question_mark_in_empty_prompt_opens_help_but_types_otherwise(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await pilot.press("a", "question_mark")
+        assert app.main.prompt.value == "a?"
+        assert isinstance(app.screen, MainScreen)
+
+
+# -- the list --------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_list_navigation_keys(app: ZwgkApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down")
+        lst = app.main.tasks_widget
+        await pilot.press("down", "j")
+        assert lst.highlighted == 2
+        await pilot.press("k")
+        assert lst.highlighted == 1
+        await pilot.press("up")
+        assert lst.highlighted == 0
+        await pilot.press("pagedown")
+        assert lst.highlighted > 3
+        await pilot.press("pageup")
+        assert lst.highlighted == 0
+        await pilot.press("end")
+        assert lst.highlighted == 28
+        await pilot.press("home")
+        assert lst.highlighted == 0
+        await settle(pilot, app)
+        assert "#1" in str(app.main.query_one("#detail-body").render())
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_on_list_shows_card_in_detail_and_transcript(
+    app: ZwgkApp, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j", "j", "enter")
+        await settle(pilot, app)
+        assert app.main.query_one("#detail-box").display
+        body = str(app.main.query_one("#detail-body").render())
+        assert "#3" in body and "主体责任单位" in body and "2020年8月底前" in body
+        assert "2020-08-31" in body and "历史" in body
+        assert "具体事项：制定区、街两级政务公开事项清单" in transcript(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_status_keys_write_the_database(
+    app: ZwgkApp, db: Path, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down")  # task 1
+        for key, status in (("s", "进行中"), ("d", "已完成"), ("b", "受阻"), ("r", "未开始")):
+            await pilot.press(key)
+            await settle(pilot, app)
+            assert task_in_db(db, 1).status == status
+            assert app.main.snap.tasks[1].status == status
+        text = transcript(app)
+        assert "#1 状态 未开始 → 进行中" in text and "撤销：按 u" in text
+        assert "#1 状态 受阻 → 未开始" in text
+        assert isinstance(app.focused, TaskList)
+        assert app.main.tasks_widget.task_id == 1  # selection kept
+
+
+async def test_space_cycles_todo_doing_done(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j")  # task 2
+        seen = []
+        for _ in range(3):
+            await pilot.press("space")
+            await settle(pilot, app)
+            seen.append(task_in_db(db, 2).status)
+        assert seen == ["进行中", "已完成", "未开始"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_note_key_asks_on_one_line(app: ZwgkApp, db: Path, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "n")
+        await settle(pilot, app)
+        assert isinstance(app.screen, NotePrompt)
+        await pilot.press(*"已报送初稿", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert task_in_db(db, 1).note == "已报送初稿"
+        assert "已保存 #1 进展：已报送初稿" in transcript(app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        await pilot.press(*"不要了", "escape")  # Esc cancels
+        await settle(pilot, app)
+        assert task_in_db(db, 1).note == "已报送初稿"
+
+
+async def test_undo_key_and_command(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "d")
+        await settle(pilot, app)
+        assert task_in_db(db, 1).status == "已完成"
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert task_in_db(db, 1).status == "未开始"
+        assert "已撤销" in transcript(app)
+        await type_line(pilot, app, "5 受阻 缺经费")
+        assert task_in_db(db, 5).status == "受阻"
+        await type_line(pilot, app, "/undo")
+        assert task_in_db(db, 5).status == "未开始"
+        await type_line(pilot, app, "/undo")
+        await type_line(pilot, app, "/undo")
+        assert "没有可以撤销的修改" in transcript(app)
+
+
+async def test_confirm_key_signs_off_a_completed_task(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "c")  # not done yet: refused with a sentence
+        await settle(pilot, app)
+        assert "只有“已完成”的任务才能办结确认" in transcript(app)
+        await pilot.press("d", "c")
+        await settle(pilot, app)
+        assert task_in_db(db, 1).confirmed_by == "tester"
+        await type_line(pilot, app, "1 退回 材料不全")
+        t = task_in_db(db, 1)
+        assert t.status == "进行中" and t.confirmed_by is None and t.note == "材料不全"
+
+
+async def test_escape_returns_to_prompt(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down")
+        assert isinstance(app.focused, TaskList)
+        await pilot.press("escape")
+        assert isinstance(app.focused, PromptInput)
+
+
+# -- anywhere --------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+async def test_help_by_f1_question_mark_and_command(app: ZwgkApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f1")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("down", "question_mark")  # from the list
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await type_line(pilot, app, "/help")
+        assert isinstance(app.screen, HelpScreen)
+
+
+def test_help_names_every_key_and_command() -> None:
+    text = (ROOT / "tui" / "help.md").read_text(encoding="utf-8")
+    for word in (
+        "Enter", "Tab", "↑", "↓", "j k", "PgUp", "PgDn", "Home", "End", "Esc", "F1", "Ctrl+P", "Ctrl+Q",
+        "| s |", "| d |", "| b |", "| r |", "空格", "| n |", "| u |", "| c |",
+        "7 完成", "备注", "编办", "qbb", "逾期", "本周", "本月", "30天内", "2021年6月",
+        "/units", "/stats", "看板", "/import", "/export", "/today", "/quit", "/undo", "/help",
+    ):  # fmt: skip
+        assert word in text, word
+
+
+async def test_command_palette_runs_chat_commands(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"overdue")
+        await asyncio.sleep(0.3)
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert sorted(listed(app)) == [1, 2, 3, 13]
+
+
+async def test_ctrl_q_quits(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0 or app.return_code is None
+    assert not app.is_running
+
+
+# -- chat commands ---------------------------------------------------------------------------
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("line", ["7", "#7", "＃7"])
+async def test_task_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, line)
+        text = transcript(app)
+        assert "#7 [ ] 未开始" in text and "健全完善信息发布" in text
+        assert "2020年12月底前（2020-12-31，还有 121 天）" in text
+        assert app.main.tasks_widget.task_id == 7
+
+
+@pytest.mark.parametrize(
+    ("line", "task_id", "status", "note"),
+    [
+        ("7 完成 已印发制度文件", 7, "已完成", "已印发制度文件"),
+        ("完成 8 已印发", 8, "已完成", "已印发"),
+        ("9 done printed", 9, "已完成", "printed"),
+        ("10 进行中 正在起草", 10, "进行中", "正在起草"),
+        ("11 开始", 11, "进行中", ""),
+        ("12 受阻 缺少经费", 12, "受阻", "缺少经费"),
+        ("14 blocked", 14, "受阻", ""),
+        ("15完成已印发", 15, "已完成", "已印发"),
+    ],
+)
+async def test_mark_by_chat_writes_database(
+    app: ZwgkApp, db: Path, line: str, task_id: int, status: str, note: str
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, line)
+        t = task_in_db(db, task_id)
+        assert t.status == status and t.note == note and t.updated_by == "tester"
+        assert f"#{task_id} 状态 未开始 → {status}" in transcript(app)
+        assert "/undo" in transcript(app)
+
+
+async def test_mark_back_to_todo_and_note_by_chat(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "7 进行中")
+        await type_line(pilot, app, "7 未开始")
+        assert task_in_db(db, 7).status == "未开始"
+        await type_line(pilot, app, "7 备注 已报送初稿")
+        assert task_in_db(db, 7).note == "已报送初稿"
+        await type_line(pilot, app, "7 未开始")
+        assert "没有变化" in transcript(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("line", ["区编办", "编办", "qbb"])
+async def test_unit_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, line)
+        text = transcript(app)
+        assert "区编办" in text and "共 6 项" in text and "逾期 2" in text
+        assert "完成进度 [--------------------]   0%" in text
+        assert "指导责任单位（6 项）" in text
+        assert listed(app) == [1, 2, 4, 26, 27, 28]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("逾期", [1, 2, 3, 13]),
+        ("本周", [1, 2, 3]),
+        ("本月", [6]),
+        ("30天内", [6]),
+        ("2021年6月", [10, 21, 22]),
+        ("未开始", list(range(1, 30))),
+        ("进行中", []),
+        ("受阻", []),
+        ("已完成", []),
+    ],
+)
+async def test_views(app: ZwgkApp, line: str, expected: list[int]) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, line)
+        assert sorted(listed(app)) == expected
+        assert f"共 {len(expected)} 项" in transcript(app)
+
+
+async def test_status_view_after_marking(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "4 受阻 等批复")
+        await type_line(pilot, app, "受阻")
+        assert listed(app) == [4]
+
+
+async def test_search_reply_sums_up(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "清单")
+        text = transcript(app)
+        n = len(listed(app))
+        overdue = sum(app.main.snap.tasks[i].overdue(TODAY) for i in listed(app))
+        assert f"找到 {n} 项，其中逾期 {overdue} 项" in text
+        await type_line(pilot, app, "完全不存在的东西xyz")
+        assert "没有找到" in transcript(app)
+
+
+async def test_units_stats_today_commands(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "/units")
+        assert "共 8 个单位" in transcript(app)
+        await type_line(pilot, app, "/today 2021-01-01")
+        header = str(app.main.query_one("#header-counts").render())
+        assert "2021-01-01" in header and "逾期" in header
+        assert "已将今天设为 2021-01-01" in transcript(app)
+        await type_line(pilot, app, "/today")
+        assert "今天是 2021-01-01" in transcript(app)
+
+
+@pytest.mark.parametrize("line", ["/stats", "看板"])
+async def test_stats_and_board(app: ZwgkApp, line: str) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, line)
+        try:
+            from tui.screens.board import BoardScreen
+        except ImportError:
+            assert "共 29 项" in transcript(app)
+        else:
+            assert isinstance(app.screen, BoardScreen)
+            await pilot.press("escape")
+
+
+async def test_board_key(app: ZwgkApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, MainScreen) or "共 29 项" in transcript(app)
+
+
+async def test_import_and_export(app: ZwgkApp, db: Path, tmp_path: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, f"/import {ROOT / 'data' / 'seed_plan.txt'}")
+        assert "已导入" in transcript(app)
+        out = tmp_path / "台账.csv"
+        await type_line(pilot, app, f"/export {out}")
+        assert out.exists()
+        assert "已导出 29 项" in transcript(app)
+        await type_line(pilot, app, f"/import {tmp_path / 'missing.docx'}")
+        await type_line(pilot, app, f"/export {tmp_path / 'x.pdf'}")
+        assert "不支持导出" in transcript(app)
+        assert len(fresh(db).snapshot().tasks) == 29
+
+
+async def test_quit_command(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "/quit", enter=False)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert not app.is_running
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/foo",
+        "7 blah",
+        "#x",
+        "99 完成",
+        "/today 2021-13-45",
+        "/export",
+        "/",
+        "退回 3",
+        "2021年13月",
+        "7 备注 " + "长" * 2100,
+        "\x1b[31m红色\x07",
+        "   ",
+    ],
+)
+async def test_bad_input_gets_a_helpful_reply(app: ZwgkApp, db: Path, line: str) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        before = len(app.main.transcript.plain)
+        await type_line(pilot, app, line)
+        assert isinstance(app.screen, MainScreen)
+        if line.strip():
+            assert len(app.main.transcript.plain) >= before + 2  # the echo and a reply
+        assert "\x1b" not in transcript(app)
+        assert all(t.status == "未开始" for t in fresh(db).snapshot().tasks.values())
+
+
+# -- working beside others -------------------------------------------------------------------
+async def test_live_reload_from_another_store_keeps_selection_and_input(
+    app: ZwgkApp, db: Path
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j", "j")  # task 3
+        await pilot.press("escape", *"abc")
+        await settle(pilot, app)
+        app.main.prompt.value = ""
+        await settle(pilot, app)
+        app.main.tasks_widget.highlighted = 2
+        app.main.prompt.value = "区"
+        other = Store(Context(db, TODAY, user="张三"))
+        t = threading.Thread(target=other.set_status, args=(5, "已完成", "已公开"))
+        t.start()
+        t.join()
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+            if "张三" in transcript(app):
+                break
+        await settle(pilot, app)
+        text = transcript(app)
+        assert "张三 刚刚修改" in text and "#5 状态 未开始 → 已完成" in text
+        assert app.main.snap.tasks[5].status == "已完成"
+        assert app.main.prompt.value == "区"
+        assert "已完成1" in str(app.main.query_one("#header-counts").render())
+
+
+async def test_live_reload_from_a_second_process(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j", "j")  # task 3 highlighted
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+        env.update({"ZWGK_USER": "李四", "ZWGK_TODAY": TODAY.isoformat(), "NO_COLOR": "1"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.cli.main", "--db", str(db), "mark", "3", "done"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 0, proc.stderr
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+            if "李四" in transcript(app):
+                break
+        await settle(pilot, app)
+        assert "李四 刚刚修改" in transcript(app)
+        assert app.main.tasks_widget.task_id == 3
+        assert app.main.snap.tasks[3].status == "已完成"
+        assert isinstance(app.focused, TaskList)
+
+
+async def test_own_changes_are_not_reported_as_others(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "7 完成")
+        await asyncio.sleep(1.3)
+        await settle(pilot, app)
+        assert "刚刚修改" not in transcript(app)
+
+
+def test_run_passes_mouse_flag(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    from tui import app as app_module
+
+    seen = {}
+
+    def fake_run(self, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr(app_module.ZwgkApp, "run", fake_run)
+    assert app_module.run(Context(db, TODAY, user="t"), mouse=False) == 0
+    assert seen == {"mouse": False}
+
+
+def test_bad_database_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli.main", "--db", str(bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.returncode != 0
+    assert "zwgk：" in proc.stderr and "Traceback" not in proc.stderr
