@@ -167,3 +167,15 @@ def test_fuzz_csv_like_text(tmp_path: Path, cells: list[list[str]]) -> None:
         read_plan(path)
     except InputError as err:
         assert str(path) in err.message
+
+
+def test_escape_sequences_never_leave_the_reader(tmp_path: Path) -> None:
+    seed = (Path(__file__).resolve().parent.parent / "data" / "seed_plan.txt").read_text("utf-8")
+    hostile = seed.replace("区信息办", "区信息办\x1b]0;pwned\x07", 1)
+    plan = read_plan(write(tmp_path, "plan.txt", hostile.encode()))
+    assert "区信息办" in plan.tasks[2].guide_units
+    assert not any("\x1b" in u or "\x07" in u for t in plan.tasks for u in t.guide_units)
+    bad = write(tmp_path, "bad\x1b[31m.txt", b"")
+    with pytest.raises(InputError) as err:
+        read_plan(bad)
+    assert "\x1b" not in err.value.message

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InputError
+from ..textutil import sanitize
 from .base import ParsedPlan, Sheet
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -25,11 +26,14 @@ def read_plan(path: Path) -> ParsedPlan:
     try:
         sheets, continue_tables = _sheets(path)
         return build_plan(sheets, path, continue_tables=continue_tables)
-    except InputError:
-        raise
+    except InputError as err:  # the file name in the message may hold escape sequences
+        raise InputError(sanitize(err.message, keep_newlines=False)) from err.__cause__
     except Exception as exc:  # noqa: BLE001 - the boundary: any library failure is bad input
         raise InputError(
-            f"无法读取文件 {path}：内容已损坏或格式不受支持（{type(exc).__name__}）。"
+            sanitize(
+                f"无法读取文件 {path}：内容已损坏或格式不受支持（{type(exc).__name__}）。",
+                keep_newlines=False,
+            )
         ) from exc
 
 

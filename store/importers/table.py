@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..textutil import sanitize
 from ..units import split_units
 from .base import ParsedPlan, ParsedTask, Row, Sheet
 
@@ -374,6 +375,10 @@ def _header_of(sheet: Sheet) -> tuple[int, Columns, list[str]] | None:
 def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = False) -> ParsedPlan:
     """Read the first sheet that has a header; later sheets with the same header or none (a
     Word table split in two) continue it when `continue_tables`."""
+    for sheet in sheets:  # escape sequences in a cell must never reach a terminal or the db
+        sheet.title_lines = [sanitize(t) for t in sheet.title_lines]
+        for row in sheet.rows:
+            row.cells = [sanitize(c) for c in row.cells]
     for index, sheet in enumerate(sheets):
         found = _header_of(sheet)
         if found is None:
