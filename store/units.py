@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 
 from .importers.base import ParsedPlan
 
@@ -92,10 +93,11 @@ def _tokens(cell: str) -> list[str]:
     return [t for t, _ in merged]
 
 
-def _dedupe(names: list[str], exclude: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+def _dedupe(names: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
     out: list[str] = []
+    skip = set(exclude)
     for n in names:
-        if n and n not in out and n not in exclude:
+        if n and n not in out and n not in skip:
             out.append(n)
     return out
 
