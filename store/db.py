@@ -632,17 +632,30 @@ class Store:
 
         return load_policy(self.path)
 
-    def may(self, task_id: int | None, action: str) -> str | None:
+    def may(self, task_id: int | None, action: str, snapshot: Snapshot | None = None) -> str | None:
         """None if this user may do `action` on the task, else the Chinese reason. No lock, no
-        log: for greying out keys in the TUI. The real check is `Transaction.require`."""
+        log: for greying out keys in the TUI (pass the snapshot it already holds to avoid a
+        read). The real check is `Transaction.require`, called by every change."""
         policy = self.policy()
         if not policy.configured:
             return None
-        data = self._load_raw() or _tables_of(None)
-        rec = data["tasks"].get(str(task_id)) if task_id is not None else None
+        if snapshot is not None:
+            task = snapshot.tasks.get(task_id) if task_id is not None else None
+            rec = task.to_record() if task is not None else None
+            units = {str(i): u.to_record() for i, u in enumerate(snapshot.units.values(), 1)}
+        else:
+            raw = storage.read_bytes(self.path)
+            view = storage.FileView.of(raw) if raw is not None else None
+            if view is not None:
+                rec = view.task(task_id) if task_id is not None else None
+                units = view.table("units")
+            else:
+                data = self._load_raw(raw) or _tables_of(None)
+                rec = data["tasks"].get(str(task_id)) if task_id is not None else None
+                units = data.get("units", {})
         if task_id is not None and rec is None:
             return f"没有编号为 {task_id} 的任务。"
-        return policy.refusal(self.ctx.user, action, rec, data.get("units", {}))
+        return policy.refusal(self.ctx.user, action, rec, units)
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager

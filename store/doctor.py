@@ -106,6 +106,15 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
         rep.add(ERROR, "database", exc.message)
         return None
     assert data is not None
+    with contextlib.suppress(DatabaseError):
+        raw = storage.read_bytes(path)
+        if raw is not None and not storage.verified(raw):
+            rep.add(
+                WARN,
+                "database",
+                "数据库的校验和不符或缺失（可能被手工修改过，或由旧版本写入）：已逐项检查，"
+                "下次整理（checkpoint）时会重写。",
+            )
     problems = db.validate(data, limit=MAX_REPORTED + 1)
     for p in problems[:MAX_REPORTED]:
         rep.add(ERROR, "database", f"数据库{p}。" if p.startswith("的") else f"数据库中{p}。")

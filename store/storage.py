@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -215,6 +214,8 @@ def atomic_write_bytes(path: Path, payload: bytes, *, backup: bool = False) -> N
     With `backup`, the file about to be replaced is first hard-linked into the backup
     directory: after the rename that link is the only name of the previous version.
     """
+    import tempfile  # only checkpoints get here: keep it (and shutil, random) off `zwgk mark`
+
     fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

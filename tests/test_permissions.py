@@ -171,6 +171,9 @@ def test_confirm_is_for_guide_units(tmp_path: Path, monkeypatch) -> None:
         txn.require(2, "confirm")
     assert store("li").may(2, "status") is not None
     assert store("li").may(1, "status") is None
+    snap = store("li").snapshot()
+    assert store("li").may(2, "status", snapshot=snap) is not None
+    assert store("gov").may(1, "confirm", snapshot=snap) is None
     assert store("li").events()[-1].action == "refused"
 
 
