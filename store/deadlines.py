@@ -68,7 +68,15 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(\d{4})[-./](\d{1,2})(?!\d)"), "ym"),
     (re.compile(_Y + r"(上半年|下半年)(?:底|末)?"), "half"),
     (re.compile(_Y + r"第?([1-4])季度(?:末|底)?"), "quarter"),
-    (re.compile(r"(\d{4})年(?:年)?(?:底|末|内|全年)?(?!前)"), "year"),
+    # A bare year only where nothing follows that could change its meaning: `2021年前` is
+    # "before 2021" and `2021年春节前` is February, so neither is read as 12-31.
+    (
+        re.compile(
+            r"(\d{4})年(?:年)?(?:(?:底|末)(?:前|之前|以前)?|内|全年|度)?"
+            r"(?=$|[，,；;、。/和及或至到\-—~～（(]|完成|实现|全面|基本|启动)"
+        ),
+        "year",
+    ),
     (re.compile(r"(?<!\d)年(?:底|末|内)"), "thisyear"),
 ]
 
@@ -86,7 +94,9 @@ _RECURRING: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每周|按周"), "weekly"),
 ]
 # Event-driven: "信息形成后7个工作日内", "…之日起20日内", "及时公开" — no fixed date.
-_EVENT = re.compile(r"后\d+个?(?:工作)?日内|之日起|及时|随时|实时")
+_EVENT = re.compile(r"\d+个?(?:工作)?(?:日|天)内|之日起|及时|随时|实时|即时")
+# `2021年起` / `自2021年1月起`: a duty from then on, not a deadline.
+_FROM_THEN_ON = re.compile(r"\d[年月日号](?:起|开始|以来)")
 
 # Words allowed between and around dates; any other digit means "not understood".
 _SEPARATORS = re.compile(r"[，,；;、/和及或至到\-—~～]")
@@ -123,32 +133,37 @@ def _resolve(kind: str, m: re.Match[str], plan_year: int) -> date | None:
 
 def _explicit_dates(t: str, plan_year: int) -> list[date] | None:
     """Every date named in `t`, or None when a number is left unexplained or dates collide."""
-    spans: list[tuple[int, int, date]] = []
+    found: list[tuple[int, int, str, re.Match[str]]] = []
     taken = [False] * len(t)
     for pattern, kind in _DATE_PATTERNS:
         for m in pattern.finditer(t):
             if not m.group() or any(taken[m.start() : m.end()]):
                 continue
-            try:
-                due = _resolve(kind, m, plan_year)
-            except ValueError:  # 2月30日, 13月
-                return None
-            if due is None:
-                continue
-            spans.append((m.start(), m.end(), due))
+            found.append((m.start(), m.end(), kind, m))
             for i in range(m.start(), m.end()):
                 taken[i] = True
     leftover = "".join(" " if taken[i] else c for i, c in enumerate(t))
     if re.search(r"\d", leftover):
         return None
-    spans.sort()
+    found.sort(key=lambda f: f[0])
     # Two dates written back to back (`2022年底11月前`) is a typo, not two deadlines.
-    for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+    for (_, end, _, _), (start, _, _, _) in zip(found, found[1:], strict=False):
         if not _SEPARATORS.search(t[end:start]) and not re.search(
             r"[\u4e00-\u9fff]{2}", t[end:start]
         ):
             return None
-    return [due for _, _, due in spans]
+    dates: list[date] = []
+    year = plan_year  # `2021年6月底前、12月底前`: a later date without a year keeps 2021
+    for _, _, kind, m in found:
+        try:
+            due = _resolve(kind, m, year)
+        except ValueError:  # 2月30日, 13月
+            return None
+        if due is not None:
+            dates.append(due)
+            if kind != "thisyear" and m.group(1) and len(m.group(1)) == 4:
+                year = int(m.group(1))
+    return dates
 
 
 @functools.lru_cache(maxsize=4096)
@@ -157,10 +172,15 @@ def parse_deadline(text: str, plan_year: int) -> Deadline:
     t = normalize(text)
     if not t:
         return Deadline(KIND_NONE)
+    # Relative years, resolved against the plan: 今年/本年 is the plan's year, 明年/次年 the next.
+    t = re.sub(r"(?:今|本|当)年", f"{plan_year}年", t)
+    t = re.sub(r"(?:明|次|下一)年", f"{plan_year + 1}年", t)
     for pattern, rule in _RECURRING:
         m = pattern.search(t)
         if m:
             return Deadline(KIND_RECURRING, None, rule.format(*m.groups()))
+    if _FROM_THEN_ON.search(t) and not re.search(r"前|底|末", t):
+        return Deadline(KIND_ONGOING)
     dates = _explicit_dates(t, plan_year)
     if not dates and _EVENT.search(t):
         return Deadline(KIND_RECURRING, None, "event")

@@ -44,8 +44,17 @@ PLAN_YEAR = 2020
         ("二〇二〇年十二月底前", date(2020, 12, 31)),
         ("2020.10.31", date(2020, 10, 31)),
         ("2020年9月30日", date(2020, 9, 30)),  # how an xlsx date cell is worded
-        # Two stages: the task is due when its last stage is.
+        # Two stages: the task is due when its last stage is; a later date keeps the year.
         ("2020年6月底前启动，12月底前完成", date(2020, 12, 31)),
+        ("2021年6月底前、12月底前", date(2021, 12, 31)),
+        ("2020年8月—12月", date(2020, 12, 31)),
+        ("2020年8月-2021年12月", date(2021, 12, 31)),
+        # Years relative to the plan.
+        ("今年6月底前", date(2020, 6, 30)),
+        ("本年度", date(2020, 12, 31)),
+        ("明年底", date(2021, 12, 31)),
+        ("次年1月31日前", date(2021, 1, 31)),
+        ("2020年度", date(2020, 12, 31)),
     ],
 )
 def test_dates(text: str, due: date) -> None:
@@ -68,13 +77,16 @@ def test_plan_year_fills_phrases_without_a_year() -> None:
         ("按年公开", "yearly"),
         ("每半年", "halfyearly"),
         ("信息形成后7个工作日内", "event"),
+        ("收到申请之日起20个工作日内", "event"),
     ],
 )
 def test_recurring(text: str, rule: str) -> None:
     assert parse_deadline(text, PLAN_YEAR) == Deadline(KIND_RECURRING, None, rule)
 
 
-@pytest.mark.parametrize("text", ["长期坚持", "持续推进", "长期", "常态化推进"])
+@pytest.mark.parametrize(
+    "text", ["长期坚持", "持续推进", "长期", "常态化推进", "2021年起", "自2021年1月起持续推进"]
+)
 def test_ongoing(text: str) -> None:
     assert parse_deadline(text, PLAN_YEAR) == Deadline(KIND_ONGOING)
 
@@ -90,6 +102,7 @@ def test_empty_is_none() -> None:
         "2022年底11月前",  # two deadlines back to back: a typo, not a date to guess
         "2011年底前",  # a typo for 2021 in a 2020 plan: far from the plan year
         "2021年前",  # "before 2021" — ambiguous, so not guessed
+        "2021年春节前",  # a holiday, not the end of the year
         "2月30日前",  # no such day
         "视情况而定",
         "1个月内",
