@@ -12,8 +12,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .importers.base import ParsedPlan
+if TYPE_CHECKING:  # only a type here; keeps `store.units` light for the CLI
+    from .importers.base import ParsedPlan
 
 OPEN = "（(〔[【《「"
 CLOSE = "）)〕]】》」"

@@ -7,7 +7,6 @@ sentence naming the file, so no traceback ever reaches a person.
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 from ..errors import InputError
@@ -72,6 +71,8 @@ def _sheets(path: Path) -> tuple[list[Sheet], bool]:
 
 
 def _zip_kind(path: Path, data: bytes) -> str:
+    import zipfile
+
     label = {".docx": "Word（.docx）", ".xlsx": "Excel（.xlsx）"}.get(
         path.suffix.lower(), "Office "
     )
