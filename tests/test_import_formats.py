@@ -322,10 +322,13 @@ def test_units_labelled_inside_the_task_text(tmp_path: Path) -> None:
     path.write_text(
         "序号,主要任务,责任单位,完成时限\n"
         "1,推进审批服务便民化。（牵头单位：市审批局、市发改委；责任单位：市直各部门）,,年底前\n"
-        "2,公开审批结果（2021年版）,市审批局,年底前\n",
+        "2,公开审批结果（2021年版）,市审批局,年底前\n"
+        "3,编制许可事项清单。（市政府办公室牵头，市级各有关部门按职责分工负责）,,年底前\n",
         encoding="utf-8",
     )
-    t1, t2 = read_plan(path).tasks
+    t1, t2, t3 = read_plan(path).tasks
     assert t1.text == "推进审批服务便民化。"
     assert (t1.lead_units, t1.support_units) == (["市审批局", "市发改委"], ["市直各部门"])
     assert t2.text == "公开审批结果（2021年版）"
+    assert t3.text == "编制许可事项清单。"
+    assert (t3.lead_units, t3.support_units) == (["市政府办公室"], ["市级各有关部门"])

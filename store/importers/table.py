@@ -264,16 +264,18 @@ def _whole_row_line(row: Row, cols: Columns) -> str | None:
     return text
 
 
-_LABEL_TAIL = re.compile(
-    r"[（(]\s*((?:牵头单位|牵头部门|主体责任单位|责任单位|责任部门)\s*[:：][^（）()]*"
-    r"(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]\s*[。.；;]?\s*$"
+# A bracket closing a task's text that names its units: `（牵头单位：…；责任单位：…）` or
+# `（市政府办公室牵头，市级各有关部门按职责分工负责）`, as plans written as prose do.
+_UNIT_TAIL = re.compile(
+    r"[（(]([^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*)[)）]\s*[。.；;]?\s*$"
 )
+_UNIT_WORDS = re.compile(r"(?:单位|部门)\s*[:：]|牵头|负责|配合|落实")
 
 
 def _split_label(text: str) -> tuple[str, str]:
-    """`…工作。（牵头单位：市审批局；责任单位：市直各部门）` -> (`…工作。`, the label)."""
-    m = _LABEL_TAIL.search(text)
-    if not m:
+    """`…工作。（牵头单位：市审批局；责任单位：市直各部门）` -> (`…工作。`, the units)."""
+    m = _UNIT_TAIL.search(text)
+    if not m or not _UNIT_WORDS.search(m.group(1)):
         return text, ""
     return text[: m.start()].rstrip(), m.group(1)
 
