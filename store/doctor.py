@@ -228,7 +228,7 @@ def _check_backups(rep: Report) -> None:
         rep.add(
             WARN,
             "backups",
-            f"还没有备份（每次修改后自动保存在 {_shown(backup.backup_dir(rep.db_path))}）。",
+            f"还没有备份（每次重写数据库文件前自动保存在 {_shown(backup.backup_dir(rep.db_path))}）。",
         )
         return
     rep.newest_backup = str(all_b[0].path)

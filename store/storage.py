@@ -132,7 +132,10 @@ class CorruptDatabase(DatabaseError):
 def read_bytes(path: Path) -> bytes | None:
     """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO planted at the path must not hang us (no effect on files).
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
     except FileNotFoundError:
         return None
     except IsADirectoryError:

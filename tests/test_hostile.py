@@ -292,3 +292,38 @@ def test_importer_on_corrupted_zip_containers(tmp_path: Path, suffix: str) -> No
         path.write_bytes(good[:cut])
         with contextlib.suppress(InputError):
             parse_file(path)
+
+
+HEADERS = ["序号", "工作任务", "具体事项", "主体责任单位", "配合单位", "指导责任单位", "完成时间"]
+CELL = st.one_of(
+    st.sampled_from(
+        ["", "区信息办", "各街道、各部门", "2020年底前", "长期坚持", "（1）事项", "一、"]
+    ),
+    st.text(max_size=30),
+)
+
+
+@given(
+    header=st.lists(st.sampled_from(HEADERS + ["备注", ""]), min_size=1, max_size=8),
+    rows=st.lists(st.lists(CELL, max_size=9), max_size=12),
+)
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_importer_on_random_tables(
+    tmp_path: Path, header: list[str], rows: list[list[str]]
+) -> None:
+    """Random tables (with real header words) as CSV: a plan or one InputError, nothing else."""
+    import csv
+    import io
+
+    from store.importing import parse_file
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / "random.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8", errors="surrogatepass")
+    with contextlib.suppress(InputError):
+        parse_file(path)
