@@ -308,7 +308,7 @@ CELL = st.one_of(
     rows=st.lists(st.lists(CELL, max_size=9), max_size=12),
 )
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_importer_on_random_tables(
     tmp_path: Path, header: list[str], rows: list[list[str]]
