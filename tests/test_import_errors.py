@@ -179,3 +179,15 @@ def test_escape_sequences_never_leave_the_reader(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_plan(bad)
     assert "\x1b" not in err.value.message
+
+
+def test_word_document_without_a_table(tmp_path: Path) -> None:
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("2021年政务公开工作要点")
+    doc.add_paragraph("一、推进决策公开（区政府办牵头）")
+    path = tmp_path / "prose.docx"
+    doc.save(path)
+    with pytest.raises(InputError, match="没有表格"):
+        read_plan(path)

@@ -404,6 +404,8 @@ def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = Fal
             if not _is_header_like(r)
         ]
         return _plan_from_rows(rows, cols, source, clean_title(title_lines))
+    if not any(sheet.rows for sheet in sheets):
+        raise InputError(f"文件 {source} 中没有表格。")
     raise InputError(
         f"文件 {source} 中没有找到可识别的表头（如“序号”“工作任务”“责任单位”“完成时间”）。"
     )
