@@ -283,7 +283,8 @@ class Transaction:
             self.meta.pop("crc", None)
             self.meta.pop("body", None)
             # The log written since the task file: kept as bytes, parsed per task on demand.
-            tail = storage.read_tail(storage.events_path(store.path), self.meta["events_offset"])
+            offset = int(self.meta.get("events_offset", 0))
+            tail = storage.read_tail(storage.events_path(store.path), offset)
             self._tail_lines = tail
             for line in reversed(tail):
                 rec = storage.parse_line(line)
