@@ -371,6 +371,23 @@ def parse_query(query: str) -> _Query:
 Tier = tuple[float, str, int]  # (score, kind, bitset)
 
 
+@dataclass
+class _Alphabet:
+    """Task texts, group titles and the unit blob translated to pinyin codes."""
+
+    table: dict[int, str]
+    hay: str
+    groups: list[str]
+    units: str
+
+
+@dataclass(frozen=True)
+class PinyinPattern:
+    full: bool  # all full syllables (yibentong) rather than initials (ybt)
+    alphabet: str  # what to translate a text into before matching (see to_codes)
+    rx: re.Pattern[str]
+
+
 class SearchIndex:
     """Everything a query needs, built once from a snapshot and reused across keystrokes.
 
@@ -416,9 +433,7 @@ class SearchIndex:
         self._status_pos: dict[str, list[int]] | None = None
         self._cache: dict[tuple[str, str], object] = {}
         self._classes: dict[tuple[str, str], set[str]] | None = None
-        self._py_table: dict[int, str] = {}
-        self._py_hay = ""
-        self._py_groups: list[str] = []
+        self._alphabets: dict[str, _Alphabet] = {}
         # One line per unit (names, aliases, pinyin): a `find` over it picks the few units
         # worth a closer look, instead of testing every unit for every term.
         self._unit_list = list(self.units.items())
@@ -472,15 +487,15 @@ class SearchIndex:
 
         return self._cached("text", word, make)  # type: ignore[return-value]
 
-    def regex_bits(self, rx: re.Pattern[str], *, pinyin: bool = False) -> int:
-        hay = self._py_hay if pinyin else self.hay
-        key = ("py:" if pinyin else "") + rx.pattern
+    def regex_bits(self, rx: re.Pattern[str], alphabet: str = "") -> int:
+        hay = self._alphabets[alphabet].hay if alphabet else self.hay
+        key = alphabet + ":" + rx.pattern
         find = _regex_find(rx)
         return self._cached("rx", key, lambda: self._lines_matching(find, hay) if hay else 0)  # type: ignore[return-value]
 
-    def _groups_bits(self, matches, *, pinyin: bool = False) -> int:  # type: ignore[no-untyped-def]
+    def _groups_bits(self, matches, alphabet: str = "") -> int:  # type: ignore[no-untyped-def]
         pos: list[int] = []
-        titles = self._py_groups if pinyin else self.group_titles
+        titles = self._alphabets[alphabet].groups if alphabet else self.group_titles
         for g, title in enumerate(titles):
             if title and matches(title):
                 pos.extend(self.group_members[g])
@@ -526,8 +541,8 @@ class SearchIndex:
         """(kind, token) -> reading-set codes: kind f = full syllable, i = initial, p = prefix.
 
         Every distinct set of readings gets one private-use character, and texts are
-        translated to those codes once. A pinyin token then becomes a small character class
-        (all the codes whose readings fit), which compiles and scans fast.
+        translated to those codes once (the "py" alphabet). A pinyin token then becomes a
+        character class: all the codes whose readings fit.
         """
         if self._classes is None:
             merged: dict[str, str] = {}
@@ -561,26 +576,33 @@ class SearchIndex:
                         for k in range(1, len(r)):
                             classes.setdefault(("p", r[:k]), set()).add(code)
                 table[ord(ch)] = code
-            self._py_table = table
-            self._py_hay = self.hay.translate(table)
-            self._py_groups = [g.translate(table) for g in self.group_titles]
+            self._alphabets = {"py": self._alphabet(table)}
             self._classes = classes
         return self._classes
 
-    def to_codes(self, normed: str) -> str:
-        """A normalised text in the alphabet the pinyin patterns match."""
-        self._pinyin_tables()
-        return normed.translate(self._py_table)
+    def _alphabet(self, table: dict[int, str]) -> _Alphabet:
+        return _Alphabet(
+            table,
+            self.hay.translate(table),
+            [g.translate(table) for g in self.group_titles],
+            self._unit_blob.translate(table),
+        )
 
-    def pinyin_patterns(self, word: str) -> list[tuple[bool, re.Pattern[str]]]:
-        """Regexes over `to_codes(text)` for a typed pinyin word: (all full syllables?, rx)."""
+    def to_codes(self, normed: str, alphabet: str = "py") -> str:
+        """A normalised text in the alphabet a pinyin pattern matches."""
+        self._pinyin_tables()
+        return normed.translate(self._alphabets[alphabet].table)
+
+    def pinyin_patterns(self, word: str) -> list[PinyinPattern]:
+        """Regexes over `to_codes(text, alphabet)` for a typed pinyin word."""
         if not (_ASCII_WORD.fullmatch(word) and len(word) <= MAX_PINYIN_CHARS):
             return []
 
-        def make() -> list[tuple[bool, re.Pattern[str]]]:
+        def make() -> list[PinyinPattern]:
             tables = self._pinyin_tables()
-            out: list[tuple[bool, re.Pattern[str]]] = []
+            out: list[PinyinPattern] = []
             for seg in _segmentations(word, tables):
+                alphabet = "py"  # the one alphabet so far; the field leaves room for more
                 parts = []
                 for kind, tok in seg:
                     chars = tables.get((kind, tok)) or set()
@@ -588,7 +610,7 @@ class SearchIndex:
                         chars = chars | (tables.get(("f", tok)) or set())
                     parts.append("[" + "".join(sorted(chars)) + "]")
                 full = all(kind != "i" for kind, _ in seg)
-                out.append((full, re.compile("".join(parts))))
+                out.append(PinyinPattern(full, alphabet, re.compile("".join(parts))))
             return out
 
         return self._cached("pyrx", word, make)  # type: ignore[return-value]
@@ -606,10 +628,11 @@ class SearchIndex:
         tiers.append((S_TEXT, "text", self.text_bits(word)))
         tiers.append((S_GROUP, "group", self.group_bits(word)))
         pinyin = self.pinyin_patterns(word)
-        for full, rx in pinyin:
-            score = S_PINYIN_FULL if full else S_PINYIN_INITIALS
-            tiers.append((score, "pinyin", self.regex_bits(rx, pinyin=True)))
-            tiers.append((S_GROUP_PINYIN, "pinyin", self._groups_bits(rx.search, pinyin=True)))
+        for pat in pinyin:
+            score = S_PINYIN_FULL if pat.full else S_PINYIN_INITIALS
+            tiers.append((score, "pinyin", self.regex_bits(pat.rx, pat.alphabet)))
+            groups = self._groups_bits(pat.rx.search, pat.alphabet)
+            tiers.append((S_GROUP_PINYIN, "pinyin", groups))
         exact = 0
         for _, _, b in tiers:
             exact |= b
@@ -632,12 +655,11 @@ class SearchIndex:
     def _unit_tiers(self, word: str) -> list[Tier]:
         scores = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PART, WEAK: S_UNIT_WEAK}
         tiers: list[Tier] = []
-        pinyin = [rx for _, rx in self.pinyin_patterns(word)] if word.isascii() else []
+        pinyin = self.pinyin_patterns(word) if word.isascii() else []
         candidates = self._unit_lines(lambda h, p: h.find(word, p), self._unit_blob)
-        if pinyin:
-            coded = self.to_codes(self._unit_blob)
-            for rx in pinyin:
-                candidates |= self._unit_lines(_regex_find(rx), coded)
+        for pat in pinyin:
+            blob = self._alphabets[pat.alphabet].units
+            candidates |= self._unit_lines(_regex_find(pat.rx), blob)
         for i in sorted(candidates):
             name, unit = self._unit_list[i]
             level = unit_match(word, unit)
@@ -646,13 +668,16 @@ class SearchIndex:
                 base = {WHOLE: S_UNIT_WHOLE, PART: S_UNIT_PINYIN}.get(level, S_UNIT_PINYIN_WEAK)
             elif not level and pinyin:  # heteronyms: per-character readings of the name
                 key = unit_key(unit)
-                nm, short = self.to_codes(key.names[0]), self.to_codes(key.short[0])
-                if any(rx.fullmatch(nm) or rx.fullmatch(short) for rx in pinyin):
-                    base = S_UNIT_WHOLE
-                elif len(word) >= 3:
-                    ends = [m.end() for rx in pinyin for m in rx.finditer(nm)]
-                    if ends:
-                        base = S_UNIT_PINYIN if max(ends) == len(nm) else S_UNIT_PINYIN_WEAK
+                ends: list[int] = []
+                for pat in pinyin:
+                    nm = self.to_codes(key.names[0], pat.alphabet)
+                    short = self.to_codes(key.short[0], pat.alphabet)
+                    if pat.rx.fullmatch(nm) or pat.rx.fullmatch(short):
+                        base = S_UNIT_WHOLE
+                        break
+                    ends += [m.end() - len(nm) for m in pat.rx.finditer(nm)]
+                if not base and ends and len(word) >= 3:
+                    base = S_UNIT_PINYIN if max(ends) == 0 else S_UNIT_PINYIN_WEAK
             if base:
                 for role, bonus in ROLE_BONUS.items():
                     tiers.append((base + bonus, "unit", self.unit_bits(name, role)))
@@ -922,10 +947,9 @@ def _find_spans(normed: str, word: str, index: SearchIndex) -> list[tuple[int, i
     spans = _occurrences(normed, word)
     if spans:
         return spans
-    patterns = index.pinyin_patterns(word)
-    coded = index.to_codes(normed) if patterns else ""
-    for _, rx in patterns:
-        spans += [m.span() for m in rx.finditer(coded) if m.end() > m.start()]
+    for pat in index.pinyin_patterns(word):
+        coded = index.to_codes(normed, pat.alphabet)
+        spans += [m.span() for m in pat.rx.finditer(coded) if m.end() > m.start()]
     if spans:
         return spans
     pieces: list[tuple[int, int]] = []  # split words: both pieces here, else one (other in group)
