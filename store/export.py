@@ -222,6 +222,7 @@ FIRST_DATA_ROW = 4
 
 def xlsx_bytes(report: Report) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -287,7 +288,10 @@ def xlsx_bytes(report: Report) -> bytes:
         fill = PatternFill("solid", fgColor=fill_hex) if fill_hex else None
         for c, (name, value) in enumerate(zip(cols, values, strict=True), start=1):
             cell = ws.cell(row, c)
-            if value is not None:
+            if isinstance(value, str) and value:
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.data_type = "s"  # text stays text: a note "=…" is never a formula
+            elif value is not None and value != "":
                 cell.value = value
             cell.font = body_font
             cell.border = border
@@ -324,12 +328,19 @@ def xlsx_bytes(report: Report) -> bytes:
 
 
 # -- csv -----------------------------------------------------------------------------------
+def defuse(value: Any) -> Any:
+    """A text cell Excel would run as a formula (`=…`, `+…`, `-…`, `@…`) gets a leading `'`."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_bytes(report: Report) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(report.columns())
     for task in report.tasks:
-        writer.writerow(cells(task, report, "、"))
+        writer.writerow([defuse(v) for v in cells(task, report, "、")])
     # UTF-8 with BOM: what Chinese Excel needs to open a CSV without mojibake.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

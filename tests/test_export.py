@@ -218,3 +218,15 @@ def test_bad_json_is_refused_without_touching_the_database(zwgk: Runner, tmp_pat
         assert proc.returncode == 2, name
         assert name in proc.stderr and "Traceback" not in proc.stderr
     assert not new_db.exists()
+
+
+def test_notes_that_look_like_formulas_stay_text(store: Store, tmp_path: Path) -> None:
+    store.add_note(2, '=HYPERLINK("http://evil","点我")')
+    xlsx, csv_path = tmp_path / "f.xlsx", tmp_path / "f.csv"
+    export_file(store.snapshot(), xlsx, today=LATE_DEC)
+    export_file(store.snapshot(), csv_path, today=LATE_DEC)
+    cell = openpyxl.load_workbook(xlsx).active["H5"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[2][7].startswith("'=HYPERLINK")
