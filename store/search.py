@@ -377,7 +377,7 @@ class _Alphabet:
 
     table: dict[int, str]
     hay: str
-    groups: list[str]
+    groups: str  # the distinct group titles, one per line
     units: str
 
 
@@ -422,6 +422,9 @@ class SearchIndex:
                 self.group_titles.append(norm(t.group_title))
                 self.group_members.append([])
             self.group_members[g].append(p)
+        self.group_hay = "\n".join(self.group_titles)
+        self.group_starts = [0, *accumulate(len(t) + 1 for t in self.group_titles)]
+        self.group_starts[-1] += 1
 
         self.units: dict[str, Unit] = dict(units or {})
         named: set[str] = set()
@@ -462,26 +465,31 @@ class SearchIndex:
         return value
 
     # -- scanning ------------------------------------------------------------------------
-    def _lines_matching(self, find, hay: str | None = None) -> int:  # type: ignore[no-untyped-def]
-        """Bitset of tasks whose text `find(hay, pos) -> start | -1` hits, jumping by task."""
-        hay, starts, out = hay or self.hay, self.starts, []
+    @staticmethod
+    def _lines(find, hay: str, starts: list[int], stop: int = -1) -> list[int]:  # type: ignore[no-untyped-def]
+        """Lines of `hay` (line k starts at starts[k]) where `find(hay, pos) -> start | -1`
+        hits, jumping to the next line after each hit. Returns [] early once `stop` lines
+        have hit (the caller then switches to a linear pass)."""
+        out: list[int] = []
         pos = 0
         while (i := find(hay, pos)) >= 0:
-            p = bisect_right(starts, i) - 1
-            out.append(p)
-            pos = starts[p + 1]
-        return _bits(out, self.n)
+            line = bisect_right(starts, i) - 1
+            out.append(line)
+            if len(out) == stop:
+                return []
+            pos = starts[line + 1]
+        return out
 
     def text_bits(self, word: str) -> int:
         """Tasks whose normalised text contains `word`."""
 
         def make() -> int:
-            count = self.hay.count(word)
-            if count == 0:
-                return 0
-            if count * 8 < self.n:  # rare: jump from occurrence to occurrence
-                return self._lines_matching(lambda h, p: h.find(word, p))
-            # common: one pass producing the bitset as a binary numeral
+            # rare words: jump from occurrence to occurrence (C-speed scanning between)
+            limit = self.n // 8 + 1
+            lines = self._lines(lambda h, p: h.find(word, p), self.hay, self.starts, limit)
+            if lines or self.hay.find(word) < 0:
+                return _bits(lines, self.n)
+            # common words: one pass producing the bitset as a binary numeral
             flags = "".join(["1" if word in t else "0" for t in self.norm])
             return int(flags[::-1], 2)
 
@@ -489,20 +497,23 @@ class SearchIndex:
 
     def regex_bits(self, rx: re.Pattern[str], alphabet: str = "") -> int:
         hay = self._alphabets[alphabet].hay if alphabet else self.hay
-        key = alphabet + ":" + rx.pattern
-        find = _regex_find(rx)
-        return self._cached("rx", key, lambda: self._lines_matching(find, hay) if hay else 0)  # type: ignore[return-value]
 
-    def _groups_bits(self, matches, alphabet: str = "") -> int:  # type: ignore[no-untyped-def]
+        def make() -> int:
+            return _bits(self._lines(_regex_find(rx), hay, self.starts), self.n) if hay else 0
+
+        return self._cached("rx", alphabet + ":" + rx.pattern, make)  # type: ignore[return-value]
+
+    def _groups_bits(self, find, alphabet: str = "") -> int:  # type: ignore[no-untyped-def]
+        """Tasks whose group title `find` hits (scanning all distinct titles at once)."""
+        hay = self._alphabets[alphabet].groups if alphabet else self.group_hay
         pos: list[int] = []
-        titles = self._alphabets[alphabet].groups if alphabet else self.group_titles
-        for g, title in enumerate(titles):
-            if title and matches(title):
-                pos.extend(self.group_members[g])
+        for g in self._lines(find, hay, self.group_starts):
+            pos.extend(self.group_members[g])
         return _bits(pos, self.n) if pos else 0
 
     def group_bits(self, word: str) -> int:
-        return self._cached("group", word, lambda: self._groups_bits(lambda t: word in t))  # type: ignore[return-value]
+        make = lambda: self._groups_bits(lambda h, p: h.find(word, p))  # noqa: E731
+        return self._cached("group", word, make)  # type: ignore[return-value]
 
     def _unit_positions(self) -> dict[str, dict[str, list[int]]]:
         if self._unit_pos is None:
@@ -584,7 +595,7 @@ class SearchIndex:
         return _Alphabet(
             table,
             self.hay.translate(table),
-            [g.translate(table) for g in self.group_titles],
+            self.group_hay.translate(table),
             self._unit_blob.translate(table),
         )
 
@@ -631,7 +642,7 @@ class SearchIndex:
         for pat in pinyin:
             score = S_PINYIN_FULL if pat.full else S_PINYIN_INITIALS
             tiers.append((score, "pinyin", self.regex_bits(pat.rx, pat.alphabet)))
-            groups = self._groups_bits(pat.rx.search, pat.alphabet)
+            groups = self._groups_bits(_regex_find(pat.rx), pat.alphabet)
             tiers.append((S_GROUP_PINYIN, "pinyin", groups))
         exact = 0
         for _, _, b in tiers:
@@ -645,7 +656,8 @@ class SearchIndex:
             rx = typo_pattern(word)
             if rx is not None:
                 tiers.append((S_TEXT_FUZZY, "fuzzy", self.regex_bits(rx)))
-                tiers.append((S_GROUP_FUZZY, "fuzzy", self._groups_bits(rx.search)))
+                groups = self._groups_bits(_regex_find(rx))
+                tiers.append((S_GROUP_FUZZY, "fuzzy", groups))
                 for i in sorted(self._unit_lines(_regex_find(rx), self._unit_blob)):
                     name, unit = self._unit_list[i]
                     if rx.search(unit_key(unit).names[0]):
@@ -685,24 +697,15 @@ class SearchIndex:
 
     def _unit_lines(self, find, blob: str) -> set[int]:  # type: ignore[no-untyped-def]
         """Indices into `_unit_list` of the units whose line in `blob` `find` hits."""
-        out: set[int] = set()
-        pos = 0
-        while (i := find(blob, pos)) >= 0:
-            line = bisect_right(self._unit_starts, i) - 1
-            out.add(line)
-            pos = self._unit_starts[line + 1]
-        return out
+        return set(self._lines(find, blob, self._unit_starts))
 
     def _split_bits(self, word: str) -> int:
         """Tasks where the word, cut in two pieces of 2+ characters, appears in text or group."""
         out = 0
         for i in range(2, len(word) - 1):
-            a, b = word[:i], word[i:]
-            if self.hay.count(b) < self.hay.count(a):
-                a, b = b, a  # the rarer piece first: an empty result skips the other scan
-            first = self.text_bits(a) | self.group_bits(a)
-            if first:
-                out |= first & (self.text_bits(b) | self.group_bits(b))
+            first = self.text_bits(word[:i]) | self.group_bits(word[:i])
+            if first:  # an empty first piece saves scanning for the second
+                out |= first & (self.text_bits(word[i:]) | self.group_bits(word[i:]))
         return out
 
     # -- filters -------------------------------------------------------------------------
