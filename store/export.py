@@ -96,6 +96,11 @@ def ledger_title(plan_title: str, today: date) -> str:
     base = re.sub(r"\s+", "", plan_title or "")
     for tail in (
         "任务分工及进度安排表",
+        "任务分解责任清单",
+        "任务分解表",
+        "任务分解",
+        "责任清单",
+        "任务清单",
         "任务分工及进度安排",
         "任务分工方案",
         "任务分工表",
@@ -366,7 +371,12 @@ def md_bytes(report: Report) -> bytes:
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join(":---:" if c == "序号" else "---" for c in cols) + "|")
     last_group: tuple[Any, ...] | None = None
+    section = ""
     for task in report.tasks:
+        if task.section and task.section != section:  # `一、…` heading rows of the table
+            section = task.section
+            lines.append(f"| **{md_cell(section)}** |" + " |" * (len(cols) - 1))
+            last_group = None
         values = dict(zip(all_cols, cells(task, report, "、"), strict=True))
         key = (task.plan, task.group, task.group_title)
         if key == last_group:  # the document's merged group cells: shown once

@@ -230,3 +230,28 @@ def test_notes_that_look_like_formulas_stay_text(store: Store, tmp_path: Path) -
     with csv_path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[2][7].startswith("'=HYPERLINK")
+
+
+def test_section_rows_and_titles_of_other_layouts(tmp_path: Path) -> None:
+    from store.importing import import_into, parse_file
+
+    doc = Path(__file__).parent / "fixtures" / "import" / "jingzhou-2022.docx"
+    if not doc.exists():
+        pytest.skip("sample document not present")
+    store = Store(Context(tmp_path / "j.json", LATE_DEC, user="tester"), seed=False)
+    with store.transaction() as txn:
+        import_into(txn, parse_file(doc), year=None)
+    snap = store.snapshot()
+    out = tmp_path / "j.xlsx"
+    rows = export_file(snap, out, today=LATE_DEC)
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A1"].value.startswith("2022年政务公开任务进度台账（截至")
+    assert ws["A4"].value.startswith("一、")  # the section heading spans the table
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    last = ws.cell(3, ws.max_column).column_letter
+    assert f"A4:{last}4" in merged
+    assert ws.cell(5, 3).value.startswith("(1)")
+    assert ws.cell(5 + rows, 1).value.startswith(f"共 {rows} 项")
+    md = tmp_path / "j.md"
+    export_file(snap, md, today=LATE_DEC)
+    assert "| **一、" in md.read_text(encoding="utf-8")
