@@ -10,6 +10,9 @@ How a term matches, best first (a task gets its best score per term, scores add 
 id (`7`) > a unit's whole name > part of a unit name > exact text substring > group title >
 pinyin > words split across group title and text > one-typo match. Punctuation, brackets and
 spaces are removed from both sides (NFKC first), so `村居务公开` finds `村(居)务公开`.
+Typos and words split across group title and text are only looked for when a term has fewer
+than FUZZY_FLOOR exact hits: they exist to find something when the exact word is not there,
+and skipping them keeps common words fast.
 
 No Textual and no pypinyin here: pinyin readings come from keys stored in `task.extra` at
 import time (see store.pinyin).
@@ -450,6 +453,15 @@ class SearchIndex:
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
         return cls(snapshot.tasks, snapshot.units)
+
+    def warm(self) -> None:
+        """Build what the first query would otherwise build (pinyin tables, unit positions).
+
+        Cheap below 10,000 tasks; about a second at 100,000, so a UI may call it from a
+        worker thread right after building the index.
+        """
+        self._pinyin_tables()
+        self._unit_positions()
 
     def clear_cache(self) -> None:
         """Forget per-term results (the benchmark uses this to measure cold queries)."""

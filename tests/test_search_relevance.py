@@ -190,3 +190,12 @@ def test_module_level_search_reuses_the_index(snap: Snapshot) -> None:
     again = search(snap, "舆情", today=TODAY, limit=1)
     assert first.total == again.total == 3
     assert len(again.hits) == 1
+
+
+def test_hit_json_and_warm(snap: Snapshot) -> None:
+    index = SearchIndex.from_snapshot(snap)
+    index.warm()
+    hit = index.search("一本通", today=TODAY).hits[0]
+    data = hit.to_json(TODAY)
+    assert data["id"] == 22 and data["spans"] == [[9, 12]] and data["score"] == 100.0
+    assert data["matched"] == "text"
