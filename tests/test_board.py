@@ -118,3 +118,12 @@ async def test_keys_close_and_cycle_roles(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, BoardScreen)
+
+
+async def test_an_empty_database_still_opens(tmp_path: Path) -> None:
+    store = Store(Context(tmp_path / "empty.json", TODAY, user="tester"), seed=False)
+    app = BoardApp(store.snapshot(), TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert "没有担任牵头的单位" in str(app.screen.query_one("#scoreboard").render())
