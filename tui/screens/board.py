@@ -222,6 +222,7 @@ class Timeline(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.tasks = tasks
         self.today = today
+        self.chart_rows = 6
 
     def on_mount(self) -> None:
         self.redraw()
@@ -230,7 +231,8 @@ class Timeline(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(timeline_text(self.tasks, self.today, self.content_size.width or 78))
+        width = self.content_size.width or 78
+        self.update(timeline_text(self.tasks, self.today, width, self.chart_rows))
 
 
 class BoardScreen(Screen[None]):
@@ -290,12 +292,29 @@ class BoardScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def on_mount(self) -> None:
+        self.fit_chart()
+
+    def on_resize(self) -> None:
+        self.fit_chart()
+
+    def fit_chart(self) -> None:
+        """Give the timeline the rows the scoreboard leaves free (3..8), so 80×24 fits."""
+        units = max(1, len(self.stats.ranked(self.role)))
+        fixed = 2 + 1 + units + 2 + 4 + 1  # title+keys, caption, rows, gap+caption, axes, legend
+        rows = max(3, min(8, self.size.height - fixed)) if self.size.height else 6
+        timeline = self.query_one("#timeline", Timeline)
+        if timeline.chart_rows != rows:
+            timeline.chart_rows = rows
+            timeline.redraw()
+
     def action_next_role(self) -> None:
         self.role = ROLE_CYCLE[(ROLE_CYCLE.index(self.role) + 1) % len(ROLE_CYCLE)]
         board = self.query_one("#scoreboard", Scoreboard)
         board.role = self.role
         board.redraw()
         self.query_one("#score-caption", Static).update(self._score_caption())
+        self.fit_chart()
 
     def update_data(self, snapshot: Snapshot, today: date) -> None:
         """Show a newer snapshot (live reload) without closing the board."""
@@ -307,5 +326,6 @@ class BoardScreen(Screen[None]):
         timeline = self.query_one("#timeline", Timeline)
         timeline.tasks, timeline.today = snapshot.task_list(), today
         timeline.redraw()
+        self.fit_chart()
         self.query_one("#board-title", Static).update(self._title())
         self.query_one("#time-caption", Static).update(self._time_caption())
