@@ -529,11 +529,19 @@ class SearchIndex:
 
     def _unit_positions(self) -> dict[str, dict[str, list[int]]]:
         if self._unit_pos is None:
-            self._unit_pos = {}
+            by_role: dict[str, dict[str, list[int]]] = {r: {} for r in ROLE_BONUS}
+            lead, support, guide = by_role["lead"], by_role["support"], by_role["guide"]
             for p, t in enumerate(self.tasks):
-                for role in ("lead", "support", "guide"):
-                    for u in t.units(role):
-                        self._unit_pos.setdefault(u, {}).setdefault(role, []).append(p)
+                for u in t.lead_units:
+                    lead.setdefault(u, []).append(p)
+                for u in t.support_units:
+                    support.setdefault(u, []).append(p)
+                for u in t.guide_units:
+                    guide.setdefault(u, []).append(p)
+            self._unit_pos = {}
+            for role, units in by_role.items():
+                for u, positions in units.items():
+                    self._unit_pos.setdefault(u, {})[role] = positions
         return self._unit_pos
 
     def unit_bits(self, name: str, role: str = "any") -> int:
