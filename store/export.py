@@ -324,12 +324,82 @@ def xlsx_bytes(report: Report) -> bytes:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    _stats_sheet(wb, report, border)
     wb.properties.title = report.title()
     wb.properties.creator = "zwgk"
 
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+STATS_HEADER = (
+    "单位",
+    "任务数",
+    "已完成",
+    "其中已确认",
+    "进行中",
+    "受阻",
+    "未开始",
+    "逾期",
+    "完成率",
+)
+
+
+def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
+    """A second sheet 单位统计: each unit as lead and as guide, most overdue first."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .stats import compute
+
+    st = compute(report.tasks, report.today, report.snap.title)
+    ws = wb.create_sheet("单位统计")
+    ncol = len(STATS_HEADER)
+    title = report.title().replace("任务进度台账", "单位完成情况统计")
+    ws.cell(1, 1, title).font = Font(name="黑体", size=14, bold=True)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws.row_dimensions[1].height = 26
+    row = 2
+    for role, label in (
+        ("lead", "主体责任单位"),
+        ("support", "配合单位"),
+        ("guide", "指导责任单位"),
+    ):
+        units = st.ranked(role)
+        if not units:
+            continue
+        row += 1
+        ws.cell(row, 1, f"作为{label}").font = Font(name="黑体", size=11, bold=True)
+        row += 1
+        for c, name in enumerate(STATS_HEADER, start=1):
+            cell = ws.cell(row, c, name)
+            cell.font = Font(name="黑体", size=10, bold=True)
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = border
+        for unit in units:
+            row += 1
+            c = unit.roles[role]
+            values = (unit.name, c.total, c.done, c.confirmed, c.doing, c.blocked, c.todo)
+            for col, value in enumerate((*values, c.overdue, c.rate), start=1):
+                cell = ws.cell(row, col, value)
+                cell.font = Font(name="宋体", size=10)
+                cell.border = border
+                if col > 1:
+                    cell.alignment = Alignment(horizontal="center")
+            ws.cell(row, ncol).number_format = "0.0%"
+            if c.overdue:
+                ws.cell(row, ncol - 1).fill = PatternFill("solid", fgColor=RED_FILL)
+        row += 1
+    for c in range(1, ncol + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 22 if c == 1 else 10
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 # -- csv -----------------------------------------------------------------------------------

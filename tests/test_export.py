@@ -255,3 +255,17 @@ def test_section_rows_and_titles_of_other_layouts(tmp_path: Path) -> None:
     md = tmp_path / "j.md"
     export_file(snap, md, today=LATE_DEC)
     assert "| **一、" in md.read_text(encoding="utf-8")
+
+
+def test_xlsx_second_sheet_counts_units(worked: Store, tmp_path: Path) -> None:
+    out = tmp_path / "s.xlsx"
+    export_file(worked.snapshot(), out, today=LATE_DEC)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["任务进度台账", "单位统计"]
+    ws = wb["单位统计"]
+    assert ws["A1"].value.startswith("基层政务公开标准化规范化工作单位完成情况统计")
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0]}
+    assert "作为主体责任单位" in rows and "作为指导责任单位" in rows
+    # 区编办 guides (1)(2)(4)(26)(27)(28): (4) done; (1)(2) overdue on 2020-12-28.
+    assert rows["区编办"][1:8] == (6, 1, 0, 0, 0, 5, 2)
+    assert rows["区编办"][8] == pytest.approx(1 / 6)
