@@ -220,7 +220,7 @@ def render(digest: Digest, width: int = WIDTH) -> list[str]:
     for ud in digest.units:
         if ud.quiet:
             continue
-        lines += ["", fit(f"== {ud.name} ", width, pad=False).rstrip() + " " + "=" * 3]
+        lines += ["", f"== {fit(ud.name, width - 6, pad=False)} =="]
         sections = (
             (f"逾期 {len(ud.overdue)} 项", ud.overdue),
             (f"{SOON} 天内到期 {len(ud.soon)} 项", ud.soon),

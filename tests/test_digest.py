@@ -22,7 +22,7 @@ def lines_for(store: Store, today: date, units: list[str] | None = None) -> list
 
 
 def section(lines: list[str], unit: str) -> list[str]:
-    start = lines.index(f"== {unit} ===")
+    start = lines.index(f"== {unit} ==")
     end = next((i for i in range(start + 1, len(lines)) if lines[i] == ""), len(lines))
     return lines[start:end]
 
