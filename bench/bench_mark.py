@@ -184,6 +184,10 @@ def main() -> int:
             )
             print(f"{n:>7} {cell(z)} {cell(t)}   {ratio}")
             notes.append(
+                f"{n:>7} tasks: zwgk CPU beyond a bare `python -c pass`: "
+                f"{(z['cpu'] - startup['cpu']) * 1000:.0f} ms (imports + the change itself)"
+            )
+            notes.append(
                 f"{n:>7} tasks: task file {z['size_mb']:.1f} MB; a checkpoint (full rewrite, "
                 f"in-process) takes {z['checkpoint'] * 1000:.0f} ms, about once every "
                 f"{z['every']} changes"
