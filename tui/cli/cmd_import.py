@@ -36,12 +36,16 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     with store.transaction() as txn:
         txn.require(None, "import")
         report = import_into(txn, parsed, year=args.year, title=args.plan)
-    if args.json:
-        render.print_json(report.to_json())
-    else:
-        for line in summary_lines(report):
-            render.out(line)
+    print_report(report, as_json=args.json)
     return 0
+
+
+def print_report(report: ImportReport, *, as_json: bool) -> None:
+    if as_json:
+        render.print_json(report.to_json())
+        return
+    for line in summary_lines(report):
+        render.out(line)
 
 
 def import_json(args: argparse.Namespace, ctx: Context) -> int:
@@ -53,11 +57,7 @@ def import_json(args: argparse.Namespace, ctx: Context) -> int:
     with store.transaction() as txn:
         txn.require(None, "import")
         report = import_exchange(txn, data, str(args.file))
-    if args.json:
-        render.print_json(report.to_json())
-    else:
-        for line in summary_lines(report):
-            render.out(line)
+    print_report(report, as_json=args.json)
     return 0
 
 
@@ -70,4 +70,7 @@ def summary_lines(report: ImportReport) -> list[str]:
     if report.unparsed:
         lines.append(f"以下 {len(report.unparsed)} 项的完成时间未能识别，已原样保留：")
         lines += [f"  #{tid} {text}" for tid, text in report.unparsed]
+    if report.missing:
+        ids = "、".join(f"#{i}" for i in report.missing)
+        lines.append(f"新文件中已没有以下 {len(report.missing)} 项，已保留原状态：{ids}")
     return lines
