@@ -70,16 +70,24 @@ def locked(db_path: Path, timeout: float | None = None) -> Iterator[None]:
     """
     if timeout is None:
         timeout = LOCK_TIMEOUT
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"无法创建目录 {shown(db_path.parent)}（{exc.strerror}）。") from None
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         with _filelock(db_path, timeout):
             yield
         return
-    fd = os.open(
-        lock_path(db_path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE
-    )
+    try:
+        fd = os.open(
+            lock_path(db_path), os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE
+        )
+    except OSError as exc:
+        raise DatabaseError(
+            f"无法打开锁文件 {shown(lock_path(db_path))}（{exc.strerror}），未做任何修改。"
+        ) from None
     try:
         set_mode(fd)
         deadline = time.monotonic() + timeout
@@ -219,7 +227,10 @@ def atomic_write_bytes(path: Path, payload: bytes, *, backup: bool = False) -> N
     """
     import tempfile  # only checkpoints get here: keep it (and shutil, random) off `zwgk mark`
 
-    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(path), suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(path), suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             set_mode(fh.fileno())
@@ -231,11 +242,21 @@ def atomic_write_bytes(path: Path, payload: bytes, *, backup: bool = False) -> N
 
             backups.keep_previous(path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from None
         raise
     fsync_dir(path.parent)
+
+
+def write_error(path: Path, exc: OSError) -> DatabaseError:
+    """A failed write as one sentence (disk full, no permission…); the old file is intact."""
+    import errno
+
+    hint = "磁盘空间已满" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
+    return DatabaseError(f"无法写入 {shown(path)}（{hint}），未做任何修改。")
 
 
 def dump_json(data: Any) -> bytes:
@@ -389,10 +410,15 @@ def append_events(path: Path, lines: list[dict[str, Any]]) -> int:
                 os.ftruncate(fd, size)
         os.lseek(fd, size, os.SEEK_SET)
         view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        # fdatasync: data and size reach the disk; the mtime need not wait for it.
-        getattr(os, "fdatasync", os.fsync)(fd)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+            # fdatasync: data and size reach the disk; the mtime need not wait for it.
+            getattr(os, "fdatasync", os.fsync)(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # take back a partial line
+                os.ftruncate(fd, size)
+            raise write_error(path, exc) from None
         return size + len(payload)
     finally:
         os.close(fd)

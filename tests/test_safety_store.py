@@ -290,3 +290,35 @@ def test_backup_names_sort_by_time(store: Store) -> None:
     stamp = name[len(store.path.name) + 1 :].split(".")[0]
     if not stamp.startswith("daily-"):
         datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S")
+
+
+def test_disk_full_is_one_sentence_and_changes_nothing(store: Store, monkeypatch) -> None:
+    import errno
+
+    store.set_status(1, "doing")
+    log_before = store.events_path.read_bytes()
+    db_before = store.path.read_bytes()
+    real_write = os.write
+
+    def full(fd, data):
+        real_write(fd, bytes(data)[:7])  # a partial line reaches the file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.os, "write", full)
+    with pytest.raises(DatabaseError) as err:
+        store.set_status(2, "done")
+    assert "磁盘空间已满" in err.value.message
+    monkeypatch.undo()
+    assert store.events_path.read_bytes() == log_before
+    assert store.path.read_bytes() == db_before
+
+    def no_room(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.os, "fsync", no_room)
+    with pytest.raises(DatabaseError):
+        store.checkpoint()
+    monkeypatch.undo()
+    assert store.path.read_bytes() == db_before
+    assert not list(store.path.parent.glob(".zwgk.json.*.tmp"))
+    assert store.snapshot().tasks[1].status == "进行中"
