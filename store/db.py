@@ -1,13 +1,20 @@
 """The one access layer for the database: every read and write of a plan goes through `Store`.
 
 Reads take a snapshot of the file (safe without the lock, since writes are atomic renames) and
-roll forward any logged events the task file does not reflect yet. Writes run in `transaction()`:
-lock, fresh read, change, append events, atomic replace. Nothing is cached between calls, so
+roll forward the logged events the task file does not reflect yet. Writes run in
+`transaction()`: lock, fresh read, change, append events. Nothing is cached between calls, so
 several processes on one server always act on what is on disk.
 
-Every load is validated (`validate`): a database that does not parse or does not validate is
-never written; the error names the file and the newest good backup. A transaction validates
-what it is about to write, so no code path can save a database that would not load again.
+A status change or note is committed by one fsynced append to the event log (the write-ahead
+log); it reads only its own task's line from the task file. The task file itself is rewritten
+(atomically, with a backup of the old version) by imports and by a checkpoint once enough log
+has accumulated, so a change at 10,000 tasks does not rewrite 10,000 tasks.
+
+Every load is validated: a file whose CRC shows it is exactly what zwgk wrote was validated
+before it was written; any other file is checked record by record (`validate`). A database
+that does not parse or does not validate is never written; the error names the file and the
+newest good backup. A transaction validates what it is about to write, so no code path can
+save a database that would not load again.
 """
 
 from __future__ import annotations
