@@ -34,6 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def zwgk_cmd() -> list[str]:
+    # The console script installed beside this interpreter: a version-manager shim found
+    # on PATH first (pyenv's is a bash script that runs `pyenv exec`) would be timed too.
+    beside = Path(sys.executable).with_name("zwgk")
+    if beside.is_file():
+        return [str(beside)]
     exe = shutil.which("zwgk")
     return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
 
