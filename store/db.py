@@ -222,6 +222,15 @@ def _meta(data: dict[str, Any]) -> dict[str, Any]:
 
 # Logged actions that never change a task record (roll-forward skips them).
 NO_CHANGE_ACTIONS = frozenset({"refused", "import"})
+# Set on records written by `Transaction.log`: an entry for the record (an import summary,
+# history carried over from another database) whose effect, if any, is in the task file
+# written by the same transaction — never something to replay onto a task.
+LOG_ONLY = "log_only"
+
+
+def replays(ev: dict[str, Any]) -> bool:
+    """Whether roll-forward applies this logged event to its task."""
+    return ev.get("action") not in NO_CHANGE_ACTIONS and not ev.get(LOG_ONLY)
 
 
 def apply_event(task: dict[str, Any], event: dict[str, Any]) -> None:
@@ -242,7 +251,7 @@ def _roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: in
         if not _is_int(seq) or seq <= last:
             continue
         rec = data["tasks"].get(str(ev.get("task")))
-        if rec is not None and ev.get("action") not in NO_CHANGE_ACTIONS:
+        if rec is not None and replays(ev):
             apply_event(rec, ev)
         last = seq
     meta["last_seq"] = last
@@ -354,11 +363,7 @@ class Transaction:
                     if needle not in line:
                         continue
                     ev = storage.parse_line(line)
-                    if (
-                        ev is not None
-                        and ev.get("task") == task_id
-                        and ev.get("action") not in NO_CHANGE_ACTIONS
-                    ):
+                    if ev is not None and ev.get("task") == task_id and replays(ev):
                         apply_event(found, ev)
         if found is None:
             raise InputError(f"没有编号为 {task_id} 的任务。")
@@ -421,8 +426,13 @@ class Transaction:
         return self.meta["last_seq"]
 
     def log(self, event: Event) -> Event:
-        """Record an event without touching a task (import summaries, refusals)."""
-        self.new_events.append(clean_event(event.to_record()))
+        """Record an event without touching a task (import summaries, carried-over history).
+
+        Roll-forward never replays it (see `LOG_ONLY`): change tasks with `change()`.
+        """
+        record = clean_event(event.to_record())
+        record[LOG_ONLY] = True
+        self.new_events.append(record)
         return event
 
     def change(

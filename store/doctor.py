@@ -387,7 +387,7 @@ def restore(ctx: Context) -> RestoreResult:
             break
         if rec.get("action") == "import":
             imports += 1
-        elif rec.get("action") not in db.NO_CHANGE_ACTIONS:
+        elif db.replays(rec):
             replayed += 1
     store = db.Store(ctx, seed=False)
     note = f"从备份 {good.path.name} 恢复" + (f"，损坏的文件另存为 {aside.name}" if aside else "")

@@ -152,3 +152,26 @@ def test_crash_between_log_append_and_rename_is_rolled_forward(tmp_path: Path, m
     store.set_status(5, "done")
     snap = Store(_ctx(db)).snapshot()
     assert snap.tasks[4].status == "进行中" and snap.tasks[5].status == "已完成"
+
+
+def test_logged_history_is_never_replayed_onto_tasks(tmp_path: Path, monkeypatch) -> None:
+    """`Transaction.log` entries (e.g. history carried over from another database) are records,
+    not changes: a crash before the file is rewritten must not apply them to tasks."""
+    from store.model import Event
+
+    db = tmp_path / "zwgk.json"
+    store = Store(_ctx(db))
+    store.ensure_seeded()
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(storage.os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt), store.transaction() as txn:
+        assert txn.data
+        old = Event(seq=txn.next_seq(), ts="2020-01-01T00:00:00+08:00", user="x", action="status")
+        old.task, old.changes = 6, {"status": ["未开始", "已完成"]}
+        txn.log(old)
+    monkeypatch.undo()
+    assert Store(_ctx(db)).snapshot().tasks[6].status == "未开始"
+    assert any(e.task == 6 for e in Store(_ctx(db)).events())
