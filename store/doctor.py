@@ -142,8 +142,38 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
             "database",
             f"单位“{sanitize(name, keep_newlines=False)}”（任务 {'、'.join(keys[:5])}）不在单位表中。",
         )
+    hostile = _control_text(data)
+    if hostile:
+        where = "、".join(hostile[:5])
+        rep.add(
+            WARN,
+            "database",
+            f"数据库中有 {len(hostile)} 处文字含控制字符或终端转义序列（{where}），"
+            "显示时会被过滤；来源多半是手工修改的文件。",
+        )
     rep.add(OK, "database", f"数据库 {_shown(path)} 可以正常读取：{rep.tasks} 项任务。")
     return data
+
+
+def _control_text(data: dict[str, Any]) -> list[str]:
+    """Where strings in the database would need cleaning before reaching a terminal."""
+    found: list[str] = []
+
+    def walk(obj: Any, where: str) -> None:
+        if isinstance(obj, str):
+            if sanitize(obj) != obj:
+                found.append(where)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                walk(v, where)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v, where)
+
+    for table, label in (("tasks", "任务 #"), ("units", "单位记录 "), ("plans", "方案记录 ")):
+        for key, rec in data.get(table, {}).items():
+            walk(rec, f"{label}{key}")
+    return list(dict.fromkeys(found))
 
 
 def _check_events(rep: Report, data: dict[str, Any] | None) -> None:

@@ -155,3 +155,12 @@ def test_doctor_reports_log_damage_and_json(used_db: Path) -> None:
     assert data["permissions"].startswith("未配置权限文件") or "权限文件" in data["permissions"]
     # a damaged log line does not stop work
     assert run(used_db, "mark", "5", "doing").returncode == 0
+
+
+def test_doctor_points_at_control_characters_planted_in_the_file(used_db: Path) -> None:
+    data = json.loads(used_db.read_bytes())
+    data["tasks"]["4"]["text"] = "任务\x1b]0;pwned\x07"
+    used_db.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rep = doctor.check(used_db)
+    assert rep.db_ok
+    assert any("控制字符" in f.message and "任务 #4" in f.message for f in rep.findings)
