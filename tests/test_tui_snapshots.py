@@ -34,6 +34,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.07)
     await pilot.pause()
 
 
