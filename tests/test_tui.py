@@ -715,3 +715,66 @@ def test_bad_database_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
     )
     assert proc.returncode != 0
     assert "zwgk：" in proc.stderr and "Traceback" not in proc.stderr
+
+
+async def test_marking_in_a_view_keeps_the_place(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "逾期")
+        await pilot.press("down", "j")  # the second overdue task
+        second = app.main.tasks_widget.task_id
+        await pilot.press("d")  # done: it leaves the 逾期 view
+        await settle(pilot, app)
+        assert second not in listed(app) and len(listed(app)) == 3
+        assert app.main.tasks_widget.highlighted == 1
+        assert task_in_db(db, second).status == "已完成"
+
+
+async def test_random_keys_never_crash(app: ZwgkApp, db: Path) -> None:
+    import random
+
+    rng = random.Random(5)
+    keys = [
+        "down", "up", "j", "k", "tab", "enter", "escape", "pagedown", "pageup", "home", "end",
+        "s", "d", "b", "r", "space", "u", "c", "v", "f2", "backspace", "7", "区", "逾", "/",
+    ]  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        for _ in range(150):
+            key = rng.choice(keys)
+            if isinstance(app.screen, MainScreen) or key == "escape":
+                await pilot.press(key)
+            else:
+                await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.is_running
+        fresh(db).snapshot()  # the database still loads
+
+
+async def test_transcript_follows_only_at_the_bottom(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        log = app.main.transcript
+        for line in ("/units", "编办", "逾期", "7"):
+            await type_line(pilot, app, line)
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # followed
+        await pilot.press("pageup")  # from the prompt: scroll the transcript back
+        await pilot.pause()
+        held = log.scroll_y
+        assert held < log.max_scroll_y
+        app.main.say("张三 刚刚修改：#5 状态 未开始 → 已完成")  # news while reading back
+        await pilot.pause()
+        assert log.scroll_y == held  # not yanked down
+        await type_line(pilot, app, "8")  # asking something shows the answer
+        assert log.scroll_y == log.max_scroll_y
+
+
+async def test_transcript_rewraps_when_the_width_changes(app: ZwgkApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        log = app.main.transcript
+        narrow = len(log.lines)
+        await pilot.press("f2")  # hide the detail pane: the transcript gets wider
+        await settle(pilot, app)
+        assert len(log.lines) <= narrow
+        assert log.lines[0].cell_length <= log.scrollable_content_region.width

@@ -257,13 +257,13 @@ class MainScreen(Screen[None]):
             str(cmd.view), "任务"
         )
 
-    def apply_view(self, view: View) -> None:
+    def apply_view(self, view: View, *, stay: bool = False) -> None:
         """Show a view in the list: at once for filters, in a worker for searches."""
         self.generation += 1
         if view.kind == "search":
-            self.run_search(view.query, self.generation)
+            self.run_search(view.query, self.generation, stay)
             return
-        self.fill(self.view_tasks(view), {}, self.generation)
+        self.fill(self.view_tasks(view), {}, self.generation, stay=stay)
 
     def fill(
         self,
@@ -271,12 +271,12 @@ class MainScreen(Screen[None]):
         spans: dict[int, list[tuple[int, int]]],
         generation: int,
         total: int | None = None,
+        stay: bool = False,
     ) -> None:
         if generation < self.shown_generation:
             return
         lst = self.tasks_widget
-        keep = lst.task_id
-        lst.show(tasks, self.today, spans, keep=keep, total=total)
+        lst.show(tasks, self.today, spans, keep=lst.task_id, total=total, stay=stay)
         self.query_one("#tasks-title", PaneTitle).text = lst.label
         self.shown_generation = generation
         self.show_detail(lst.task_id)
@@ -293,7 +293,7 @@ class MainScreen(Screen[None]):
             return self.index
 
     @work(exclusive=True, group="search", thread=True)
-    def run_search(self, query: str, generation: int) -> None:
+    def run_search(self, query: str, generation: int, stay: bool = False) -> None:
         worker = get_current_worker()
         if generation != self.generation:
             return  # a newer keystroke already asked for something else
@@ -305,7 +305,7 @@ class MainScreen(Screen[None]):
             return
         tasks = [h.task for h in result.hits]
         spans = {h.task.id: list(h.spans) for h in result.hits}
-        self.app.call_from_thread(self.fill, tasks, spans, generation, result.total)
+        self.app.call_from_thread(self.fill, tasks, spans, generation, result.total, stay)
 
     @work(exclusive=True, group="index", thread=True)
     def warm_index(self) -> None:
@@ -798,4 +798,4 @@ class MainScreen(Screen[None]):
         self.refresh_header()
         typed = self.prompt.value
         view = self.view_for(parse(typed)) if typed else None
-        self.apply_view(view or self.base)
+        self.apply_view(view or self.base, stay=True)

@@ -127,8 +127,10 @@ class TaskList(ScrollView, can_focus=True):
         *,
         keep: int | None = None,
         total: int | None = None,
+        stay: bool = False,
     ) -> None:
-        """Replace the rows; keep the highlight on task `keep` when it is still listed."""
+        """Replace the rows; keep the highlight on task `keep` when it is still listed, else
+        (with `stay`, for a reload) at the same place, else on the first row."""
         self.tasks = list(tasks)
         self.spans = spans or {}
         self.today = today
@@ -137,9 +139,13 @@ class TaskList(ScrollView, can_focus=True):
         more = f"，显示前 {len(tasks)} 项" if self.total > len(tasks) else ""
         self.label = f"任务 {self.total} 项{more}"
         self.virtual_size = Size(self.size.width, len(self.tasks))
+        previous = self.highlighted
         index = None
         if keep is not None:
             index = next((i for i, t in enumerate(self.tasks) if t.id == keep), None)
+            if index is None and stay and previous is not None and self.tasks:
+                # The kept task left this view (e.g. marked done in 逾期): stay at its place.
+                index = min(previous, len(self.tasks) - 1)
         if index is None and self.tasks:
             index = 0
         if index is None or index == 0:
