@@ -677,7 +677,11 @@ class SearchIndex:
         if found < FUZZY_FLOOR and len(word) <= MAX_FUZZY_CHARS and (len(word) >= 3 or not found):
             rx = typo_pattern(word)
             if rx is not None:
-                tiers.append((S_TEXT_FUZZY, "fuzzy", self.regex_bits(rx)))
+                dropped, dotted = typo_variants(word)
+                bits = self.regex_bits(dotted) if dotted is not None else 0
+                for variant in dropped:
+                    bits |= self.text_bits(variant)
+                tiers.append((S_TEXT_FUZZY, "fuzzy", bits))
                 groups = self._groups_bits(_regex_find(rx))
                 tiers.append((S_GROUP_FUZZY, "fuzzy", groups))
                 for i in sorted(self._unit_lines(_regex_find(rx), self._unit_blob)):
@@ -725,9 +729,12 @@ class SearchIndex:
         """Tasks where the word, cut in two pieces of 2+ characters, appears in text or group."""
         out = 0
         for i in range(2, len(word) - 1):
-            first = self.text_bits(word[:i]) | self.group_bits(word[:i])
-            if first:  # an empty first piece saves scanning for the second
-                out |= first & (self.text_bits(word[i:]) | self.group_bits(word[i:]))
+            a, b = word[:i], word[i:]
+            # a piece found nowhere (one C-speed `in` each) spares scanning for the other
+            if all(p in self.hay or p in self.group_hay for p in (a, b)):
+                out |= (self.text_bits(a) | self.group_bits(a)) & (
+                    self.text_bits(b) | self.group_bits(b)
+                )
         return out
 
     # -- filters -------------------------------------------------------------------------
@@ -950,23 +957,34 @@ def _segmentations(
 
 
 @lru_cache(maxsize=512)
-def typo_pattern(word: str) -> re.Pattern[str] | None:
-    """A regex for `word` with one character wrong, missing or extra.
+def typo_variants(word: str) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """`word` with one character wrong, missing or extra, as (plain strings, regex).
 
-    Every branch starts with a literal (word[0] or word[1]), so the regex engine scans fast.
-    Two-character words only allow a wrong character (`舆请` -> 舆情).
+    The plain strings (one character left out) are searched like any word, which is fast
+    even when they are common; the regex holds the variants with a wildcard, and each of its
+    branches starts with a literal, so the regex engine scans fast. Two-character words only
+    allow a wrong character (`舆请` -> 舆情).
     """
     n = len(word)
     if n < 2:
-        return None
+        return (), None
     e = [re.escape(c) for c in word]
     if n == 2:
-        return re.compile(f"{e[0]}.|.{e[1]}")
-    variants = ["".join(e[:i] + e[i + 1 :]) for i in range(n)]  # one extra typed
-    variants += ["".join(e[:i]) + "." + "".join(e[i + 1 :]) for i in range(1, n - 1)]  # wrong
-    variants += ["".join(e[:i]) + "." + "".join(e[i:]) for i in range(1, n)]  # one missing
-    variants.sort(key=len, reverse=True)
-    return re.compile("|".join(dict.fromkeys(variants)))
+        return (), re.compile(f"{e[0]}.|.{e[1]}")
+    dropped = tuple(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(n)))
+    dotted = ["".join(e[:i]) + "." + "".join(e[i + 1 :]) for i in range(1, n - 1)]  # wrong
+    dotted += ["".join(e[:i]) + "." + "".join(e[i:]) for i in range(1, n)]  # one missing
+    return dropped, re.compile("|".join(dict.fromkeys(dotted)))
+
+
+@lru_cache(maxsize=512)
+def typo_pattern(word: str) -> re.Pattern[str] | None:
+    """One regex for every variant of `typo_variants` (to find spans in a single text)."""
+    dropped, dotted = typo_variants(word)
+    if dotted is None:
+        return None
+    plain = sorted((re.escape(d) for d in dropped), key=len, reverse=True)
+    return re.compile("|".join([dotted.pattern, *plain])) if plain else dotted
 
 
 def _find_spans(normed: str, word: str, index: SearchIndex) -> list[tuple[int, int]]:
