@@ -457,13 +457,15 @@ class SearchIndex:
         return cls(snapshot.tasks, snapshot.units)
 
     def warm(self) -> None:
-        """Build what the first query would otherwise build (pinyin tables, unit positions).
+        """Build what a first query would otherwise build: pinyin tables, unit positions,
+        and the rapidfuzz import that suggestions after an empty result use.
 
         Cheap below 10,000 tasks; about a second at 100,000, so a UI may call it from a
         worker thread right after building the index.
         """
         self._pinyin_tables()
         self._unit_positions()
+        import rapidfuzz.fuzz  # noqa: F401  (suggestions after an empty result need it)
 
     def clear_cache(self) -> None:
         """Forget per-term results (the benchmark uses this to measure cold queries)."""
@@ -633,18 +635,15 @@ class SearchIndex:
 
         def make() -> list[PinyinPattern]:
             tables = self._pinyin_tables()
-            out: list[PinyinPattern] = []
+            # Readings made only of full syllables score above those using initials; each
+            # group becomes one regex (a trie of its readings), so one scan of the texts.
+            groups: dict[bool, list[list[tuple[str, str]]]] = {}
             for seg in _segmentations(word, tables):
-                alphabet = "py"  # the one alphabet so far; the field leaves room for more
-                parts = []
-                for kind, tok in seg:
-                    chars = tables.get((kind, tok)) or set()
-                    if kind == "p":
-                        chars = chars | (tables.get(("f", tok)) or set())
-                    parts.append("[" + "".join(sorted(chars)) + "]")
-                full = all(kind != "i" for kind, _ in seg)
-                out.append(PinyinPattern(full, alphabet, re.compile("".join(parts))))
-            return out
+                groups.setdefault(all(kind != "i" for kind, _ in seg), []).append(seg)
+            return [
+                PinyinPattern(full, "py", re.compile(_trie_pattern(segs, tables)))
+                for full, segs in sorted(groups.items(), reverse=True)
+            ]
 
         return self._cached("pyrx", word, make)  # type: ignore[return-value]
 
@@ -914,6 +913,31 @@ def _disjoint(tiers: list[Tier]) -> list[Tier]:
             merged[score, kind] = merged.get((score, kind), 0) | b
             taken |= b
     return [(score, kind, b) for (score, kind), b in merged.items()]
+
+
+def _trie_pattern(
+    segs: list[list[tuple[str, str]]], tables: dict[tuple[str, str], set[str]]
+) -> str:
+    """One regex for several token sequences, sharing their common beginnings."""
+    trie: dict[tuple[str, str], dict] = {}  # type: ignore[type-arg]
+    for seg in segs:
+        node = trie
+        for token in seg:
+            node = node.setdefault(token, {})
+
+    def klass(kind: str, tok: str) -> str:
+        chars = tables.get((kind, tok)) or set()
+        if kind == "p":  # a syllable being typed: also the syllable itself
+            chars = chars | (tables.get(("f", tok)) or set())
+        return "[" + "".join(sorted(chars)) + "]" if chars else "(?!)"
+
+    def walk(node: dict) -> str:  # type: ignore[type-arg]
+        alts = [klass(*token) + walk(child) for token, child in node.items()]
+        if len(alts) <= 1:
+            return "".join(alts)
+        return "(?:" + "|".join(alts) + ")"
+
+    return walk(trie)
 
 
 def _segmentations(
