@@ -925,19 +925,30 @@ def _trie_pattern(
         for token in seg:
             node = node.setdefault(token, {})
 
-    def klass(kind: str, tok: str) -> str:
-        chars = tables.get((kind, tok)) or set()
+    def chars(kind: str, tok: str) -> set[str]:
+        out = tables.get((kind, tok)) or set()
         if kind == "p":  # a syllable being typed: also the syllable itself
-            chars = chars | (tables.get(("f", tok)) or set())
-        return "[" + "".join(sorted(chars)) + "]" if chars else "(?!)"
+            out = out | (tables.get(("f", tok)) or set())
+        return out
+
+    def klass(found: set[str]) -> str:
+        return "[" + "".join(sorted(found)) + "]" if found else "(?!)"
 
     def walk(node: dict) -> str:  # type: ignore[type-arg]
-        alts = [klass(*token) + walk(child) for token, child in node.items()]
+        alts = [klass(chars(*token)) + walk(child) for token, child in node.items()]
         if len(alts) <= 1:
             return "".join(alts)
         return "(?:" + "|".join(alts) + ")"
 
-    return walk(trie)
+    firsts = {token: chars(*token) for token in trie}
+    firsts = {token: found for token, found in firsts.items() if found}
+    if len(firsts) <= 1:
+        return walk({t: trie[t] for t in firsts}) or "(?!)"
+    # Several first tokens (sh|… and s|h|…): start with the union of their classes, so
+    # the regex engine can skip ahead with a character-set scan, then check which one.
+    union = klass(set().union(*firsts.values()))
+    alts = [f"(?<={klass(found)})" + walk(trie[token]) for token, found in firsts.items()]
+    return union + "(?:" + "|".join(alts) + ")"
 
 
 def _segmentations(

@@ -199,3 +199,18 @@ def test_hit_json_and_warm(snap: Snapshot) -> None:
     data = hit.to_json(TODAY)
     assert data["id"] == 22 and data["spans"] == [[9, 12]] and data["score"] == 100.0
     assert data["matched"] == "text"
+
+
+@pytest.mark.parametrize("query", ["zfb", "zhfb", "zhengfuban", "zhengfb"])
+def test_pinyin_with_two_letter_initials_and_mixed_forms(index: SearchIndex, query: str) -> None:
+    # zh may be typed as z or zh; full syllables and initials may mix (zhengfb)
+    hit = index.search(query, today=TODAY).hits[0]
+    assert "区政府办" in hit.task.units(), query
+
+
+@pytest.mark.parametrize("query", ["zxpx", "zhxpx", "zhuanxiangpeixun", "xinxigongkai"])
+def test_pinyin_readings_with_different_first_tokens(index: SearchIndex, query: str) -> None:
+    # zh|x|p|x and z|h|x|p|x start differently: both are searched in one regex pass
+    hit = index.search(query, today=TODAY).hits[0]
+    assert hit.task.id == 13 and hit.matched == "pinyin"
+    assert all(hit.task.text[a:b] for a, b in hit.spans)
