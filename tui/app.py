@@ -54,6 +54,13 @@ class ZwgkApp(App[int]):
         self.first_snapshot = None
         self.push_screen(MainScreen(self.ctx, self.store, self.history, snap))
 
+    def on_command_palette_opened(self) -> None:
+        """The palette's magnifier is an emoji (wide, and missing from some SSH fonts)."""
+        from textual.command import SearchIcon
+
+        for icon in self.screen.query(SearchIcon):
+            icon.icon = ">"
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
