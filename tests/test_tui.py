@@ -778,3 +778,17 @@ async def test_transcript_rewraps_when_the_width_changes(app: ZwgkApp) -> None:
         await settle(pilot, app)
         assert len(log.lines) <= narrow
         assert log.lines[0].cell_length <= log.scrollable_content_region.width
+
+
+async def test_command_palette_marks_the_highlighted_task(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j")  # task 2
+        await pilot.press("ctrl+p")
+        await settle(pilot, app)
+        await pilot.press(*"标记受阻")
+        await asyncio.sleep(0.3)
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert task_in_db(db, 2).status == "受阻"

@@ -26,6 +26,18 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("退出 quit", "退出 zwgk", "/quit"),
 )
 
+# (title, help, screen action) for what the list keys do to the highlighted task.
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("标记进行中 s doing", "把选中的任务标记为进行中", "mark('进行中')"),
+    ("标记已完成 d done", "把选中的任务标记为已完成", "mark('已完成')"),
+    ("标记受阻 b blocked", "把选中的任务标记为受阻", "mark('受阻')"),
+    ("恢复未开始 r todo", "把选中的任务恢复为未开始", "mark('未开始')"),
+    ("切换状态 space cycle", "未开始 → 进行中 → 已完成", "cycle"),
+    ("添加备注 n note", "为选中的任务添加进展备注", "note"),
+    ("办结确认 c confirm", "确认选中的已完成任务", "confirm"),
+    ("看板 F3 board", "各单位进度和期限时间线", "board"),
+)
+
 
 class ChatCommands(Provider):
     """Everything a chat command can do, run as if typed."""
@@ -38,13 +50,27 @@ class ChatCommands(Provider):
                 screen.run_line(line)
                 return
 
-    async def discover(self) -> Hits:
+    async def _act(self, action: str) -> None:
+        from tui.screens.main import MainScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                await screen.run_action(action)
+                return
+
+    def _entries(self):  # type: ignore[no-untyped-def]
         for title, help_text, line in PALETTE:
-            yield DiscoveryHit(title, partial(self._run, line), help=help_text)
+            yield title, help_text, line, partial(self._run, line)
+        for title, help_text, action in ACTIONS:
+            yield title, help_text, action, partial(self._act, action)
+
+    async def discover(self) -> Hits:
+        for title, help_text, _, run in self._entries():
+            yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, line in PALETTE:
-            score = matcher.match(f"{title} {line}")
+        for title, help_text, key, run in self._entries():
+            score = matcher.match(f"{title} {key}")
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self._run, line), help=help_text)
+                yield Hit(score, matcher.highlight(title), run, help=help_text)
