@@ -792,3 +792,54 @@ async def test_command_palette_marks_the_highlighted_task(app: ZwgkApp, db: Path
         await pilot.press("enter")
         await settle(pilot, app)
         assert task_in_db(db, 2).status == "受阻"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_real_terminal_session_with_no_mouse(tmp_path: Path) -> None:
+    """`zwgk --no-mouse` in a real pseudo-terminal: marks a task, quits with Ctrl+Q."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    db = tmp_path / "z.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    env.update({"TERM": "xterm", "ZWGK_USER": "pty", "ZWGK_HISTORY": str(tmp_path / "h.json")})
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(ROOT)
+        os.execvpe(
+            sys.executable,
+            [sys.executable, "-m", "tui.cli.main", "--db", str(db), "--today", "2020-09-01",
+             "--no-mouse"],
+            env,
+        )  # fmt: skip
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out = bytearray()
+
+    def pump(seconds: float) -> None:
+        end = time.time() + seconds
+        while time.time() < end:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    out.extend(os.read(fd, 65536))
+                except OSError:
+                    return
+
+    pump(4)
+    for chunk in ("7", " ", "完", "成", "\r"):
+        os.write(fd, chunk.encode())
+        pump(0.3)
+    pump(1.5)
+    os.write(fd, b"\x11")  # Ctrl+Q
+    pump(2)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = out.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "Traceback" not in text
+    assert b"\x1b[?1000h" not in out  # no mouse capture
+    assert task_in_db(db, 7).status == "已完成"
