@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import socket
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -71,5 +70,5 @@ class Context:
     db_path: Path
     today: date
     user: str = field(default_factory=current_user)
-    host: str = field(default_factory=socket.gethostname)
+    host: str = field(default_factory=lambda: os.uname().nodename)  # no socket import
     tty: str = field(default_factory=current_terminal)

@@ -148,9 +148,6 @@ def test_hostile_text_already_in_the_database_is_shown_harmlessly(seeded: Path) 
         assert_harmless(r.stdout)
 
 
-@pytest.mark.xfail(
-    strict=False, reason="tui/cli/cmd_tasks.py task_card joins unit names without sanitize()"
-)
 def test_hostile_unit_names_in_the_database_are_shown_harmlessly(seeded: Path) -> None:
     data = json.loads(seeded.read_bytes())
     data["tasks"]["1"]["lead_units"] = ["区" + NASTY + "办"]
@@ -180,9 +177,6 @@ def test_import_stores_cells_and_file_names_cleaned(tmp_path: Path) -> None:
             assert_harmless(cli(db, *args).stdout)
 
 
-@pytest.mark.xfail(
-    strict=False, reason="tui/cli/cmd_import.py summary prints the file name without sanitize()"
-)
 def test_import_summary_shows_file_name_harmlessly(tmp_path: Path) -> None:
     _, r = _hostile_import(tmp_path)
     assert_harmless(r.stdout)

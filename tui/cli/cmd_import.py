@@ -62,14 +62,20 @@ def import_json(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def summary_lines(report: ImportReport) -> list[str]:
+    from store.textutil import sanitize
+
+    # File names and cells come from outside: nothing in them may drive the terminal.
+    title, source = sanitize(report.title, keep_newlines=False), sanitize(Path(report.source).name)
     lines = [
-        f"已导入《{report.title}》（{Path(report.source).name}，年份 {report.year}）",
+        f"已导入《{title}》（{source}，年份 {report.year}）",
         f"工作任务 {report.groups} 项，具体事项 {report.tasks} 项，涉及单位 {report.units} 个",
         f"新增 {report.added} 项，更新 {report.updated} 项，未变 {report.unchanged} 项",
     ]
     if report.unparsed:
         lines.append(f"以下 {len(report.unparsed)} 项的完成时间未能识别，已原样保留：")
-        lines += [f"  #{tid} {text}" for tid, text in report.unparsed]
+        lines += [
+            f"  #{tid} {sanitize(text, keep_newlines=False)}" for tid, text in report.unparsed
+        ]
     if report.missing:
         ids = "、".join(f"#{i}" for i in report.missing)
         lines.append(f"新文件中已没有以下 {len(report.missing)} 项，已保留原状态：{ids}")

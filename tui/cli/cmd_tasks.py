@@ -119,11 +119,11 @@ def task_card(task: Task, today: date) -> list[str]:
         + ("（逾期）" if task.overdue(today) else ""),
         f"工作任务：{task.group or ''} {s(task.group_title)}",
         f"具体事项：{s(task.text)}",
-        f"主体责任单位：{'、'.join(task.lead_units) or '-'}",
+        f"主体责任单位：{s('、'.join(task.lead_units)) or '-'}",
     ]
     if task.support_units:
-        lines.append(f"配合单位：{'、'.join(task.support_units)}")
-    lines.append(f"指导责任单位：{'、'.join(task.guide_units) or '-'}")
+        lines.append(f"配合单位：{s('、'.join(task.support_units))}")
+    lines.append(f"指导责任单位：{s('、'.join(task.guide_units)) or '-'}")
     lines.append(f"完成时间：{s(task.deadline_text) or '-'}（{due}）")
     if task.note:
         lines.append(f"最新进展：{s(task.note)}")
@@ -154,6 +154,8 @@ def describe_event(e: Event) -> str:
     target = f"#{e.task} " if e.task is not None else ""
     if e.action == "import":
         return "导入"
+    if e.action == "restore":
+        return "恢复备份"
     if e.action == "refused":
         return f"{target}被拒绝"
     prefix = "撤销：" if e.action == "undo" else ""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from store.context import Context, resolve_db_path, resolve_today
 from store.errors import ZwgkError
+from store.textutil import sanitize
 
 # Modules that add subcommands, in the order `zwgk --help` lists them.
 COMMAND_MODULES = (
@@ -21,6 +22,18 @@ COMMAND_MODULES = (
     "tui.cli.cmd_report",
     "tui.cli.cmd_admin",
 )
+# Which module owns each command, so `zwgk mark` loads and builds only what it runs.
+COMMAND_OWNERS = {
+    **dict.fromkeys(
+        ("list", "show", "mark", "note", "undo", "log", "units", "search"), "tui.cli.cmd_tasks"
+    ),
+    "import": "tui.cli.cmd_import",
+    **dict.fromkeys(
+        ("export", "stats", "digest", "confirm", "sendback", "reject"), "tui.cli.cmd_report"
+    ),
+    "doctor": "tui.cli.cmd_admin",
+}
+GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
 
 
 class ChineseParser(argparse.ArgumentParser):
@@ -31,7 +44,21 @@ class ChineseParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in argv (skipping global options), or None."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (for a known command) only the module that owns it."""
     parser = ChineseParser(
         prog="zwgk",
         description="政务公开工作方案进度跟踪。不带命令时打开终端界面。",
@@ -44,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-mouse", action="store_true", help="终端界面不捕获鼠标，便于选中复制文字"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ChineseParser)
-    for name in COMMAND_MODULES:
+    owner = COMMAND_OWNERS.get(command or "")
+    for name in (owner,) if owner else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -59,7 +87,8 @@ def _utf8_stdio() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_in(argv))
     try:
         # Inside the try: argument types (task ids, dates) raise our errors while parsing.
         args = parser.parse_args(argv)
@@ -68,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_tui(ctx, mouse=not args.no_mouse)
         return int(args.func(args, ctx) or 0)
     except ZwgkError as exc:
-        sys.stderr.write(f"zwgk：{exc.message}\n")
+        # Messages quote file names and cells: never let them drive the terminal.
+        sys.stderr.write(f"zwgk：{sanitize(exc.message, keep_newlines=False)}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("zwgk：已中断，未做修改。\n")
