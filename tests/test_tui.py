@@ -843,3 +843,20 @@ def test_real_terminal_session_with_no_mouse(tmp_path: Path) -> None:
     assert "Traceback" not in text
     assert b"\x1b[?1000h" not in out  # no mouse capture
     assert task_in_db(db, 7).status == "已完成"
+
+
+async def test_a_failing_search_is_reported_not_fatal(
+    app: ZwgkApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+
+        class Broken:
+            def search(self, *args: object, **kwargs: object) -> None:
+                raise RuntimeError("boom")
+
+        monkeypatch.setattr(app.main, "ensure_index", lambda: Broken())
+        await pilot.press(*"制度")
+        await settle(pilot, app)
+        assert app.is_running
+        assert "后台任务出错" in transcript(app)

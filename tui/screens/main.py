@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from store.db import Snapshot, Store
 from store.errors import ZwgkError
@@ -292,7 +292,7 @@ class MainScreen(Screen[None]):
                 self._index_of = snap
             return self.index
 
-    @work(exclusive=True, group="search", thread=True)
+    @work(exclusive=True, group="search", thread=True, exit_on_error=False)
     def run_search(self, query: str, generation: int, stay: bool = False) -> None:
         worker = get_current_worker()
         if generation != self.generation:
@@ -307,11 +307,19 @@ class MainScreen(Screen[None]):
         spans = {h.task.id: list(h.spans) for h in result.hits}
         self.app.call_from_thread(self.fill, tasks, spans, generation, result.total, stay)
 
-    @work(exclusive=True, group="index", thread=True)
+    @work(exclusive=True, group="index", thread=True, exit_on_error=False)
     def warm_index(self) -> None:
         """After the first frame: build the index and its pinyin tables before the first key."""
         with contextlib.suppress(Exception):
             self.ensure_index().search("zw", today=self.today, limit=1)
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """Background work (search, reload) never takes the app down: say what went wrong."""
+        if event.state == WorkerState.ERROR and event.worker.group != "index":
+            error = event.worker.error
+            message = error.message if isinstance(error, ZwgkError) else repr(error)
+            self.warn(f"后台任务出错：{message}")
 
     def unit_names(self, text: str) -> list[str]:
         """Units a whole line names (`区编办`, `编办`, `qbb`, `信息办`), else []."""
@@ -770,7 +778,7 @@ class MainScreen(Screen[None]):
         if sig != self.snap.signature:
             self.reload_in_background()
 
-    @work(exclusive=True, group="reload", thread=True)
+    @work(exclusive=True, group="reload", thread=True, exit_on_error=False)
     def reload_in_background(self) -> None:
         try:
             snap = self.store.snapshot()
