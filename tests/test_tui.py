@@ -860,3 +860,18 @@ async def test_a_failing_search_is_reported_not_fatal(
         await settle(pilot, app)
         assert app.is_running
         assert "后台任务出错" in transcript(app)
+
+
+async def test_narrow_enter_opens_detail_and_escape_returns_to_conversation(app: ZwgkApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        main = app.main
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert main.query_one("#detail-box").display
+        assert not main.transcript.display
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not main.query_one("#detail-box").display
+        assert main.transcript.display
+        assert isinstance(app.focused, PromptInput)

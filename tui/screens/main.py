@@ -445,6 +445,8 @@ class MainScreen(Screen[None]):
             lst.highlighted = 0
 
     def action_focus_input(self) -> None:
+        if self.has_class("-narrow"):
+            self.set_class(False, "-detail")  # back to the conversation
         self.prompt.focus()
 
     @on(PromptInput.HelpRequested)
