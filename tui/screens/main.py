@@ -34,7 +34,9 @@ from tui.widgets.cards import (
     clean,
     event_line,
     event_text,
+    fit,
     light,
+    pad,
     task_card,
     task_row,
     unit_card,
@@ -606,8 +608,7 @@ class MainScreen(Screen[None]):
         from store.query import unit_counts
 
         counts = unit_counts(self.snap, self.today)
-        out = Text("单位            牵头 配合 指导 完成 逾期", style="bold")
-        from tui.widgets.cards import fit, pad
+        out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
 
         for c in counts:
             out.append("\n" + pad(fit(clean(c.name), 14), 14))
