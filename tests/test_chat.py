@@ -186,3 +186,23 @@ def test_history_survives_a_broken_file(tmp_path) -> None:  # type: ignore[no-un
     h.add("x")
     assert History(path).lines == ["x"]
     History(None).add("nowhere")  # no file: history only for this session
+
+
+def test_parser_and_history_are_pure_python() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "tui"
+    for name in ("chat.py", "history.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        modules = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not {m.split(".")[0] for m in modules} & {"textual", "rich", "store"}, name
