@@ -405,7 +405,8 @@ class SearchIndex:
     ) -> None:
         items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
         # Rank order = the tie-break order: due date (undated last), then id.
-        items.sort(key=lambda t: (t.due is None, t.due or date.min, t.id))
+        undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
+        items.sort(key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
         self.tasks: list[Task] = items
         self.n = n = len(items)
         self.all_bits = (1 << n) - 1
