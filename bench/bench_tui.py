@@ -52,16 +52,26 @@ async def main():
         await pilot.pause()
         out["rss_first_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         lat = []
+        updated = asyncio.Event()
+        fill = main.fill
+
+        def fill_and_signal(*args, **kwargs):
+            fill(*args, **kwargs)
+            updated.set()
+
+        main.fill = fill_and_signal
         for word in keys.split(","):
             for ch in word:
                 before = main.generation
+                updated.clear()
                 t = time.perf_counter()
                 press = asyncio.create_task(pilot.press(ch))
                 # Done when the list holds the results for this key (the search runs in a
-                # worker); pilot.press itself also waits for the process to go idle, which
-                # is not part of what a person sees.
+                # worker). pilot.press itself also waits for the process to go idle, which
+                # is not part of what a person sees, so it is not awaited first.
                 while not (main.generation > before and main.shown_generation == main.generation):
-                    await asyncio.sleep(0.0002)
+                    await updated.wait()
+                    updated.clear()
                 lat.append((time.perf_counter() - t) * 1000)
                 await press
             main.prompt.value = ""
