@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from store.context import Context
 from store.db import Snapshot, Store
@@ -218,3 +220,19 @@ print("ok")
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+ALPHABET = "公开政务舆情信息办区编网站专栏村(居)（）【】，。、 ：:#<>0123456789abcxyzqbtngh\x00\x1b\t\n🙂ｙ１"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(alphabet=ALPHABET, max_size=40))
+def test_any_query_answers_with_spans_inside_the_text(index: SearchIndex, query: str) -> None:
+    result = index.search(query, today=TODAY, limit=5)
+    assert result.total >= len(result.hits)
+    for hit in result.hits:
+        for text, spans in ((hit.task.text, hit.spans), (hit.task.group_title, hit.group_spans)):
+            for a, b in spans:
+                assert 0 <= a < b <= len(text)
