@@ -59,6 +59,7 @@ S_SPLIT = 65.0
 S_UNIT_PINYIN_WEAK = 70.0  # zhengwu in quzhengwufuwuju
 S_GROUP_PINYIN = 60.0
 S_UNIT_FUZZY = 55.0
+S_HOMOPHONE = 52.0  # one character replaced by one that sounds the same (舆请 -> 舆情)
 S_TEXT_FUZZY = 50.0
 S_GROUP_FUZZY = 40.0
 ROLE_BONUS = {"lead": 4.0, "support": 2.0, "guide": 0.0}
@@ -442,6 +443,8 @@ class SearchIndex:
         self._status_pos: dict[str, list[int]] | None = None
         self._cache: dict[tuple[str, str], object] = {}
         self._classes: dict[tuple[str, str], set[str]] | None = None
+        self._readings: dict[str, list[str]] = {}  # character -> readings, from task keys
+        self._sounds: dict[str, set[str]] = {}  # reading -> characters
         self._alphabets: dict[str, _Alphabet] = {}
         # One line per unit (names, aliases, pinyin): a `find` over it picks the few units
         # worth a closer look, instead of testing every unit for every term.
@@ -613,8 +616,45 @@ class SearchIndex:
                             classes.setdefault(("p", r[:k]), set()).add(code)
                 table[ord(ch)] = code
             self._alphabets = {"py": self._alphabet(table)}
+            self._readings = {ch: r.split(",") for ch, r in merged.items()}
+            sounds: dict[str, set[str]] = {}
+            for ch, rs in self._readings.items():
+                for r in rs:
+                    sounds.setdefault(r, set()).add(ch)
+            self._sounds = sounds
             self._classes = classes
         return self._classes
+
+    def homophones(self, ch: str) -> set[str]:
+        """Characters of this plan sharing a reading with `ch` (情 for 请), `ch` excluded;
+        empty when `ch` occurs nowhere in the plan (its readings are then unknown)."""
+        self._pinyin_tables()
+        out: set[str] = set()
+        for r in self._readings.get(ch, ()):
+            out |= self._sounds.get(r, set())
+        out.discard(ch)
+        return out
+
+    def homophone_bits(self, word: str) -> int:
+        """Tasks containing `word` with one character replaced by a homophone (the usual
+        slip of a pinyin input method: 舆请 for 舆情)."""
+
+        def make() -> int:
+            e = [re.escape(c) for c in word]
+            classes = ["".join(sorted(self.homophones(c))) for c in word]
+            bits = 0
+            if classes[0]:  # its own regex: starting with a class keeps the fast scan
+                bits |= self.regex_bits(re.compile(f"[{classes[0]}]" + "".join(e[1:])))
+            rest = [
+                "".join(e[:i]) + f"[{cls}]" + "".join(e[i + 1 :])
+                for i, cls in enumerate(classes)
+                if i and cls
+            ]
+            if rest:
+                bits |= self.regex_bits(re.compile("|".join(rest)))
+            return bits
+
+        return self._cached("homophone", word, make)  # type: ignore[return-value]
 
     def _alphabet(self, table: dict[int, str]) -> _Alphabet:
         return _Alphabet(
@@ -677,11 +717,19 @@ class SearchIndex:
         if found < FUZZY_FLOOR and len(word) <= MAX_FUZZY_CHARS and (len(word) >= 3 or not found):
             rx = typo_pattern(word)
             if rx is not None:
+                tiers.append((S_HOMOPHONE, "fuzzy", self.homophone_bits(word)))
+            if rx is not None and len(word) == 2:
+                # one of two characters wrong: tasks with either (plain searches avoid a
+                # regex starting with ".")
+                for kept in word:
+                    tiers.append((S_TEXT_FUZZY, "fuzzy", self.text_bits(kept)))
+            elif rx is not None:
                 dropped, dotted = typo_variants(word)
                 bits = self.regex_bits(dotted) if dotted is not None else 0
                 for variant in dropped:
                     bits |= self.text_bits(variant)
                 tiers.append((S_TEXT_FUZZY, "fuzzy", bits))
+            if rx is not None:
                 groups = self._groups_bits(_regex_find(rx))
                 tiers.append((S_GROUP_FUZZY, "fuzzy", groups))
                 for i in sorted(self._unit_lines(_regex_find(rx), self._unit_blob)):
@@ -1015,12 +1063,17 @@ def typo_variants(word: str) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
 
 @lru_cache(maxsize=512)
 def typo_pattern(word: str) -> re.Pattern[str] | None:
-    """One regex for every variant of `typo_variants` (to find spans in a single text)."""
+    """One regex for every variant of `typo_variants` (to find spans in a single text).
+
+    A wrong last character is tried before the same word without it, so the span covers
+    the whole word (一本通 for 一本同, not 一本); every branch still starts with a literal.
+    """
     dropped, dotted = typo_variants(word)
     if dotted is None:
         return None
     plain = sorted((re.escape(d) for d in dropped), key=len, reverse=True)
-    return re.compile("|".join([dotted.pattern, *plain])) if plain else dotted
+    last = re.escape(word[:-1]) + "."
+    return re.compile("|".join([dotted.pattern, last, *plain])) if plain else dotted
 
 
 def _find_spans(normed: str, word: str, index: SearchIndex) -> list[tuple[int, int]]:

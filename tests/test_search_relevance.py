@@ -214,3 +214,11 @@ def test_pinyin_readings_with_different_first_tokens(index: SearchIndex, query: 
     hit = index.search(query, today=TODAY).hits[0]
     assert hit.task.id == 13 and hit.matched == "pinyin"
     assert all(hit.task.text[a:b] for a, b in hit.spans)
+
+
+def test_homophone_typos_rank_first_among_typos(index: SearchIndex) -> None:
+    hits = index.search("舆请", today=TODAY).hits
+    assert [h.task.id for h in hits][:3] and {h.task.id for h in hits[:3]} == {7, 14, 15}
+    assert hits[0].score > hits[-1].score  # 申请/邀请 (one wrong, not a homophone) come last
+    hit = index.search("一本同", today=TODAY).hits[0]
+    assert [hit.task.text[a:b] for a, b in hit.spans] == ["一本通"]
