@@ -19,6 +19,7 @@ from store.textutil import sanitize
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
 STATUS_STYLES = {TODO: "", DOING: "cyan", BLOCKED: "bold magenta", DONE: "green"}
 LIGHT_STYLES = {"red": "bold red", "yellow": "yellow", "blue": "bright_blue"}
+LIGHT_MARKS = {"red": "!", "yellow": "*"}
 MATCH_STYLE = "bold underline"
 KIND_LABELS = {"ongoing": "长期", "recurring": "定期", "unknown": "未识别", "none": "-"}
 ROLE_NAMES = (("lead", "主体责任单位"), ("support", "配合单位"), ("guide", "指导责任单位"))
@@ -97,8 +98,10 @@ def task_row(
     row.append(f"{task.id:>4} ", style="dim")
     row.append(GLYPHS.get(task.status, "[?]"), style=STATUS_STYLES.get(task.status, ""))
     row.append(" ")
-    row.append(pad(due_label(task), 10), style=light_style(task, today))
-    row.append(" ")
+    lit, due = light(task, today), due_label(task)
+    # Beside the colour, a mark for monochrome terminals: ! overdue, * due within 7 days.
+    row.append(due + LIGHT_MARKS.get(lit, ""), style=LIGHT_STYLES.get(lit, ""))
+    row.append(" " * max(1, 12 - cell_len(due + LIGHT_MARKS.get(lit, ""))))
     text = clean(task.text)
     start = len(row.plain)
     if text_cells is not None:
