@@ -362,6 +362,7 @@ async def test_confirm_key_signs_off_a_completed_task(app: ZwgkApp, db: Path) ->
         await pilot.press("d", "c")
         await settle(pilot, app)
         assert task_in_db(db, 1).confirmed_by == "tester"
+        assert app.main.tasks_widget.row_text(0).plain.startswith("   1 [X]")  # signed off
         await type_line(pilot, app, "1 退回 材料不全")
         t = task_in_db(db, 1)
         assert t.status == "进行中" and t.confirmed_by is None and t.note == "材料不全"

@@ -84,10 +84,15 @@ def fit(text: str, cells: int) -> str:
     return "".join(out) + ".."
 
 
+def glyph(task: Task) -> str:
+    """`[x]` done, `[X]` done and signed off (办结确认)."""
+    if task.status == DONE and task.confirmed_by:
+        return "[X]"
+    return GLYPHS.get(task.status, "[?]")
+
+
 def status_text(task: Task) -> Text:
-    return Text(
-        f"{GLYPHS.get(task.status, '[?]')} {task.status}", style=STATUS_STYLES.get(task.status, "")
-    )
+    return Text(f"{glyph(task)} {task.status}", style=STATUS_STYLES.get(task.status, ""))
 
 
 def task_row(
@@ -96,7 +101,7 @@ def task_row(
     """One list row: id, glyph, due (lit), text with matched characters marked, lead units."""
     row = Text(no_wrap=True, overflow="crop", end="")
     row.append(f"{task.id:>4} ", style="dim")
-    row.append(GLYPHS.get(task.status, "[?]"), style=STATUS_STYLES.get(task.status, ""))
+    row.append(glyph(task), style=STATUS_STYLES.get(task.status, ""))
     row.append(" ")
     lit, due = light(task, today), due_label(task)
     # Beside the colour, a mark for monochrome terminals: ! overdue, * due within 7 days.
