@@ -724,6 +724,7 @@ async def test_marking_in_a_view_keeps_the_place(app: ZwgkApp, db: Path) -> None
         await type_line(pilot, app, "逾期")
         await pilot.press("down", "j")  # the second overdue task
         second = app.main.tasks_widget.task_id
+        assert second is not None
         await pilot.press("d")  # done: it leaves the 逾期 view
         await settle(pilot, app)
         assert second not in listed(app) and len(listed(app)) == 3

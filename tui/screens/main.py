@@ -178,7 +178,7 @@ class MainScreen(Screen[None]):
                     keys.setdefault(key.lower(), unit.name)
         return keys
 
-    def task(self, task_id: int) -> Task | None:
+    def task_by_id(self, task_id: int) -> Task | None:
         return self.snap.tasks.get(task_id)
 
     def missing(self, task_id: int) -> None:
@@ -217,7 +217,7 @@ class MainScreen(Screen[None]):
             names = set(view.units)
             return [t for t in self.snap.task_list() if names.intersection(t.units())]
         if view.kind == "task" and cmd is not None and cmd.task_id is not None:
-            task = self.task(cmd.task_id)
+            task = self.task_by_id(cmd.task_id)
             return [task] if task else []
         if view.kind == "view" and cmd is not None:
             return self.view_filter(cmd)
@@ -392,7 +392,7 @@ class MainScreen(Screen[None]):
         self._detail_timer = None
         pane = self.query_one(DetailPane)
         task_id = self._detail_task
-        task = self.task(task_id) if task_id is not None else None
+        task = self.task_by_id(task_id) if task_id is not None else None
         if task is None:
             pane.show(Text("（没有选中的任务）", style="dim"))
             return
@@ -493,7 +493,7 @@ class MainScreen(Screen[None]):
 
     def command_card(self, cmd: Command) -> None:
         assert cmd.task_id is not None
-        if self.task(cmd.task_id) is None:
+        if self.task_by_id(cmd.task_id) is None:
             self.missing(cmd.task_id)
             return
         self.select(cmd.task_id)
@@ -510,7 +510,7 @@ class MainScreen(Screen[None]):
         self.show_detail(task_id)
 
     def show_card(self, task_id: int) -> None:
-        task = self.task(task_id)
+        task = self.task_by_id(task_id)
         if task is None:
             self.missing(task_id)
             return
@@ -688,7 +688,7 @@ class MainScreen(Screen[None]):
 
     # -- changes -----------------------------------------------------------------------------
     def mark(self, task_id: int, status: str, note: str = "") -> None:
-        if self.task(task_id) is None:
+        if self.task_by_id(task_id) is None:
             self.missing(task_id)
             return
         self.changed(self.store.set_status(task_id, status, note))
@@ -726,7 +726,7 @@ class MainScreen(Screen[None]):
 
     def action_cycle(self) -> None:
         task_id = self._with_task()
-        task = self.task(task_id) if task_id is not None else None
+        task = self.task_by_id(task_id) if task_id is not None else None
         if task is not None:
             self._guard(self.mark, task.id, CYCLE.get(task.status, DOING))
 
@@ -736,7 +736,7 @@ class MainScreen(Screen[None]):
             self.ask_note(task_id)
 
     def ask_note(self, task_id: int) -> None:
-        if self.task(task_id) is None:
+        if self.task_by_id(task_id) is None:
             self.missing(task_id)
             return
         from tui.screens.note import NotePrompt
