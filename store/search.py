@@ -43,6 +43,7 @@ MAX_FUZZY_CHARS = 16  # typo tolerance is for words, not sentences
 MAX_SPLIT_CHARS = 10
 MAX_PINYIN_CHARS = 40
 FUZZY_FLOOR = 50  # look for typos only when a term has fewer exact hits than this
+HOMOPHONE_MAX = 20_000  # typo matches checked for a homophone; beyond, no such ranking
 CACHE_SIZE = 256
 
 # Scores per term. Unit scores get a role bonus (lead > support > guide).
@@ -70,6 +71,7 @@ TWO_LETTER_INITIALS = ("zh", "ch", "sh")
 
 _DROP = re.compile(r"[\W_]+")  # punctuation, brackets, spaces, symbols: never block a match
 _KEEP = re.compile(r"[^\W_]+")
+_ONE = re.compile("1")
 _ASCII_WORD = re.compile(r"[a-z]+")
 _DUE_FILTER = re.compile(r"(<=|>=|<|>|=)?\s*(\d{1,5}|\d{4}-\d{2}-\d{2})(?:d|天)?")
 
@@ -120,6 +122,11 @@ def _bits(positions: Iterable[int], n: int) -> int:
 def _span_bits(lo: int, hi: int) -> int:
     """Bits lo..hi-1 set."""
     return ((1 << hi) - 1) ^ ((1 << lo) - 1) if hi > lo else 0
+
+
+def _positions(x: int) -> list[int]:
+    """Every set bit of x, lowest first."""
+    return [m.start() for m in _ONE.finditer(bin(x)[:1:-1])] if x > 0 else []
 
 
 def _lowest(x: int, k: int) -> list[int]:
@@ -635,26 +642,22 @@ class SearchIndex:
         out.discard(ch)
         return out
 
-    def homophone_bits(self, word: str) -> int:
-        """Tasks containing `word` with one character replaced by a homophone (the usual
-        slip of a pinyin input method: 舆请 for 舆情)."""
+    def homophone_bits(self, word: str, candidates: int) -> int:
+        """Those of `candidates` containing `word` with one character replaced by a
+        homophone (the usual slip of a pinyin input method: 舆请 for 舆情).
 
-        def make() -> int:
-            e = [re.escape(c) for c in word]
-            classes = ["".join(sorted(self.homophones(c))) for c in word]
-            bits = 0
-            if classes[0]:  # its own regex: starting with a class keeps the fast scan
-                bits |= self.regex_bits(re.compile(f"[{classes[0]}]" + "".join(e[1:])))
-            rest = [
-                "".join(e[:i]) + f"[{cls}]" + "".join(e[i + 1 :])
-                for i, cls in enumerate(classes)
-                if i and cls
-            ]
-            if rest:
-                bits |= self.regex_bits(re.compile("|".join(rest)))
-            return bits
-
-        return self._cached("homophone", word, make)  # type: ignore[return-value]
+        Only the candidates (the typo matches) are checked, with plain string searches (a
+        regex of large character classes costs more to compile than this costs to run), so
+        the cost follows the number of typo matches, not the size of the plan.
+        """
+        positions = _positions(candidates)
+        if not positions or len(positions) > HOMOPHONE_MAX:
+            return 0
+        sounds = [self.homophones(c) for c in word]
+        if not any(sounds):
+            return 0
+        norm_ = self.norm
+        return _bits((p for p in positions if _homophone_slip(norm_[p], word, sounds)), self.n)
 
     def _alphabet(self, table: dict[int, str]) -> _Alphabet:
         return _Alphabet(
@@ -717,19 +720,17 @@ class SearchIndex:
         if found < FUZZY_FLOOR and len(word) <= MAX_FUZZY_CHARS and (len(word) >= 3 or not found):
             rx = typo_pattern(word)
             if rx is not None:
-                tiers.append((S_HOMOPHONE, "fuzzy", self.homophone_bits(word)))
-            if rx is not None and len(word) == 2:
-                # one of two characters wrong: tasks with either (plain searches avoid a
-                # regex starting with ".")
-                for kept in word:
-                    tiers.append((S_TEXT_FUZZY, "fuzzy", self.text_bits(kept)))
-            elif rx is not None:
-                dropped, dotted = typo_variants(word)
-                bits = self.regex_bits(dotted) if dotted is not None else 0
-                for variant in dropped:
-                    bits |= self.text_bits(variant)
+                if len(word) == 2:
+                    # one of two characters wrong: tasks with either (plain searches avoid
+                    # a regex starting with ".")
+                    bits = self.text_bits(word[0]) | self.text_bits(word[1])
+                else:
+                    dropped, dotted = typo_variants(word)
+                    bits = self.regex_bits(dotted) if dotted is not None else 0
+                    for variant in dropped:
+                        bits |= self.text_bits(variant)
+                tiers.append((S_HOMOPHONE, "fuzzy", self.homophone_bits(word, bits & ~exact)))
                 tiers.append((S_TEXT_FUZZY, "fuzzy", bits))
-            if rx is not None:
                 groups = self._groups_bits(_regex_find(rx))
                 tiers.append((S_GROUP_FUZZY, "fuzzy", groups))
                 for i in sorted(self._unit_lines(_regex_find(rx), self._unit_blob)):
@@ -948,6 +949,28 @@ def _regex_find(rx: re.Pattern[str]):  # type: ignore[no-untyped-def]
         return m.start() if m else -1
 
     return find
+
+
+def _homophone_slip(text: str, word: str, sounds: list[set[str]]) -> bool:
+    """Does `text` hold `word` with character i replaced by one of sounds[i]?"""
+    for i, same in enumerate(sounds):
+        if not same:
+            continue
+        left, right = word[:i], word[i + 1 :]
+        if not left:  # the first character: look before each occurrence of the rest
+            k = text.find(right, 1)
+            while k > 0:
+                if text[k - 1] in same:
+                    return True
+                k = text.find(right, k + 1)
+            continue
+        j = text.find(left)
+        while j >= 0:
+            m = j + i
+            if m < len(text) and text[m] in same and text.startswith(right, m + 1):
+                return True
+            j = text.find(left, j + 1)
+    return False
 
 
 def _disjoint(tiers: list[Tier]) -> list[Tier]:
