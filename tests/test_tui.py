@@ -877,3 +877,16 @@ async def test_narrow_enter_opens_detail_and_escape_returns_to_conversation(app:
         assert not main.query_one("#detail-box").display
         assert main.transcript.display
         assert isinstance(app.focused, PromptInput)
+
+
+async def test_a_database_broken_by_someone_else_is_reported_once(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        db.write_text("{broken", encoding="utf-8")
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+        await settle(pilot, app)
+        text = transcript(app)
+        assert text.count("界面仍显示上次读到的内容") == 1
+        assert app.is_running and len(listed(app)) == 29

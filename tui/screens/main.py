@@ -97,6 +97,9 @@ class MainScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self.generation = 0  # bumped per list refresh request; tests and the bench wait on it
         self.shown_generation = 0
+        self._unreadable: tuple[int, int, int] | None = (
+            None  # signature of a file we could not read
+        )
 
     @property
     def today(self) -> date:
@@ -778,17 +781,20 @@ class MainScreen(Screen[None]):
             sig = self.store.signature()
         except OSError:
             return
-        if sig != self.snap.signature:
-            self.reload_in_background()
+        if sig != self.snap.signature and sig != self._unreadable:
+            self.reload_in_background(sig)
 
     @work(exclusive=True, group="reload", thread=True, exit_on_error=False)
-    def reload_in_background(self) -> None:
+    def reload_in_background(self, sig: tuple[int, int, int]) -> None:
         try:
             snap = self.store.snapshot()
             events = self.store.events()
         except ZwgkError as exc:
-            self.app.call_from_thread(self.warn, exc.message)
+            # Say it once per state of the file, not every second; keep showing what we had.
+            self._unreadable = sig
+            self.app.call_from_thread(self.warn, f"{exc.message}（界面仍显示上次读到的内容）")
             return
+        self._unreadable = None
         self.app.call_from_thread(self.use_snapshot, snap, events)
 
     def reload_now(self) -> None:
