@@ -10,8 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from store.errors import ZwgkError
 from store.model import DOING, DONE, STATUSES, TODO, Event, Task
 from tui.chat import Command, parse
 from tui.history import History
+from tui.screens.views import View, view_label, view_tasks
 from tui.widgets.cards import (
     clean,
     event_line,
@@ -54,17 +54,6 @@ if TYPE_CHECKING:
 
 CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
 UNDO_HINT = "撤销：按 u 或输入 /undo"
-
-
-@dataclass
-class View:
-    """What the list shows: every task, a view (逾期, 本周 …), a unit, or a search."""
-
-    kind: str = "all"  # all view unit search task
-    label: str = "全部任务"
-    command: Command | None = None
-    units: list[str] = field(default_factory=list)
-    query: str = ""
 
 
 class MainScreen(Screen[None]):
@@ -215,52 +204,10 @@ class MainScreen(Screen[None]):
         self.apply_view(self.base)
 
     def view_tasks(self, view: View) -> list[Task]:
-        cmd = view.command
-        if view.kind == "unit":
-            names = set(view.units)
-            return [t for t in self.snap.task_list() if names.intersection(t.units())]
-        if view.kind == "task" and cmd is not None and cmd.task_id is not None:
-            task = self.task_by_id(cmd.task_id)
-            return [task] if task else []
-        if view.kind == "view" and cmd is not None:
-            return self.view_filter(cmd)
-        return self.snap.task_list()
-
-    def view_filter(self, cmd: Command) -> list[Task]:
-        today = self.today
-        tasks = self.snap.task_list()
-        if cmd.view == "status":
-            return [t for t in tasks if t.status == cmd.status]
-        if cmd.view == "overdue":
-            out = [t for t in tasks if t.overdue(today)]
-        elif cmd.view == "week":
-            lo = today - timedelta(days=today.weekday())
-            hi = lo + timedelta(days=6)
-            out = [t for t in tasks if t.due and lo <= t.due <= hi]
-        elif cmd.view == "month":
-            out = [
-                t for t in tasks if t.due and (t.due.year, t.due.month) == (today.year, today.month)
-            ]
-        elif cmd.view == "within":
-            hi = today + timedelta(days=cmd.days or 0)
-            out = [t for t in tasks if t.due and today <= t.due <= hi]
-        elif cmd.view == "year_month":
-            year = cmd.year or today.year
-            out = [t for t in tasks if t.due and (t.due.year, t.due.month) == (year, cmd.month)]
-        else:
-            return tasks
-        return sorted(out, key=lambda t: (t.due or date.max, t.id))
+        return view_tasks(self.snap, self.today, view)
 
     def view_label(self, cmd: Command) -> str:
-        if cmd.view == "status":
-            return str(cmd.status)
-        if cmd.view == "within":
-            return f"{cmd.days} 天内到期"
-        if cmd.view == "year_month":
-            return f"{cmd.year or self.today.year}年{cmd.month}月到期"
-        return {"overdue": "逾期", "week": "本周到期", "month": "本月到期", "all": "全部任务"}.get(
-            str(cmd.view), "任务"
-        )
+        return view_label(cmd, self.today)
 
     def apply_view(self, view: View, *, stay: bool = False) -> None:
         """Show a view in the list: at once for filters, in a worker for searches."""
