@@ -890,3 +890,20 @@ async def test_a_database_broken_by_someone_else_is_reported_once(app: ZwgkApp, 
         text = transcript(app)
         assert text.count("界面仍显示上次读到的内容") == 1
         assert app.is_running and len(listed(app)) == 29
+
+
+async def test_permission_file_refuses_and_the_detail_says_read_only(
+    app: ZwgkApp, db: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "zwgk.toml").write_text('[users]\ntester = "区编办"\n', encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "j", "j", "s")  # task 3: not a task of 区编办
+        await settle(pilot, app)
+        assert task_in_db(db, 3).status == "未开始"
+        assert "不能修改状态" in transcript(app)
+        assert "只读" in str(app.main.query_one("#detail-body").render())
+        await pilot.press("home", "s")  # task 1: 区编办 is its guide unit
+        await settle(pilot, app)
+        assert task_in_db(db, 1).status == "进行中"
+        assert "只读" not in str(app.main.query_one("#detail-body").render())

@@ -347,7 +347,21 @@ class MainScreen(Screen[None]):
             pane.show(Text("（没有选中的任务）", style="dim"))
             return
         history = [e for e in self.store_events() if e.task == task.id]
-        pane.show(task_card(task, self.today, history))
+        card = task_card(task, self.today, history)
+        refusal = self.refusal(task.id, "status")
+        if refusal:
+            card.append(f"\n只读：{clean(refusal)}", style="dim")
+        pane.show(card)
+
+    def refusal(self, task_id: int, action: str) -> str | None:
+        """Why this user may not do `action` on the task (a permission file is in force)."""
+        may = getattr(self.store, "may", None)
+        if may is None:
+            return None
+        try:
+            return may(task_id, action, snapshot=self.snap)  # type: ignore[no-any-return]
+        except ZwgkError as exc:
+            return exc.message
 
     _events_cache: tuple[tuple[int, int, int], list[Event]] | None = None
 
