@@ -12,12 +12,12 @@ import contextlib
 import json
 import os
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from .cells import char_width, fit, text_width
 from .db import Snapshot
 from .errors import InputError
 from .model import DONE, ROLES, Event, Task
@@ -29,31 +29,6 @@ ROLE_NAMES = {"lead": "牵头", "support": "配合", "guide": "指导"}
 # Events worth telling a unit about (imports and refusals are housekeeping).
 REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
 FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
-
-
-# -- widths (the store never imports the UI, so the few lines of render.fit live here too) ---
-def char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def text_width(text: str) -> int:
-    return sum(char_width(c) for c in text)
-
-
-def fit(text: str, cells: int, *, pad: bool = True) -> str:
-    text = sanitize(text or "", keep_newlines=False)
-    if text_width(text) > cells:
-        out, used = [], 0
-        for ch in text:
-            w = char_width(ch)
-            if used + w > cells - 1:
-                break
-            out.append(ch)
-            used += w
-        text = "".join(out) + "…"
-    return text + " " * (cells - text_width(text)) if pad else text
 
 
 # -- the digest ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 from .db import Snapshot
 from .errors import InputError
-from .model import DONE, Event, Task
+from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
 from .query import TaskFilter, filter_tasks
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
@@ -33,7 +33,6 @@ RED_FILL = "FFC7CE"  # overdue
 YELLOW_FILL = "FFEB9C"  # due within 7 days
 GREEN_FILL = "C6EFCE"  # done
 HEADER_FILL = "D9E1F2"
-SOON_DAYS = 7
 
 
 def export_file(
@@ -129,15 +128,10 @@ def status_label(task: Task, today: date) -> str:
 
 
 def row_fill(task: Task, today: date) -> str | None:
+    """Done rows green; otherwise the task's light (the ledger shows red and yellow only)."""
     if task.status == DONE:
         return GREEN_FILL
-    if task.due is None:
-        return None
-    if task.due < today:
-        return RED_FILL
-    if (task.due - today).days <= SOON_DAYS:
-        return YELLOW_FILL
-    return None
+    return {LIGHT_RED: RED_FILL, LIGHT_YELLOW: YELLOW_FILL}.get(task.light(today) or "")
 
 
 def short_time(ts: str | None) -> str:

@@ -49,6 +49,9 @@ KIND_DATE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, KIND_NONE = (
     "none",
 )
 
+# The three lights (督查督办 colours) a task with a due date can show.
+LIGHT_RED, LIGHT_YELLOW, LIGHT_BLUE = "red", "yellow", "blue"
+
 # Roles a unit can have on a task, as used by `list --role`.
 ROLES: tuple[str, ...] = ("lead", "support", "guide")
 
@@ -83,6 +86,19 @@ class Task:
 
     def overdue(self, today: date) -> bool:
         return self.due is not None and self.due < today and self.status != DONE
+
+    def light(self, today: date) -> str | None:
+        """The supervision offices' three lights: red overdue, yellow ≤7 days, blue ≤30 days."""
+        if self.status == DONE or self.due is None:
+            return None
+        days = (self.due - today).days
+        if days < 0:
+            return LIGHT_RED
+        if days <= 7:
+            return LIGHT_YELLOW
+        if days <= 30:
+            return LIGHT_BLUE
+        return None
 
     def units(self, role: str = "any") -> list[str]:
         if role == "lead":

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import unicodedata
 from datetime import date
 from typing import Any
 
-from store.model import BLOCKED, DOING, DONE, TODO, Task
-from store.textutil import sanitize
+from store.cells import char_width, fit, rjust, text_width
+from store.model import BLOCKED, DOING, DONE, LIGHT_BLUE, LIGHT_RED, LIGHT_YELLOW, TODO, Task
 
 # ASCII glyphs: they survive LANG=C, monochrome terminals and "ambiguous = wide" settings.
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
@@ -28,33 +27,10 @@ RED, YELLOW, BLUE, GREEN, BOLD, DIM, RESET = (
 )
 
 
-def char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+LIGHT_COLOURS = {LIGHT_RED: RED, LIGHT_YELLOW: YELLOW, LIGHT_BLUE: BLUE}
+width = text_width  # the name the command modules use
 
-
-def width(text: str) -> int:
-    return sum(char_width(c) for c in text)
-
-
-def fit(text: str, cells: int) -> str:
-    """Cut `text` to at most `cells` columns (adding …) and pad it to exactly that width."""
-    text = sanitize(text, keep_newlines=False)
-    if width(text) > cells:
-        out, used = [], 0
-        for ch in text:
-            w = char_width(ch)
-            if used + w > cells - 1:
-                break
-            out.append(ch)
-            used += w
-        text = "".join(out) + "…"
-    return text + " " * (cells - width(text))
-
-
-def rjust(text: str, cells: int) -> str:
-    return " " * max(0, cells - width(text)) + text
+__all__ = ["char_width", "fit", "rjust", "width"]
 
 
 def use_colour(stream: Any = None) -> bool:
@@ -69,17 +45,8 @@ def paint(text: str, colour: str, on: bool) -> str:
 
 
 def light(task: Task, today: date) -> str:
-    """The supervision offices' three lights: overdue red, ≤7 days yellow, ≤30 days blue."""
-    if task.status == DONE or task.due is None:
-        return ""
-    if task.due < today:
-        return RED
-    days = (task.due - today).days
-    if days <= 7:
-        return YELLOW
-    if days <= 30:
-        return BLUE
-    return ""
+    """The ANSI colour of a task's light, or "" when it shows none."""
+    return LIGHT_COLOURS.get(task.light(today) or "", "")
 
 
 def due_label(task: Task, today: date) -> str:

@@ -1,0 +1,43 @@
+"""Terminal cell widths for plain-text output (CLI tables, the digest).
+
+Chinese characters take two cells. The cut marker is `..`, not `…`: `…` is East Asian
+"ambiguous" width, which PuTTY/Xshell with "CJK ambiguous as wide" draw as two cells and so
+break the alignment of every line after it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .textutil import sanitize
+
+CUT = ".."
+
+
+def char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def text_width(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def fit(text: str, cells: int, *, pad: bool = True) -> str:
+    """Cut `text` to at most `cells` columns (marking the cut) and pad it to that width."""
+    text = sanitize(text or "", keep_newlines=False)
+    if text_width(text) > cells:
+        out, used = [], 0
+        for ch in text:
+            w = char_width(ch)
+            if used + w > cells - len(CUT):
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + CUT
+    return text + " " * (cells - text_width(text)) if pad else text
+
+
+def rjust(text: str, cells: int) -> str:
+    return " " * max(0, cells - text_width(text)) + text
