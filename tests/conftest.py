@@ -18,7 +18,8 @@ from store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_plan.txt"
-SAMPLES = ROOT.parent / "shared" / "samples"
+# Copies of ../shared/samples, so the suite runs from any clone.
+SAMPLES = ROOT / "tests" / "fixtures" / "import"
 SEED_TODAY = date(2020, 12, 15)
 
 
