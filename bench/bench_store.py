@@ -54,7 +54,7 @@ UNITS = [
     f"区{a}{b}" for a in "发财教科工民司人自住交水农商文卫应审统医" for b in ("局", "办", "委")
 ]
 GUIDES = ["区政府办", "区信息办", "区编办", "区政务服务局", "区网信办"]
-DEADLINES = ["2021年{m}月底前", "2022年{m}月底", "长期坚持", "2021年{m}月30日前", "持续推进"]
+DEADLINES = ["2021年{m}月底前", "2022年{m}月底", "长期坚持", "2021年{m}月{d}日前", "持续推进"]
 
 
 def make_plan(path: Path, n: int, seed: int = 7) -> None:
@@ -69,7 +69,7 @@ def make_plan(path: Path, n: int, seed: int = 7) -> None:
             )
             lead = "、".join(rnd.sample(UNITS, rnd.randint(1, 3)))
             guide = "、".join(rnd.sample(GUIDES, rnd.randint(1, 2)))
-            deadline = rnd.choice(DEADLINES).format(m=rnd.randint(1, 12))
+            deadline = rnd.choice(DEADLINES).format(m=rnd.randint(1, 12), d=rnd.randint(1, 28))
             w.writerow([i, group if i % 5 == 1 else "", text, lead, guide, deadline])
 
 
