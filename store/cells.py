@@ -8,12 +8,14 @@ break the alignment of every line after it.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from .textutil import sanitize
 
 CUT = ".."
 
 
+@lru_cache(maxsize=8192)  # a plan uses a few thousand distinct characters; lookups are hot
 def char_width(ch: str) -> int:
     if unicodedata.combining(ch):
         return 0
@@ -21,7 +23,9 @@ def char_width(ch: str) -> int:
 
 
 def text_width(text: str) -> int:
-    return sum(char_width(c) for c in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(char_width, text))
 
 
 def fit(text: str, cells: int, *, pad: bool = True) -> str:
