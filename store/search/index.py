@@ -1,0 +1,309 @@
+"""`SearchIndex`: everything a query needs, built once per snapshot, and `search` itself.
+
+The index holds the tasks in rank order (due date, undated last, then id), their
+normalised texts joined into one string per kind (texts, group titles, units), and caches
+per-term results; it answers the primitive questions ("which tasks contain this word",
+"which tasks does this unit lead") as bitsets (see bitsets.py). What a term is worth is
+terms.py, combining terms is ranking.py, filters are filters.py.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
+from datetime import date
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
+
+from ..model import ROLES, Task, Unit
+from . import highlight, ranking
+from . import suggest as suggesting
+from .bitsets import Find, bits, lines_hit, positions, regex_find, span_bits
+from .filters import filter_bits
+from .normalize import norm
+from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
+from .query import parse_query
+from .results import Hit, SearchResult
+from .terms import term_tiers
+from .typos import HOMOPHONE_MAX, homophone_slip
+from .units import unit_key
+
+if TYPE_CHECKING:
+    from ..db import Snapshot
+
+CACHE_SIZE = 256  # per-term results kept (keystrokes extend a query a letter at a time)
+
+
+class SearchIndex:
+    """Everything a query needs, built once from a snapshot and reused across keystrokes.
+
+    Building is a normalisation pass over the texts (0.1-0.3 s per 10,000 tasks on the
+    2-core test machine); pinyin tables and unit positions are built on first use (or by
+    `warm()`), and per-term results are cached, so retyping or extending a query is cheap.
+    Build a new index when the snapshot changes; an index never reads the database.
+    """
+
+    def __init__(
+        self, tasks: dict[int, Task] | Iterable[Task], units: dict[str, Unit] | None = None
+    ) -> None:
+        items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
+        # Rank order = the tie-break order: due date (undated last), then id.
+        undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
+        items.sort(key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
+        self.tasks: list[Task] = items
+        self.n = n = len(items)
+        self.all_bits = (1 << n) - 1
+        self.pos_of_id = {t.id: p for p, t in enumerate(items)}
+        self.norm = [norm(t.text) for t in items]
+        self.hay = "\n".join(self.norm)
+        # where each task's line starts in `hay`, plus a sentinel "next line" after the last
+        self.starts = [0, *accumulate(len(s) + 1 for s in self.norm)]
+        self.starts[-1] += 1
+        self.dues = [t.due for t in items if t.due is not None]  # sorted: a prefix of ranks
+
+        group_ids: dict[str, int] = {}
+        self.group_titles: list[str] = []  # normalised, distinct
+        self.group_members: list[list[int]] = []
+        for p, t in enumerate(items):
+            g = group_ids.get(t.group_title)
+            if g is None:
+                g = group_ids[t.group_title] = len(self.group_titles)
+                self.group_titles.append(norm(t.group_title))
+                self.group_members.append([])
+            self.group_members[g].append(p)
+        self.group_hay = "\n".join(self.group_titles)
+        self.group_starts = [0, *accumulate(len(t) + 1 for t in self.group_titles)]
+        self.group_starts[-1] += 1
+
+        self.units: dict[str, Unit] = dict(units or {})
+        named: set[str] = set()
+        for t in items:
+            named.update(t.lead_units, t.support_units, t.guide_units)
+        for u in sorted(named - self.units.keys()):  # units the units table does not know
+            self.units[u] = Unit(name=u)
+        # One line per unit (names, aliases, pinyin): a `find` over it picks the few units
+        # worth a closer look, instead of testing every unit for every term.
+        self.unit_list = list(self.units.items())
+        lines = []
+        for _, unit in self.unit_list:
+            key = unit_key(unit)
+            lines.append("\t".join([*key.names, key.full, key.initials]))
+        self.unit_blob = "\n".join(lines)
+        self.unit_starts = [0, *accumulate(len(line) + 1 for line in lines)]
+
+        self._unit_pos: dict[str, dict[str, list[int]]] | None = None  # built on first use
+        self._status_pos: dict[str, list[int]] | None = None
+        self._cache: dict[tuple[str, str], object] = {}
+        self._pinyin: PinyinTables | None = None  # built on first use, with:
+        self._coded_hay = self._coded_groups = self._coded_units = ""  # the same, as codes
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
+        return cls(snapshot.tasks, snapshot.units)
+
+    def warm(self) -> None:
+        """Build what a first query would otherwise build: pinyin tables, unit positions,
+        and the rapidfuzz import that suggestions after an empty result use.
+
+        Cheap below 10,000 tasks; about a second at 100,000, so a UI may call it from a
+        worker thread right after building the index.
+        """
+        self._pinyin_tables()
+        self._unit_positions()
+        import rapidfuzz.fuzz  # noqa: F401  (suggestions after an empty result need it)
+
+    def clear_cache(self) -> None:
+        """Forget per-term results (the benchmark uses this to measure cold queries)."""
+        self._cache.clear()
+
+    def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
+        """`make()`, remembered under (kind, key); the oldest entry goes when full."""
+        k = (kind, key)
+        if k in self._cache:
+            return self._cache[k]
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        value = self._cache[k] = make()
+        return value
+
+    # -- the query -----------------------------------------------------------------------
+    def search(self, query: str, *, today: date, limit: int = 50) -> SearchResult:
+        q = parse_query(query)
+        mask, suggestion = filter_bits(self, q, today)
+        combined: ranking.Combined = {0.0: [("filter", mask)]}
+        per_term: list[list[ranking.Tier]] = []
+        for word in q.terms:
+            tiers = self.term_tiers(word)
+            per_term.append(tiers)
+            combined = ranking.combine(combined, tiers)
+            if not combined:
+                break
+        total = ranking.union(combined).bit_count()
+        nterms = max(1, len(q.terms))
+        terms = tuple(q.terms)
+        hits = [
+            Hit(self.tasks[p], round(score / nterms, 2), matched=kind, source=self, terms=terms)
+            for p, score, kind in ranking.best(combined, limit)
+        ]
+        if not total and suggestion is None:
+            suggestion = suggesting.suggestion(self, q.terms, per_term)
+        return SearchResult(hits=hits, total=total, suggestion=suggestion, warnings=q.warnings)
+
+    def term_tiers(self, word: str) -> list[ranking.Tier]:
+        """Every way `word` matches, best first, each task in its best tier only."""
+        return self.cached("term", word, lambda: ranking.disjoint(term_tiers(self, word)))  # type: ignore[no-any-return]
+
+    def spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+        """Character ranges of `text` that the terms matched (merged, sorted)."""
+        return highlight.spans(self, text, terms)
+
+    def nearest(self, word: str) -> str | None:
+        """The unit name, group title or phrase of a task closest to `word` (rapidfuzz)."""
+        return suggesting.nearest(self, word)
+
+    # -- text and group titles -----------------------------------------------------------
+    def text_bits(self, word: str) -> int:
+        """Tasks whose normalised text contains `word`."""
+
+        def make() -> int:
+            # rare words: jump from occurrence to occurrence (C-speed scanning between)
+            limit = self.n // 8 + 1
+            lines = lines_hit(lambda h, p: h.find(word, p), self.hay, self.starts, limit)
+            if lines or self.hay.find(word) < 0:
+                return bits(lines, self.n)
+            # common words: one pass producing the bitset as a binary numeral
+            flags = "".join(["1" if word in t else "0" for t in self.norm])
+            return int(flags[::-1], 2)
+
+        return self.cached("text", word, make)  # type: ignore[no-any-return]
+
+    def regex_bits(self, rx: re.Pattern[str], *, coded: bool = False) -> int:
+        """Tasks whose text `rx` matches; `coded`: the pinyin-coded texts."""
+        hay = self._coded_hay if coded else self.hay
+
+        def make() -> int:
+            return bits(lines_hit(regex_find(rx), hay, self.starts), self.n) if hay else 0
+
+        return self.cached("rx", ("py:" if coded else ":") + rx.pattern, make)  # type: ignore[no-any-return]
+
+    def groups_bits(self, find: Find, *, coded: bool = False) -> int:
+        """Tasks whose group title `find` hits (scanning all distinct titles at once)."""
+        hay = self._coded_groups if coded else self.group_hay
+        pos: list[int] = []
+        for g in lines_hit(find, hay, self.group_starts):
+            pos.extend(self.group_members[g])
+        return bits(pos, self.n) if pos else 0
+
+    def group_bits(self, word: str) -> int:
+        """Tasks whose normalised group title contains `word`."""
+        make = lambda: self.groups_bits(lambda h, p: h.find(word, p))  # noqa: E731
+        return self.cached("group", word, make)  # type: ignore[no-any-return]
+
+    # -- units, status, due dates --------------------------------------------------------
+    def unit_lines(self, find: Find, *, coded: bool = False) -> set[int]:
+        """Indices into `unit_list` of the units whose line `find` hits."""
+        blob = self._coded_units if coded else self.unit_blob
+        return set(lines_hit(find, blob, self.unit_starts))
+
+    def _unit_positions(self) -> dict[str, dict[str, list[int]]]:
+        if self._unit_pos is None:
+            by_role: dict[str, dict[str, list[int]]] = {r: {} for r in ROLES}
+            lead, support, guide = by_role["lead"], by_role["support"], by_role["guide"]
+            for p, t in enumerate(self.tasks):
+                for u in t.lead_units:
+                    lead.setdefault(u, []).append(p)
+                for u in t.support_units:
+                    support.setdefault(u, []).append(p)
+                for u in t.guide_units:
+                    guide.setdefault(u, []).append(p)
+            self._unit_pos = {}
+            for role, units in by_role.items():
+                for u, found in units.items():
+                    self._unit_pos.setdefault(u, {})[role] = found
+        return self._unit_pos
+
+    def unit_bits(self, name: str, role: str = "any") -> int:
+        """Tasks naming unit `name` (in one role, or any)."""
+        roles = ROLES if role == "any" else (role,)
+
+        def make() -> int:
+            by_role = self._unit_positions().get(name, {})
+            return bits((p for r in roles for p in by_role.get(r, ())), self.n)
+
+        return self.cached("unit:" + role, name, make)  # type: ignore[no-any-return]
+
+    def status_bits(self, status: str) -> int:
+        if self._status_pos is None:
+            self._status_pos = {}
+            for p, t in enumerate(self.tasks):
+                self._status_pos.setdefault(t.status, []).append(p)
+        found = self._status_pos.get(status, [])
+        return self.cached("status", status, lambda: bits(found, self.n))  # type: ignore[no-any-return]
+
+    def due_range(self, lo: date | None, hi: date | None) -> int:
+        """Tasks due in [lo, hi] (either end open): a contiguous run of ranks."""
+        a = bisect_left(self.dues, lo) if lo else 0
+        b = bisect_right(self.dues, hi) if hi else len(self.dues)
+        return span_bits(a, b)
+
+    # -- pinyin and homophones -----------------------------------------------------------
+    def _pinyin_tables(self) -> PinyinTables:
+        """The plan's pinyin codes (see pinyin_match.py), and the texts translated to them."""
+        if self._pinyin is None:
+            tables = build_tables(self.tasks)
+            table = tables.table
+            self._coded_hay = self.hay.translate(table)
+            self._coded_groups = self.group_hay.translate(table)
+            self._coded_units = self.unit_blob.translate(table)
+            self._pinyin = tables
+        return self._pinyin
+
+    def to_codes(self, normed: str) -> str:
+        """A normalised text in the alphabet a pinyin pattern matches."""
+        return normed.translate(self._pinyin_tables().table)
+
+    def pinyin_patterns(self, word: str) -> list[PinyinPattern]:
+        """Regexes over `to_codes(text)` for a typed pinyin word ([] if it cannot be pinyin)."""
+        if not could_be_pinyin(word):
+            return []
+        make = lambda: patterns_for(word, self._pinyin_tables().classes)  # noqa: E731
+        return self.cached("pyrx", word, make)  # type: ignore[no-any-return]
+
+    def homophones(self, ch: str) -> set[str]:
+        """Characters of this plan sharing a reading with `ch` (情 for 请), `ch` excluded."""
+        return self._pinyin_tables().homophones(ch)
+
+    def homophone_bits(self, word: str, candidates: int) -> int:
+        """Those of `candidates` containing `word` with one character replaced by a
+        homophone (the usual slip of a pinyin input method: 舆请 for 舆情).
+
+        Only the candidates (the typo matches) are checked, with plain string searches (a
+        regex of large character classes costs more to compile than this costs to run), so
+        the cost follows the number of typo matches, not the size of the plan.
+        """
+        found = positions(candidates)
+        if not found or len(found) > HOMOPHONE_MAX:
+            return 0
+        sounds = [self.homophones(c) for c in word]
+        if not any(sounds):
+            return 0
+        texts = self.norm
+        return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
+
+
+_LAST: list[tuple[object, SearchIndex]] = []  # (snapshot, its index): one slot
+
+
+def index_for(snapshot: Snapshot) -> SearchIndex:
+    """The index of a snapshot, reused while the same snapshot object is searched again."""
+    if _LAST and _LAST[0][0] is snapshot:
+        return _LAST[0][1]
+    idx = SearchIndex.from_snapshot(snapshot)
+    _LAST[:] = [(snapshot, idx)]
+    return idx
+
+
+def search(snapshot: Snapshot, query: str, *, today: date, limit: int = 50) -> SearchResult:
+    """One-shot search of a snapshot (the index is kept while the snapshot is reused)."""
+    return index_for(snapshot).search(query, today=today, limit=limit)

@@ -1,0 +1,53 @@
+"""After an empty result: the unit, group title or phrase the person probably meant.
+
+Only runs when nothing matched, so rapidfuzz is imported here lazily.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .normalize import PUNCTUATION
+from .ranking import Tier
+from .units import strip_prefix, suggest_unit
+
+if TYPE_CHECKING:
+    from .index import SearchIndex
+
+
+def suggestion(index: SearchIndex, terms: list[str], per_term: list[list[Tier]]) -> str | None:
+    """Nothing matched: the nearest unit or word for the first term that found nothing,
+    else (several terms, each matching alone) the first term that matches alone."""
+    for word, tiers in zip(terms, per_term, strict=False):
+        if not any(b for _, _, b in tiers):
+            return nearest(index, word)
+    alone = [w for w, tiers in zip(terms, per_term, strict=False) if any(b for *_, b in tiers)]
+    return alone[0] if len(terms) > 1 and alone else None
+
+
+def nearest(index: SearchIndex, word: str) -> str | None:
+    """The unit name, group title or phrase of a task closest to `word` (rapidfuzz)."""
+    if index.n == 0 and not index.units:
+        return None
+    from rapidfuzz import fuzz, process
+
+    if word.isascii():
+        return suggest_unit(word, index.units)
+    vocab = index.cached("vocab", "", lambda: _vocabulary(index))
+    # a low cut-off: after an empty result even one shared character is worth showing
+    best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=20)  # type: ignore[arg-type]
+    return best[0] if best else None
+
+
+def _vocabulary(index: SearchIndex) -> list[str]:
+    words: dict[str, None] = {}
+    for name in index.units:
+        words[name] = None
+        words[strip_prefix(name)] = None
+    for t in index.tasks[:5000]:  # enough to know the plan's words, bounded for 100k plans
+        words[t.group_title] = None
+        for piece in PUNCTUATION.split(t.text):
+            if 2 <= len(piece) <= 12:
+                words[piece] = None
+    words.pop("", None)
+    return list(words)
