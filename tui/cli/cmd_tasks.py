@@ -251,32 +251,19 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: bool) -> str:
-    """A hit with its matched characters marked: bold on a terminal, 【】 on a pipe."""
-    text = sanitize(task.text, keep_newlines=False)
+    """A hit in 80 columns; on a terminal its matched characters are bold red, on a pipe plain."""
     head = f"{task.id:>4} {render.GLYPHS.get(task.status, '[?]')} "
     due = render.paint(
         render.fit(render.due_label(task, today), 15), render.light(task, today), colour
     )
-    budget = 80 - render.width(head) - 16
-    marked, used = [], 0
-    inside = False
-    starts = {s for s, _ in spans}
-    ends = {e for _, e in spans}
-    for i, ch in enumerate(text):
-        if i in ends and inside:
-            marked.append(render.RESET if colour else "】")
-            inside = False
-        if used + render.char_width(ch) > budget - 2:
-            marked.append("…")
-            break
-        if i in starts and not inside:
-            marked.append(render.BOLD + render.RED if colour else "【")
-            inside = True
-        marked.append(ch)
-        used += render.char_width(ch)
-    if inside:
-        marked.append(render.RESET if colour else "】")
-    return f"{head}{due} {''.join(marked)}"
+    text = render.fit(task.text, 80 - render.width(head) - 16, pad=False)
+    if colour:
+        shown = len(text)  # spans past a cut are simply not drawn
+        for start, end in sorted(spans, reverse=True):
+            if start < min(end, shown):
+                end = min(end, shown)
+                text = f"{text[:start]}{render.BOLD}{render.RED}{text[start:end]}{render.RESET}{text[end:]}"
+    return f"{head}{due} {text}"
 
 
 # -- write commands --------------------------------------------------------------------------
