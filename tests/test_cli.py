@@ -210,3 +210,18 @@ def test_json_is_utf8(zwgk: Runner) -> None:
     assert proc.returncode == 0
     assert "区编办" in proc.stdout
     json.loads(proc.stdout)
+
+
+def test_search_line_marks_matches_only_on_a_terminal() -> None:
+    from datetime import date
+
+    from store.model import Task
+    from tui.cli.cmd_tasks import search_line
+
+    task = Task(id=22, plan="p", group=11, group_title="g", text="编制企业和群众办事一本通")
+    plain = search_line(task, [(9, 12)], date(2021, 1, 1), colour=False)
+    assert plain.endswith("编制企业和群众办事一本通") and "\x1b" not in plain
+    painted = search_line(task, [(9, 12)], date(2021, 1, 1), colour=True)
+    assert "\x1b[1m\x1b[31m一本通\x1b[0m" in painted
+    long = Task(id=1, plan="p", group=1, group_title="g", text="舆情" * 60)
+    assert width(search_line(long, [(0, 2), (100, 102)], date(2021, 1, 1), colour=False)) <= 80
