@@ -17,18 +17,13 @@ from store.context import Context
 from store.query import TaskFilter
 
 from . import render
-from .common import add_json, open_store, positive_int, task_id
+from .common import add_filter_args, add_json, filter_from_args, open_store, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("export", help="导出进度台账（.xlsx .csv .md .json，按后缀）")
     p.add_argument("file", type=Path, help="目标文件：.xlsx .csv .md 或 .json")
-    p.add_argument("--unit", help="单位：全称、简称、别名或拼音首字母")
-    p.add_argument("--role", default="any", choices=["lead", "support", "guide", "any"])
-    p.add_argument("--status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
-    p.add_argument("--overdue", action="store_true", help="只导出逾期任务")
-    p.add_argument("--due-within", type=positive_int, metavar="DAYS", help="今天起 N 天内到期")
-    p.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
+    add_filter_args(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="统计：各单位（牵头/指导）、各工作任务、各月份的完成情况")
@@ -57,14 +52,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _filter(args: argparse.Namespace) -> TaskFilter | None:
-    flt = TaskFilter(
-        unit=args.unit,
-        role=args.role,
-        status=args.status,
-        overdue=args.overdue,
-        due_within=args.due_within,
-        group=args.group,
-    )
+    flt = filter_from_args(args)
     return flt if flt != TaskFilter() else None
 
 

@@ -14,17 +14,12 @@ from store.query import TaskFilter, filter_tasks, unit_counts
 from store.textutil import sanitize
 
 from . import render
-from .common import add_json, open_store, positive_int, task_id
+from .common import add_filter_args, add_json, filter_from_args, open_store, positive_int, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("list", help="列出任务（可按单位、状态、期限筛选）")
-    p.add_argument("--unit", help="单位：全称、简称、别名或拼音首字母（如 qxxb）")
-    p.add_argument("--role", default="any", choices=["lead", "support", "guide", "any"])
-    p.add_argument("--status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
-    p.add_argument("--overdue", action="store_true", help="只看逾期")
-    p.add_argument("--due-within", type=positive_int, metavar="DAYS", help="今天起 N 天内到期")
-    p.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
+    add_filter_args(p)
     add_json(p)
     p.set_defaults(func=cmd_list)
 
@@ -70,15 +65,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 # -- read commands ---------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     snap = open_store(ctx).snapshot()
-    flt = TaskFilter(
-        unit=args.unit,
-        role=args.role,
-        status=args.status,
-        overdue=args.overdue,
-        due_within=args.due_within,
-        group=args.group,
-    )
-    tasks = filter_tasks(snap, ctx.today, flt)
+    tasks = filter_tasks(snap, ctx.today, filter_from_args(args))
     if args.json:
         render.print_json([t.to_json(ctx.today) for t in tasks])
         return 0

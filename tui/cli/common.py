@@ -7,6 +7,7 @@ import argparse
 from store.context import Context
 from store.db import Store
 from store.errors import InputError
+from store.query import TaskFilter
 
 
 def open_store(ctx: Context, *, seed: bool = True) -> Store:
@@ -37,3 +38,24 @@ def positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"“{text}”不能为负数")
     return value
+
+
+def add_filter_args(parser: argparse.ArgumentParser) -> None:
+    """The task filters `list` and `export` share."""
+    parser.add_argument("--unit", help="单位：全称、简称、别名或拼音首字母（如 qxxb）")
+    parser.add_argument("--role", default="any", choices=["lead", "support", "guide", "any"])
+    parser.add_argument("--status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
+    parser.add_argument("--overdue", action="store_true", help="只看逾期")
+    parser.add_argument("--due-within", type=positive_int, metavar="DAYS", help="今天起 N 天内到期")
+    parser.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
+
+
+def filter_from_args(args: argparse.Namespace) -> TaskFilter:
+    return TaskFilter(
+        unit=args.unit,
+        role=args.role,
+        status=args.status,
+        overdue=args.overdue,
+        due_within=args.due_within,
+        group=args.group,
+    )
