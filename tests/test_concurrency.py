@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import zwgk_command as zwgk_cmd
 
 from store import doctor, storage
 from store.context import Context
@@ -36,11 +35,6 @@ def fast_dir(tmp_path: Path):
         _shutil.rmtree(d, ignore_errors=True)
     else:
         yield tmp_path
-
-
-def zwgk_cmd() -> list[str]:
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
 
 
 def _ctx(db: Path, user: str = "tester") -> Context:

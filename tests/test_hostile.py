@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import zwgk_command as zwgk_cmd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,11 +30,6 @@ NASTY = (
     "\r\x08\x7f"  # carriage return, backspace, DEL
     "\u202e"  # right-to-left override
 )
-
-
-def zwgk_cmd() -> list[str]:
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
 
 
 def _ctx(path: Path, user: str = "alice") -> Context:

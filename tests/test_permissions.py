@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import zwgk_command as zwgk_cmd
 
 from store import permissions, storage
 from store.context import Context
@@ -29,11 +28,6 @@ jd = "各街道办"   # an alias of 各街道
 [units]
 "区政务服务局" = ["wu"]
 """
-
-
-def zwgk_cmd() -> list[str]:
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
 
 
 def make_db(path: Path) -> None:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import zwgk_command as zwgk_cmd
 
 from store import backup, doctor, storage
 from store.context import Context
 from store.db import Store
-
-
-def zwgk_cmd() -> list[str]:
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
 
 
 def run(db: Path, *args: str, real: bool = False) -> subprocess.CompletedProcess[str]:
