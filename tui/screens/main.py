@@ -1,62 +1,58 @@
 """The main screen: header, task list, transcript, detail pane and the chat prompt.
 
-Every typed line goes through `tui.chat.parse` and lands in a `command_<name>` method here.
-Live filtering runs searches in an exclusive thread worker; another process's changes are
-picked up by polling `Store.signature()` once a second.
+This module is the screen itself: layout, keys, the list and its views, the detail pane, focus.
+Its other parts are mixins it inherits, each in its own module:
+
+- `ChatHandlers` (commands.py): each typed line, parsed by `tui.chat.parse`, runs a `command_*`;
+- `TaskEdits` (edits.py): status, notes, 办结确认 and undo, from commands and the list's keys;
+- `ListSearch` (searching.py): the search index and the worker that filters the list as you type;
+- `LiveReload` (reload.py): polls `Store.signature()` once a second for other processes' changes.
+
+What a part may use of the screen is declared once, for type checkers, in `ScreenPart` (parts.py).
+Key bindings name actions wherever they live: `board` is in commands.py, `mark`, `cycle`, `note`,
+`undo` and `confirm` (the list's keys) in edits.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from store.db import Snapshot, Store
 from store.errors import ZwgkError
-from store.model import DOING, DONE, STATUSES, TODO, Event, Task
+from store.model import STATUSES, Event, Task
 from tui.chat import Command, parse
 from tui.history import History
+from tui.screens.commands import ChatHandlers
+from tui.screens.edits import TaskEdits
+from tui.screens.reload import LiveReload
+from tui.screens.searching import ListSearch
 from tui.screens.views import View, view_label, view_tasks
-from tui.widgets.cards import (
-    clean,
-    event_line,
-    event_text,
-    fit,
-    light,
-    pad,
-    task_card,
-    task_row,
-    unit_card,
-)
+from tui.widgets.cards import clean, due_counts, task_card
 from tui.widgets.detail import DetailPane
 from tui.widgets.header import StatusHeader
 from tui.widgets.keybar import KeyBar
 from tui.widgets.panetitle import PaneTitle
 from tui.widgets.prompt import PromptInput
-from tui.widgets.tasklist import LIMIT, TaskList
+from tui.widgets.tasklist import TaskList
 from tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from store.context import Context
 
-CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
-UNDO_HINT = "撤销：按 u 或输入 /undo"
 
-
-class MainScreen(Screen[None]):
+class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     BINDINGS = [
@@ -86,9 +82,7 @@ class MainScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self.generation = 0  # bumped per list refresh request; tests and the bench wait on it
         self.shown_generation = 0
-        self._unreadable: tuple[int, int, int] | None = (
-            None  # signature of a file we could not read
-        )
+        self._unreadable: tuple[int, int, int] | None = None  # a file we could not read
 
     @property
     def today(self) -> date:
@@ -186,8 +180,7 @@ class MainScreen(Screen[None]):
 
     def greet(self) -> None:
         tasks = list(self.snap.tasks.values())
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        soon = sum(light(t, self.today) == "yellow" for t in tasks)
+        overdue, soon = due_counts(tasks, self.today)
         text = Text(
             f"{clean(self.ctx.user)}，您好！今天是 {self.today.isoformat()}，共 {len(tasks)} 项任务，"
         )
@@ -233,38 +226,6 @@ class MainScreen(Screen[None]):
         self.shown_generation = generation
         self.show_detail(lst.task_id)
 
-    def ensure_index(self) -> Any:
-        """The search index of the current snapshot (built once, by whichever thread asks first)."""
-        with self._index_lock:
-            snap = self.snap
-            if self.index is None or self._index_of is not snap:
-                from store.search import SearchIndex
-
-                self.index = SearchIndex.from_snapshot(snap)
-                self._index_of = snap
-            return self.index
-
-    @work(exclusive=True, group="search", thread=True, exit_on_error=False)
-    def run_search(self, query: str, generation: int, stay: bool = False) -> None:
-        worker = get_current_worker()
-        if generation != self.generation:
-            return  # a newer keystroke already asked for something else
-        try:
-            result = self.ensure_index().search(query, today=self.today, limit=LIMIT)
-        except ZwgkError:
-            return
-        if worker.is_cancelled or generation != self.generation:
-            return
-        tasks = [h.task for h in result.hits]
-        spans = {h.task.id: list(h.spans) for h in result.hits}
-        self.app.call_from_thread(self.fill, tasks, spans, generation, result.total, stay)
-
-    @work(exclusive=True, group="index", thread=True, exit_on_error=False)
-    def warm_index(self) -> None:
-        """After the first frame: build the index and its pinyin tables before the first key."""
-        with contextlib.suppress(Exception):
-            self.ensure_index().search("zw", today=self.today, limit=1)
-
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:
         """Background work (search, reload) never takes the app down: say what went wrong."""
@@ -272,27 +233,6 @@ class MainScreen(Screen[None]):
             error = event.worker.error
             message = error.message if isinstance(error, ZwgkError) else repr(error)
             self.warn(f"后台任务出错：{message}")
-
-    def unit_names(self, text: str) -> list[str]:
-        """Units a whole line names (`区编办`, `编办`, `qbb`, `信息办`), else []."""
-        if " " in text or not text or len(text) > 30:
-            return []
-        try:
-            from store.search import WHOLE, norm, resolve_units, unit_match
-        except ImportError:
-            return [u.name for u in self.snap.units.values() if text in (u.name, *u.aliases)]
-        q = norm(text)
-        strong = False
-        for unit in self.snap.units.values():
-            level = unit_match(q, unit)
-            if level == WHOLE or (
-                level
-                and not q.isascii()
-                and any(norm(n).endswith(q) for n in (unit.name, *unit.aliases))
-            ):
-                strong = True
-                break
-        return resolve_units(text, self.snap.units) if strong else []
 
     def view_for(self, cmd: Command) -> View | None:
         """The list view a (partly typed) command asks for, or None to leave the list alone."""
@@ -427,353 +367,3 @@ class MainScreen(Screen[None]):
         self.history.add(line)
         if line.strip():
             self.run_line(line)
-
-    def run_line(self, line: str, *, echo: bool = True) -> None:
-        """Run one chat line as if typed (the palette uses this too)."""
-        if echo:
-            self.transcript.ask(clean(line))
-        cmd = parse(line)
-        handler = getattr(self, f"command_{cmd.name}", None)
-        try:
-            if handler is None:
-                self.warn("没听懂这句话。输入 /help 查看可用的命令。")
-            else:
-                handler(cmd)
-        except ZwgkError as exc:
-            self.warn(exc.message)
-        except Exception as exc:  # a chat line must never take the app down
-            self.warn(f"出错了：{type(exc).__name__}: {exc}")
-
-    def set_base(self, view: View) -> None:
-        self.base = view
-        self.apply_view(view)
-
-    # -- chat commands -----------------------------------------------------------------------
-    def command_empty(self, cmd: Command) -> None:
-        pass
-
-    def command_error(self, cmd: Command) -> None:
-        self.warn(cmd.text)
-
-    def command_card(self, cmd: Command) -> None:
-        assert cmd.task_id is not None
-        if self.task_by_id(cmd.task_id) is None:
-            self.missing(cmd.task_id)
-            return
-        self.select(cmd.task_id)
-        self.show_card(cmd.task_id)
-
-    def select(self, task_id: int) -> None:
-        lst = self.tasks_widget
-        if task_id not in lst.ids:
-            self.base = View()
-            self.generation += 1
-            self.fill(self.snap.task_list(), {}, self.generation)
-        if task_id in lst.ids:
-            lst.highlighted = lst.ids.index(task_id)
-        self.show_detail(task_id)
-
-    def show_card(self, task_id: int) -> None:
-        task = self.task_by_id(task_id)
-        if task is None:
-            self.missing(task_id)
-            return
-        self.say(task_card(task, self.today))
-        self.show_detail(task_id)
-
-    def command_mark(self, cmd: Command) -> None:
-        assert cmd.task_id is not None and cmd.status is not None
-        self.mark(cmd.task_id, cmd.status, cmd.text)
-
-    def command_note(self, cmd: Command) -> None:
-        assert cmd.task_id is not None
-        self.changed(self.store.add_note(cmd.task_id, cmd.text))
-
-    def command_note_prompt(self, cmd: Command) -> None:
-        assert cmd.task_id is not None
-        self.ask_note(cmd.task_id)
-
-    def command_confirm(self, cmd: Command) -> None:
-        assert cmd.task_id is not None
-        self.confirm(cmd.task_id, cmd.text)
-
-    def command_send_back(self, cmd: Command) -> None:
-        assert cmd.task_id is not None
-        try:
-            from store.signoff import send_back
-        except ImportError:
-            self.warn("退回功能尚未安装。")
-            return
-        self.changed(send_back(self.store, cmd.task_id, cmd.text))
-
-    def command_view(self, cmd: Command) -> None:
-        label = self.view_label(cmd)
-        view = View("view", label, cmd)
-        tasks = self.view_tasks(view)
-        self.set_base(view)
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        extra = f"，其中逾期 {overdue} 项" if overdue and cmd.view != "overdue" else ""
-        self.say(self.summary(f"{label}：共 {len(tasks)} 项{extra}。", tasks))
-
-    def summary(self, head: str, tasks: list[Task], n: int = 5) -> Text:
-        out = Text(head)
-        width = max(30, self.transcript.size.width - 4)
-        for t in tasks[:n]:
-            out.append("\n  ")
-            out.append_text(task_row(t, self.today, text_cells=max(10, width - 22)))
-        if len(tasks) > n:
-            out.append(f"\n  ……另有 {len(tasks) - n} 项见上方列表", style="dim")
-        return out
-
-    def command_search(self, cmd: Command) -> None:
-        units = self.unit_names(cmd.text)
-        if units:
-            self.unit_cards(units, cmd)
-            return
-        self.set_base(View("search", cmd.text, cmd, query=cmd.text))
-        try:
-            result = self.ensure_index().search(cmd.text, today=self.today, limit=LIMIT)
-        except ImportError:
-            self.warn("搜索功能尚未安装。")
-            return
-        tasks = [h.task for h in result.hits]
-        if not result.total:
-            hint = (
-                f"您是不是要找“{clean(result.suggestion)}”？"
-                if result.suggestion
-                else "换个关键词试试，或输入 /help。"
-            )
-            self.say(f"没有找到与“{clean(cmd.text)}”相关的任务。{hint}")
-            return
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        head = f"找到 {result.total} 项，其中逾期 {overdue} 项。"
-        for w in getattr(result, "warnings", []) or []:
-            head += f"（{clean(w)}）"
-        self.say(self.summary(head, tasks))
-
-    def unit_cards(self, names: list[str], cmd: Command) -> None:
-        self.set_base(View("unit", "、".join(names), cmd, units=names))
-        tasks = self.snap.task_list()
-        width = max(30, self.transcript.size.width - 2)
-        for name in names[:3]:
-            unit = self.snap.units.get(name)
-            aliases = list(unit.aliases) if unit else []
-            self.say(unit_card(name, aliases, tasks, self.today, width=width))
-        if len(names) > 3:
-            self.say(f"另有 {len(names) - 3} 个单位也符合：{'、'.join(names[3:])}", "dim")
-
-    def command_help(self, cmd: Command) -> None:
-        self.app.action_help()  # type: ignore[attr-defined]
-
-    def command_undo(self, cmd: Command) -> None:
-        self.action_undo()
-
-    def command_units(self, cmd: Command) -> None:
-        from store.query import unit_counts
-
-        counts = unit_counts(self.snap, self.today)
-        out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
-
-        for c in counts:
-            out.append("\n" + pad(fit(clean(c.name), 14), 14))
-            out.append(f"{c.lead:>5}{c.support:>5}{c.guide:>5}{c.done:>5}")
-            out.append(f"{c.overdue:>5}", style="bold red" if c.overdue else "")
-        out.append(
-            f"\n共 {len(counts)} 个单位。输入单位名称（如 编办）查看该单位的任务。", style="dim"
-        )
-        self.say(out)
-
-    def command_stats(self, cmd: Command) -> None:
-        self.action_board()
-
-    command_board = command_stats
-
-    def action_board(self) -> None:
-        try:
-            from tui.screens.board import BoardScreen
-        except ImportError:
-            self.say_stats()
-            return
-        self.app.push_screen(BoardScreen(self.snap, self.today))
-
-    def say_stats(self) -> None:
-        tasks = list(self.snap.tasks.values())
-        done = sum(t.status == DONE for t in tasks)
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        self.say(f"共 {len(tasks)} 项，已完成 {done} 项，逾期 {overdue} 项。（看板尚未安装）")
-
-    def command_import_file(self, cmd: Command) -> None:
-        from store.importing import import_into, parse_file
-
-        path = Path(cmd.text).expanduser()
-        parsed = parse_file(path)
-        with self.store.transaction() as txn:
-            txn.require(None, "import")
-            report = import_into(txn, parsed, year=None)
-            self.my_seqs.update(int(e.get("seq", 0)) for e in txn.new_events)
-        self.say(
-            f"已导入《{clean(report.title)}》：新增 {report.added} 项，更新 {report.updated} 项，"
-            f"未变 {report.unchanged} 项。"
-        )
-        if report.unparsed:
-            self.warn(f"{len(report.unparsed)} 项的完成时间未能识别，已原样保留。")
-        self.reload_now()
-
-    def command_export_file(self, cmd: Command) -> None:
-        try:
-            from store.export import export_file
-        except ImportError:
-            self.warn("导出功能尚未安装。")
-            return
-        path = Path(cmd.text).expanduser()
-        snap = self.store.snapshot()
-        rows = export_file(snap, path, today=self.today, events=self.store.events())
-        self.say(f"已导出 {rows} 项到 {clean(str(path))}。")
-
-    def command_today(self, cmd: Command) -> None:
-        if not cmd.text:
-            self.say(
-                f"今天是 {self.today.isoformat()}。用 /today YYYY-MM-DD 换一个日期来计算逾期。"
-            )
-            return
-        self.ctx.today = date.fromisoformat(cmd.text)
-        self.tasks_widget.today = self.today
-        self.refresh_header()
-        self.apply_view(self.base)
-        tasks = list(self.snap.tasks.values())
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        self.say(f"已将今天设为 {self.today.isoformat()}：逾期 {overdue} 项。")
-
-    def command_quit(self, cmd: Command) -> None:
-        self.app.exit(0)
-
-    def command_detail(self, cmd: Command) -> None:
-        self.action_toggle_detail()
-
-    # -- changes -----------------------------------------------------------------------------
-    def mark(self, task_id: int, status: str, note: str = "") -> None:
-        if self.task_by_id(task_id) is None:
-            self.missing(task_id)
-            return
-        self.changed(self.store.set_status(task_id, status, note))
-
-    def changed(self, event: Event) -> None:
-        """A change of ours was written: confirm it with before -> after and how to undo."""
-        self.my_seqs.add(event.seq)
-        if not event.changes:
-            self.say(f"#{event.task} 没有变化（已是该状态）。", "dim")
-        else:
-            note = f"（备注：{clean(event.note)}）" if event.note and event.action != "note" else ""
-            if event.action == "note":
-                text = Text(f"已保存 #{event.task} 进展：{clean(event.note)}。{UNDO_HINT}")
-            else:
-                text = Text(f"已保存：{event_text(event)}{note}。{UNDO_HINT}")
-            self.say(text, "green")
-        self.reload_now()
-
-    def _with_task(self) -> int | None:
-        task_id = self.tasks_widget.task_id
-        if task_id is None:
-            self.warn("列表中没有选中的任务。")
-        return task_id
-
-    def _guard(self, fn: Any, *args: Any) -> None:
-        try:
-            fn(*args)
-        except ZwgkError as exc:
-            self.warn(exc.message)
-
-    def action_mark(self, status: str) -> None:
-        task_id = self._with_task()
-        if task_id is not None:
-            self._guard(self.mark, task_id, status)
-
-    def action_cycle(self) -> None:
-        task_id = self._with_task()
-        task = self.task_by_id(task_id) if task_id is not None else None
-        if task is not None:
-            self._guard(self.mark, task.id, CYCLE.get(task.status, DOING))
-
-    def action_note(self) -> None:
-        task_id = self._with_task()
-        if task_id is not None:
-            self.ask_note(task_id)
-
-    def ask_note(self, task_id: int) -> None:
-        if self.task_by_id(task_id) is None:
-            self.missing(task_id)
-            return
-        from tui.screens.note import NotePrompt
-
-        def done(note: str | None) -> None:
-            if note and note.strip():
-                self._guard(lambda: self.changed(self.store.add_note(task_id, note)))
-            elif note is not None:
-                self.warn("备注内容为空，未做修改。")
-
-        self.app.push_screen(NotePrompt(task_id), done)
-
-    def action_undo(self) -> None:
-        try:
-            event = self.store.undo()
-        except ZwgkError as exc:
-            self.warn(exc.message)
-            return
-        self.my_seqs.add(event.seq)
-        self.say(f"已撤销第 {event.undoes} 号修改：{event_text(event)}。", "green")
-        self.reload_now()
-
-    def action_confirm(self) -> None:
-        task_id = self._with_task()
-        if task_id is not None:
-            self._guard(self.confirm, task_id, "")
-
-    def confirm(self, task_id: int, note: str) -> None:
-        try:
-            from store.signoff import confirm
-        except ImportError:
-            self.warn("办结确认功能尚未安装。")
-            return
-        self.changed(confirm(self.store, task_id, note))
-
-    # -- live reload -------------------------------------------------------------------------
-    def poll(self) -> None:
-        try:
-            sig = self.store.signature()
-        except OSError:
-            return
-        if sig != self.snap.signature and sig != self._unreadable:
-            self.reload_in_background(sig)
-
-    @work(exclusive=True, group="reload", thread=True, exit_on_error=False)
-    def reload_in_background(self, sig: tuple[int, int, int]) -> None:
-        try:
-            snap = self.store.snapshot()
-            events = self.store.events()
-        except ZwgkError as exc:
-            # Say it once per state of the file, not every second; keep showing what we had.
-            self._unreadable = sig
-            self.app.call_from_thread(self.warn, f"{exc.message}（界面仍显示上次读到的内容）")
-            return
-        self._unreadable = None
-        self.app.call_from_thread(self.use_snapshot, snap, events)
-
-    def reload_now(self) -> None:
-        self.use_snapshot(self.store.snapshot(), self.store.events())
-
-    def use_snapshot(self, snap: Snapshot, events: list[Event]) -> None:
-        """Swap in a fresh snapshot, keep the selection and what is typed, report others' edits."""
-        if snap.signature == self.snap.signature and snap is not self.snap:
-            return
-        self.snap = snap
-        self._events_cache = (snap.signature, events)
-        news = [e for e in events if e.seq > self.last_seq and e.seq not in self.my_seqs]
-        self.last_seq = max([self.last_seq, *(e.seq for e in events)])
-        for e in news[-10:]:
-            self.say(f"{clean(e.user)} 刚刚修改：{event_line(e)}", "cyan")
-        if len(news) > 10:
-            self.say(f"……另有 {len(news) - 10} 条修改，可用 zwgk log 查看。", "dim")
-        self.refresh_header()
-        typed = self.prompt.value
-        view = self.view_for(parse(typed)) if typed else None
-        self.apply_view(view or self.base, stay=True)

@@ -13,13 +13,24 @@ from datetime import date
 from rich.cells import cell_len
 from rich.text import Text
 
-from store.model import BLOCKED, DOING, DONE, TODO, Event, Task
+from store.model import (
+    BLOCKED,
+    DOING,
+    DONE,
+    LIGHT_BLUE,
+    LIGHT_RED,
+    LIGHT_YELLOW,
+    TODO,
+    Event,
+    Task,
+)
 from store.textutil import sanitize
 
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
 STATUS_STYLES = {TODO: "", DOING: "cyan", BLOCKED: "bold magenta", DONE: "green"}
-LIGHT_STYLES = {"red": "bold red", "yellow": "yellow", "blue": "bright_blue"}
-LIGHT_MARKS = {"red": "!", "yellow": "*"}
+# How the three lights (`Task.light`) look: a colour, and a mark for monochrome terminals.
+LIGHT_STYLES = {LIGHT_RED: "bold red", LIGHT_YELLOW: "yellow", LIGHT_BLUE: "bright_blue"}
+LIGHT_MARKS = {LIGHT_RED: "!", LIGHT_YELLOW: "*"}
 MATCH_STYLE = "bold underline"
 KIND_LABELS = {"ongoing": "长期", "recurring": "定期", "unknown": "未识别", "none": "-"}
 ROLE_NAMES = (("lead", "主体责任单位"), ("support", "配合单位"), ("guide", "指导责任单位"))
@@ -30,22 +41,19 @@ def clean(text: str | None) -> str:
     return sanitize(text or "", keep_newlines=False)
 
 
-def light(task: Task, today: date) -> str:
-    """The supervision offices' three lights: red overdue, yellow ≤7 days, blue ≤30 days."""
-    if task.status == DONE or task.due is None:
-        return ""
-    days = (task.due - today).days
-    if days < 0:
-        return "red"
-    if days <= 7:
-        return "yellow"
-    if days <= 30:
-        return "blue"
-    return ""
-
-
 def light_style(task: Task, today: date) -> str:
-    return LIGHT_STYLES.get(light(task, today), "")
+    """The Rich style of the task's light (`Task.light`), or "" when it shows none."""
+    return LIGHT_STYLES.get(task.light(today) or "", "")
+
+
+def due_counts(tasks: Iterable[Task], today: date) -> tuple[int, int]:
+    """How many tasks are overdue (red light) and due within 7 days (yellow light)."""
+    overdue = soon = 0
+    for t in tasks:
+        lit = t.light(today)
+        overdue += lit == LIGHT_RED
+        soon += lit == LIGHT_YELLOW
+    return overdue, soon
 
 
 def due_label(task: Task) -> str:
@@ -103,7 +111,7 @@ def task_row(
     row.append(f"{task.id:>4} ", style="dim")
     row.append(glyph(task), style=STATUS_STYLES.get(task.status, ""))
     row.append(" ")
-    lit, due = light(task, today), due_label(task)
+    lit, due = task.light(today) or "", due_label(task)
     # Beside the colour, a mark for monochrome terminals: ! overdue, * due within 7 days.
     row.append(due + LIGHT_MARKS.get(lit, ""), style=LIGHT_STYLES.get(lit, ""))
     row.append(" " * max(1, 12 - cell_len(due + LIGHT_MARKS.get(lit, ""))))
@@ -219,8 +227,7 @@ def unit_card(
     out.append("\n")
     mine = [t for t in tasks if name in t.units()]
     done = sum(t.status == DONE for t in mine)
-    overdue = sum(t.overdue(today) for t in mine)
-    soon = sum(light(t, today) == "yellow" for t in mine)
+    overdue, soon = due_counts(mine, today)
     out.append(f"共 {len(mine)} 项  已完成 {done}  ")
     out.append(f"逾期 {overdue}", style="bold red" if overdue else "")
     out.append("  ")

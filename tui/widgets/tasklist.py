@@ -66,7 +66,9 @@ class TaskList(ScrollView, can_focus=True):
     highlighted: reactive[int | None] = reactive(None, always_update=True)
     """Index of the highlighted row, or None when the list is empty."""
 
-    class Highlighted(Message):
+    class _TaskMessage(Message):
+        """About one task of the list; `control` lets `@on(..., "#tasks")` match the list."""
+
         def __init__(self, tasks: TaskList, task_id: int | None) -> None:
             super().__init__()
             self.tasks = tasks
@@ -76,15 +78,16 @@ class TaskList(ScrollView, can_focus=True):
         def control(self) -> TaskList:
             return self.tasks
 
-    class Selected(Message):
-        def __init__(self, tasks: TaskList, task_id: int) -> None:
-            super().__init__()
-            self.tasks = tasks
-            self.task_id = task_id
+    class Highlighted(_TaskMessage):
+        """The highlight moved; `task_id` is None when the list is empty."""
 
-        @property
-        def control(self) -> TaskList:
-            return self.tasks
+    class Selected(_TaskMessage):
+        """Enter or a double click on a row."""
+
+        task_id: int
+
+        def __init__(self, tasks: TaskList, task_id: int) -> None:
+            super().__init__(tasks, task_id)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
