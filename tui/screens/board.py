@@ -25,6 +25,8 @@ from store.db import Snapshot
 from store.model import Task
 from store.stats import Counts, Stats, compute, month_key, month_range
 
+from ..widgets.cards import fit, pad
+
 ROLE_CYCLE = ("lead", "guide", "any")
 ROLE_LABELS = {"lead": "牵头", "guide": "指导", "support": "配合", "any": "全部角色"}
 
@@ -36,22 +38,9 @@ DIM = Style(dim=True)
 NOW = Style(bold=True, reverse=True)
 
 
-def _width(text: str) -> int:
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
 def _fit(text: str, cells: int) -> str:
-    """Cut to `cells` columns (with …) and pad to exactly that width."""
-    if _width(text) > cells:
-        out = ""
-        for ch in text:
-            if _width(out + ch) > cells - 1:
-                break
-            out += ch
-        text = out + "…"
-    return text + " " * (cells - _width(text))
+    """Cut to `cells` columns (marked `..`, never the ambiguous-width `…`) and pad to it."""
+    return pad(fit(text, cells), cells)
 
 
 # -- the scoreboard --------------------------------------------------------------------------
