@@ -15,6 +15,12 @@ before it was written; any other file is checked record by record (`validate`). 
 that does not parse or does not validate is never written; the error names the file and the
 newest good backup. A transaction validates what it is about to write, so no code path can
 save a database that would not load again.
+
+This module holds `Store` (and `clean_note`, the check on what people type as a note). The
+pieces it is built from live beside it: `validation` (the schema and record checks),
+`snapshot` (`Snapshot` and the table-shaped data it is built from), `eventlog` (stamping,
+cleaning and replaying logged events) and `transaction` (`Transaction`, the write path). Every
+name other code imports from `store.db` is still importable from here (`__all__`).
 """
 
 from __future__ import annotations
@@ -22,511 +28,62 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from . import storage
 from .context import Context
-from .errors import DatabaseError, InputError, PermissionDenied
-from .model import DONE, STATUSES, Event, Plan, Task, Unit, parse_status
-from .textutil import sanitize
-
-SCHEMA = 1
-TABLES = ("meta", "plans", "tasks", "units")
-NOTE_LIMIT = 2000  # characters: a progress note, not an essay
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-@dataclass
-class Snapshot:
-    """The whole database as read at one moment."""
-
-    plans: list[Plan]
-    tasks: dict[int, Task]
-    units: dict[str, Unit]
-    meta: dict[str, Any]
-    signature: tuple[int, int, int] = (0, 0, 0)
-
-    @property
-    def title(self) -> str:
-        return self.plans[0].title if self.plans else "（空数据库）"
-
-    def task_list(self) -> list[Task]:
-        return [self.tasks[k] for k in sorted(self.tasks)]
-
-    def alias_map(self) -> dict[str, str]:
-        """Every spelling of a unit (name and aliases) -> its canonical name."""
-        out: dict[str, str] = {}
-        for unit in self.units.values():
-            out[unit.name] = unit.name
-            for alias in unit.aliases:
-                out.setdefault(alias, unit.name)
-        return out
-
-
-def _tables_of(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    data = dict(data or {})
-    for name in TABLES:
-        if name not in data:
-            data[name] = {}
-    return data
-
-
-# -- validation ------------------------------------------------------------------------------
-_STATUS_SET = frozenset(STATUSES)
-_OPTIONAL_TEXT = (
-    "deadline_text",
-    "deadline_kind",
-    "note",
-    "section",
-    "updated_at",
-    "updated_by",
-    "confirmed_by",
-    "confirmed_at",
+from .errors import DatabaseError, InputError
+from .eventlog import (
+    LOG_ONLY,
+    NO_CHANGE_ACTIONS,
+    _roll_forward,
+    apply_event,
+    clean_event,
+    now_iso,
+    replays,
 )
-_UNIT_LISTS = ("lead_units", "support_units", "guide_units")
+from .model import DONE, STATUSES, Event, parse_status
+from .snapshot import Snapshot, _meta, _snapshot_of, _tables_of
+from .textutil import sanitize
+from .transaction import CHECKPOINT_BYTES, Transaction
+from .validation import (
+    _UNIT_LISTS,
+    SCHEMA,
+    TABLES,
+    _is_int,
+    corrupt_error,
+    task_problem,
+    validate,
+)
 
+# Everything other modules, tests and benches import from here, wherever it now lives.
+__all__ = [
+    "CHECKPOINT_BYTES",
+    "LOG_ONLY",
+    "NO_CHANGE_ACTIONS",
+    "NOTE_LIMIT",
+    "SCHEMA",
+    "TABLES",
+    "_UNIT_LISTS",
+    "Snapshot",
+    "Store",
+    "Transaction",
+    "_is_int",
+    "_meta",
+    "_roll_forward",
+    "_snapshot_of",
+    "_tables_of",
+    "apply_event",
+    "clean_event",
+    "clean_note",
+    "corrupt_error",
+    "now_iso",
+    "replays",
+    "task_problem",
+    "validate",
+]
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _doc_id(key: str) -> int | None:
-    try:
-        value = int(key)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 and str(value) == key else None
-
-
-def task_problem(key: str, rec: Any) -> str | None:
-    """Why one task record would not load, or None."""
-    tid = _doc_id(key)
-    if tid is None:
-        return f"任务编号“{key}”不是正整数"
-    if not isinstance(rec, dict):
-        return f"任务 {key} 不是一条记录"
-    if rec.get("id") != tid:
-        return f"任务 {key} 的 id 字段（{rec.get('id')!r}）与编号不符"
-    for name in ("plan", "group_title", "text"):
-        if not isinstance(rec.get(name), str):
-            return f"任务 {key} 缺少文字字段 {name}"
-    group = rec.get("group")
-    if group is not None and not _is_int(group):
-        return f"任务 {key} 的工作任务序号不是整数"
-    num = rec.get("num")
-    if num is not None and not _is_int(num):
-        return f"任务 {key} 的事项序号不是整数"
-    status = rec.get("status", STATUSES[0])
-    if status not in _STATUS_SET:
-        return f"任务 {key} 的状态“{sanitize(str(status), keep_newlines=False)}”无效"
-    for name in _UNIT_LISTS:
-        units = rec.get(name, [])
-        if not isinstance(units, list) or not all(isinstance(u, str) and u for u in units):
-            return f"任务 {key} 的 {name} 不是单位名称列表"
-    due = rec.get("due")
-    if due is not None:
-        try:
-            date.fromisoformat(due)
-        except (TypeError, ValueError):
-            return f"任务 {key} 的完成日期“{sanitize(str(due), keep_newlines=False)}”无效"
-    for name in _OPTIONAL_TEXT:
-        v = rec.get(name)
-        if v is not None and not isinstance(v, str):
-            return f"任务 {key} 的 {name} 不是文字"
-    extra = rec.get("extra")
-    if extra is not None and not isinstance(extra, dict):
-        return f"任务 {key} 的 extra 不是字典"
-    return None
-
-
-def validate(data: Any, *, limit: int | None = None) -> list[str]:
-    """Problems that would make `data` unsafe to load or to write back (empty: it is fine)."""
-    problems: list[str] = []
-
-    def full() -> bool:
-        return limit is not None and len(problems) >= limit
-
-    if not isinstance(data, dict):
-        return ["的内容不是 zwgk 数据库"]
-    if not any(name in data for name in TABLES):
-        return ["的内容不是 zwgk 数据库（没有 meta/plans/tasks/units 表）"]
-    for name in TABLES:
-        table = data.get(name, {})
-        if not isinstance(table, dict):
-            problems.append(f"的 {name} 表已损坏")
-    if problems:
-        return problems[:limit] if limit else problems
-    meta = data.get("meta", {}).get("1")
-    if meta is not None:
-        if not isinstance(meta, dict):
-            problems.append("的 meta 记录已损坏")
-        else:
-            schema = meta.get("schema", SCHEMA)
-            if not _is_int(schema) or schema > SCHEMA:
-                problems.append(f"的格式版本（{schema!r}）不是本程序支持的版本 {SCHEMA}")
-            for name in ("last_seq", "events_offset"):
-                v = meta.get(name, 0)
-                if not _is_int(v) or v < 0:
-                    problems.append(f"的 meta.{name} 无效")
-    for key, rec in data.get("tasks", {}).items():
-        if full():
-            break
-        problem = task_problem(key, rec)
-        if problem:
-            problems.append(problem)
-    for key, rec in data.get("units", {}).items():
-        if full():
-            break
-        if _doc_id(key) is None or not isinstance(rec, dict):
-            problems.append(f"单位记录 {key} 已损坏")
-        elif not isinstance(rec.get("name"), str) or not rec["name"]:
-            problems.append(f"单位记录 {key} 没有名称")
-        elif not isinstance(rec.get("aliases", []), list):
-            problems.append(f"单位“{sanitize(rec['name'], keep_newlines=False)}”的别名不是列表")
-    for key, rec in data.get("plans", {}).items():
-        if full():
-            break
-        if _doc_id(key) is None or not isinstance(rec, dict):
-            problems.append(f"方案记录 {key} 已损坏")
-        elif not isinstance(rec.get("title"), str) or not _is_int(rec.get("year")):
-            problems.append(f"方案记录 {key} 缺少标题或年份")
-    return problems[:limit] if limit else problems
-
-
-def corrupt_error(path: Any, problem: str) -> DatabaseError:
-    """One sentence: which file, what is wrong, which backup is the newest good one."""
-    from . import backup
-
-    good = backup.newest_good(path)
-    if good is not None:
-        hint = (
-            f"最近的完好备份是 {storage.shown(good.path)}（{good.when}），"
-            "可用 zwgk doctor --restore 恢复。"
-        )
-    else:
-        hint = "没有找到完好的备份，请用 zwgk doctor 检查。"
-    err = storage.CorruptDatabase(path, problem)
-    err.message = err.message.rstrip("。") + "；" + hint
-    err.args = (err.message,)
-    return err
-
-
-def _meta(data: dict[str, Any]) -> dict[str, Any]:
-    return dict(data["meta"].get("1") or {"schema": SCHEMA, "last_seq": 0, "events_offset": 0})
-
-
-# Logged actions that never change a task record (roll-forward skips them).
-NO_CHANGE_ACTIONS = frozenset({"refused", "import"})
-# Set on records written by `Transaction.log`: an entry for the record (an import summary,
-# history carried over from another database) whose effect, if any, is in the task file
-# written by the same transaction — never something to replay onto a task.
-LOG_ONLY = "log_only"
-
-
-def replays(ev: dict[str, Any]) -> bool:
-    """Whether roll-forward applies this logged event to its task."""
-    return ev.get("action") not in NO_CHANGE_ACTIONS and not ev.get(LOG_ONLY)
-
-
-def apply_event(task: dict[str, Any], event: dict[str, Any]) -> None:
-    """Apply one logged change to a task record (used for writes and for roll-forward)."""
-    for fname, pair in (event.get("changes") or {}).items():
-        if isinstance(pair, list) and len(pair) == 2:
-            task[fname] = pair[1]
-    task["updated_at"] = event.get("ts")
-    task["updated_by"] = event.get("user")
-
-
-def _roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: int) -> None:
-    """Apply events the task file has not absorbed yet (a crash between log and rename)."""
-    meta = _meta(data)
-    last = int(meta.get("last_seq", 0))
-    for ev in events:
-        seq = ev.get("seq")
-        if not _is_int(seq) or seq <= last:
-            continue
-        rec = data["tasks"].get(str(ev.get("task")))
-        if rec is not None and replays(ev):
-            apply_event(rec, ev)
-        last = seq
-    meta["last_seq"] = last
-    meta["events_offset"] = offset
-    data["meta"]["1"] = meta
-
-
-# Rewrite the task file once the log written since exceeds this, or an eighth of the file:
-# readers then never spend more than ~1/8 extra on rolling the log forward.
-CHECKPOINT_BYTES = 64 * 1024
-
-
-class Transaction:
-    """One locked read-modify-write. Use through `Store.transaction()`.
-
-    Two speeds. A transaction that only calls `task_record`/`task`/`change`/`log`/`require`
-    never parses the whole task file: it reads the one task line it needs from a CRC-verified
-    file (`storage.FileView`) plus the log written since, and its commit is one fsynced append
-    to the event log (the write-ahead log *is* the commit; the task file is rewritten — a
-    checkpoint — once enough log has piled up, see `CHECKPOINT_BYTES`). Touching `db`, `data` or
-    `snapshot()` loads, validates and rolls forward the whole file, and a commit that changed
-    it writes it back atomically (with a backup of the version it replaces).
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        data: dict[str, Any] | None = None,
-        *,
-        view: storage.FileView | None = None,
-    ) -> None:
-        self.store = store
-        self._view = view
-        self._storage: storage.TransactionStorage | None = None
-        self._db: Any = None
-        self._overlay: dict[int, dict[str, Any]] = {}  # tasks changed here (fast path)
-        self._tail_lines: list[bytes] = []  # logged events the task file lacks
-        self.new_events: list[dict[str, Any]] = []
-        self._policy: Any = None
-        if data is not None:
-            self._use_full(data)
-        else:
-            assert view is not None
-            self.meta = dict(view.meta)
-            self.meta.pop("crc", None)
-            self.meta.pop("body", None)
-            # The log written since the task file: kept as bytes, parsed per task on demand.
-            offset = int(self.meta.get("events_offset", 0))
-            tail = storage.read_tail(storage.events_path(store.path), offset)
-            self._tail_lines = tail
-            for line in reversed(tail):
-                rec = storage.parse_line(line)
-                if rec is not None and _is_int(rec.get("seq")):
-                    self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
-                    break
-
-    # -- the whole file, loaded on demand ---------------------------------------------------
-    def _use_full(self, data: dict[str, Any]) -> None:
-        self._storage = storage.TransactionStorage(self.store.path, data)
-        meta = _meta(data)
-        meta.pop("crc", None)
-        meta.pop("body", None)
-        if hasattr(self, "meta"):  # keep the seq counter this transaction already advanced
-            meta["last_seq"] = max(int(meta.get("last_seq", 0)), int(self.meta["last_seq"]))
-        self.meta = meta
-
-    def _full(self) -> storage.TransactionStorage:
-        if self._storage is None:
-            data = self.store._load_raw() or _tables_of(None)
-            for tid, rec in self._overlay.items():
-                data["tasks"][str(tid)] = rec
-            self._use_full(data)
-            assert self._storage is not None
-            if self._overlay:
-                self._storage.dirty = True
-        return self._storage
-
-    @property
-    def db(self) -> Any:
-        if self._db is None:
-            from tinydb import TinyDB
-
-            st = self._full()
-            self._db = TinyDB(storage=lambda: st)  # type: ignore[arg-type]
-        return self._db
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self._full().data or {}
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the whole task file has been read into this transaction."""
-        return self._storage is not None
-
-    # -- reading ---------------------------------------------------------------------------
-    def task_record(self, task_id: int) -> dict[str, Any]:
-        if self._storage is not None:
-            rec = self.db.table("tasks").get(doc_id=task_id)
-            found = dict(rec) if rec is not None else None
-        elif task_id in self._overlay:
-            found = dict(self._overlay[task_id])
-        else:
-            assert self._view is not None
-            found = self._view.task(task_id)
-            if found is not None:
-                needle = b'"task":%d,' % task_id
-                for line in self._tail_lines:
-                    if needle not in line:
-                        continue
-                    ev = storage.parse_line(line)
-                    if ev is not None and ev.get("task") == task_id and replays(ev):
-                        apply_event(found, ev)
-        if found is None:
-            raise InputError(f"没有编号为 {task_id} 的任务。")
-        return found
-
-    def task(self, task_id: int) -> Task:
-        return Task.from_record(self.task_record(task_id))
-
-    def units_table(self) -> dict[str, Any]:
-        if self._storage is None and self._view is not None:
-            return self._view.table("units")
-        return self.data.get("units", {})
-
-    def snapshot(self) -> Snapshot:
-        return _snapshot_of(self.data)
-
-    def require(self, task_id: int | None, action: str) -> None:
-        """Raise PermissionDenied (and log the refusal) unless this user may do `action`.
-
-        action: status | note | confirm | import | restore. Without a config file everyone
-        may do everything; the rules are in `permissions.py`. A refusal is appended to the
-        event log at once (we hold the lock), even though the transaction then aborts and
-        the task file is not touched.
-        """
-        reason = self.refusal(task_id, action)
-        if reason is None:
-            return
-        record = self._event_record(task_id, action="refused", note=reason, field=action)
-        storage.append_events(storage.events_path(self.store.path), [record])
-        raise PermissionDenied(reason)
-
-    def refusal(self, task_id: int | None, action: str) -> str | None:
-        """Why this user may not do `action` on the task (None: allowed). Logs nothing."""
-        if self._policy is None:
-            self._policy = self.store.policy()
-        if not self._policy.configured:
-            return None
-        rec = self.task_record(task_id) if task_id is not None else None
-        return self._policy.refusal(self.store.ctx.user, action, rec, self.units_table())
-
-    def _event_record(
-        self, task_id: int | None, *, action: str, note: str = "", **fields: Any
-    ) -> dict[str, Any]:
-        ctx = self.store.ctx
-        event = Event(
-            seq=self.next_seq(),
-            ts=now_iso(),
-            user=ctx.user,
-            action=action,
-            task=task_id,
-            note=note,
-            host=ctx.host,
-            tty=ctx.tty,
-            **fields,
-        )
-        return clean_event(event.to_record())
-
-    def next_seq(self) -> int:
-        self.meta["last_seq"] = int(self.meta.get("last_seq", 0)) + 1
-        return self.meta["last_seq"]
-
-    def log(self, event: Event) -> Event:
-        """Record an event without touching a task (import summaries, carried-over history).
-
-        Roll-forward never replays it (see `LOG_ONLY`): change tasks with `change()`.
-        """
-        record = clean_event(event.to_record())
-        record[LOG_ONLY] = True
-        self.new_events.append(record)
-        return event
-
-    def change(
-        self, task_id: int, changes: dict[str, Any], *, action: str, note: str = "", **extra: Any
-    ) -> Event:
-        """Change fields of one task and log it as one event with from -> to for each field."""
-        rec = self.task_record(task_id)
-        pairs = {k: [rec.get(k), v] for k, v in changes.items() if rec.get(k) != v}
-        ctx = self.store.ctx
-        field_name = next(iter(changes), None)
-        event = Event(
-            seq=self.next_seq(),
-            ts=now_iso(),
-            user=ctx.user,
-            action=action,
-            task=task_id,
-            field=field_name,
-            old=rec.get(field_name) if field_name else None,
-            new=changes.get(field_name) if field_name else None,
-            note=note,
-            host=ctx.host,
-            tty=ctx.tty,
-            **extra,
-        )
-        event.changes = pairs
-        record = clean_event(event.to_record())
-        apply_event(rec, record)
-        problem = task_problem(str(task_id), rec)
-        if problem:
-            raise InputError(f"{problem}，未做修改。")
-        if self._storage is not None:
-            self.db.table("tasks").update(rec, doc_ids=[task_id])
-        else:
-            self._overlay[task_id] = rec
-        self.new_events.append(record)
-        event.user, event.host, event.tty = record["user"], record["host"], record["tty"]
-        return event
-
-    def commit(self) -> None:
-        if self._storage is None:
-            self._commit_log_only()
-            return
-        if not self._storage.dirty and not self.new_events:
-            return
-        from tinydb.table import Document
-
-        if any(e.get("action") == "import" for e in self.new_events):
-            # Imported cells, unit names and file names: no control characters get stored.
-            for name in ("plans", "tasks", "units"):
-                self.data[name] = _sanitize_tree(self.data.get(name, {}))
-            self._storage.dirty = True
-        problems = validate(self.data, limit=1)
-        if problems:  # a bug upstream: refuse to write a database that would not load
-            raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
-        if self.new_events:
-            # Write-ahead: the log first, so a crash before the rename is rolled forward.
-            self.meta["events_offset"] = storage.append_events(
-                storage.events_path(self.store.path), self.new_events
-            )
-        self.db.table("meta").upsert(Document(self.meta, doc_id=1))
-        self._storage.dirty = True
-        self._storage.flush()
-
-    def commit_full(self) -> None:
-        """Write the whole (loaded) task file back even if nothing in it changed."""
-        self._full().dirty = True
-        self.commit()
-
-    def _commit_log_only(self) -> None:
-        """The fast commit: one fsynced append to the log; checkpoint when it has grown."""
-        if not self.new_events:
-            return
-        size = storage.append_events(storage.events_path(self.store.path), self.new_events)
-        body = self._view.body if self._view is not None else 0
-        if size - int(self.meta.get("events_offset", 0)) > max(CHECKPOINT_BYTES, body // 8):
-            with contextlib.suppress(DatabaseError):  # the change is safe in the log already
-                self.store._checkpoint()
-
-
-def _snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0)) -> Snapshot:
-    try:
-        plans = [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=_by_id)]
-        tasks = {int(k): Task.from_record(r) for k, r in data["tasks"].items()}
-        units = {r["name"]: Unit.from_record(r) for r in data["units"].values()}
-    except (KeyError, TypeError, ValueError):
-        raise DatabaseError("数据库内容不符合 zwgk 的格式，未做任何修改。") from None
-    return Snapshot(plans, tasks, units, _meta(data), signature)
-
-
-def _by_id(item: tuple[str, Any]) -> int:
-    try:
-        return int(item[0])
-    except ValueError:
-        return 0
+NOTE_LIMIT = 2000  # characters: a progress note, not an essay
 
 
 class Store:
@@ -588,6 +145,11 @@ class Store:
         if events:
             _roll_forward(data, events, end)
         return data
+
+    def _read(self) -> tuple[bytes | None, storage.FileView | None]:
+        """The file's bytes (None: no file) and, when its CRC verifies, a view of its lines."""
+        raw = storage.read_bytes(self.path)
+        return raw, storage.FileView.of(raw) if raw is not None else None
 
     def _missing(self) -> None:
         """A database that vanished while its backups remain is not silently re-created."""
@@ -662,8 +224,7 @@ class Store:
             rec = task.to_record() if task is not None else None
             units = {str(i): u.to_record() for i, u in enumerate(snapshot.units.values(), 1)}
         else:
-            raw = storage.read_bytes(self.path)
-            view = storage.FileView.of(raw) if raw is not None else None
+            raw, view = self._read()
             if view is not None:
                 rec = view.task(task_id) if task_id is not None else None
                 units = view.table("units")
@@ -681,8 +242,7 @@ class Store:
         """Lock, read fresh, yield, then commit atomically (nothing is written on error)."""
         self._check_path()
         with storage.locked(self.path):
-            raw = storage.read_bytes(self.path)
-            view = storage.FileView.of(raw) if raw is not None else None
+            raw, view = self._read()
             if view is not None:
                 txn = Transaction(self, view=view)
                 yield txn
@@ -783,7 +343,7 @@ class Store:
                 if (
                     ev.get("user") == user
                     and ev.get("task") is not None
-                    and ev.get("action") not in ("import", "refused")
+                    and ev.get("action") not in NO_CHANGE_ACTIONS
                     and ev.get("seq") not in undone
                     and isinstance(ev.get("changes"), dict)
                     and ev["changes"]
@@ -815,25 +375,3 @@ def clean_note(note: str) -> str:
     if len(note) > NOTE_LIMIT:
         raise InputError(f"备注过长（{len(note)} 字），请控制在 {NOTE_LIMIT} 字以内。")
     return note
-
-
-_EVENT_TEXT = ("user", "host", "tty", "note", "action", "field")
-
-
-def clean_event(record: dict[str, Any]) -> dict[str, Any]:
-    """No control characters from $ZWGK_USER, host names, ttys or notes reach the log."""
-    for name in _EVENT_TEXT:
-        v = record.get(name)
-        if isinstance(v, str):
-            record[name] = sanitize(v, keep_newlines=name == "note")
-    return record
-
-
-def _sanitize_tree(obj: Any) -> Any:
-    if isinstance(obj, str):
-        return sanitize(obj)
-    if isinstance(obj, dict):
-        return {k: _sanitize_tree(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_sanitize_tree(v) for v in obj]
-    return obj

@@ -1,0 +1,279 @@
+"""`Transaction`: one locked read-modify-write of the database, and its commit.
+
+Its own module because it is the one place where the write path's rules live: read the least
+that is needed (one task line and the log since, or the whole file), check permissions
+(`require`), change a task and log it as one event (`change`, `log`), and commit — a fsynced
+append to the event log, or the whole task file rewritten atomically after validation. `Store`
+opens it (`Store.transaction()`); importers, sign-off and exchange write through it.
+
+TinyDB is imported only when the whole file is needed: a status change (`zwgk mark`) never
+loads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from . import storage
+from .errors import DatabaseError, InputError, PermissionDenied
+from .eventlog import LOG_ONLY, apply_event, clean_event, now_iso, replays
+from .model import Event, Task
+from .snapshot import _meta, _tables_of
+from .textutil import sanitize
+from .validation import _is_int, task_problem, validate
+
+if TYPE_CHECKING:
+    from .db import Store
+
+# Rewrite the task file once the log written since exceeds this, or an eighth of the file:
+# readers then never spend more than ~1/8 extra on rolling the log forward.
+CHECKPOINT_BYTES = 64 * 1024
+
+
+class Transaction:
+    """One locked read-modify-write. Use through `Store.transaction()`.
+
+    Two speeds. A transaction that only calls `task_record`/`task`/`change`/`log`/`require`
+    never parses the whole task file: it reads the one task line it needs from a CRC-verified
+    file (`storage.FileView`) plus the log written since, and its commit is one fsynced append
+    to the event log (the write-ahead log *is* the commit; the task file is rewritten — a
+    checkpoint — once enough log has piled up, see `CHECKPOINT_BYTES`). Touching `db` or `data`
+    loads, validates and rolls forward the whole file, and a commit that changed it writes it
+    back atomically (with a backup of the version it replaces).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        data: dict[str, Any] | None = None,
+        *,
+        view: storage.FileView | None = None,
+    ) -> None:
+        self.store = store
+        self._view = view
+        self._storage: storage.TransactionStorage | None = None
+        self._db: Any = None
+        self._overlay: dict[int, dict[str, Any]] = {}  # tasks changed here (fast path)
+        self._tail_lines: list[bytes] = []  # logged events the task file lacks
+        self.new_events: list[dict[str, Any]] = []
+        self._policy: Any = None
+        if data is not None:
+            self._use_full(data)
+        else:
+            assert view is not None
+            self.meta = _writable_meta(dict(view.meta))
+            # The log written since the task file: kept as bytes, parsed per task on demand.
+            offset = int(self.meta.get("events_offset", 0))
+            tail = storage.read_tail(storage.events_path(store.path), offset)
+            self._tail_lines = tail
+            for line in reversed(tail):
+                rec = storage.parse_line(line)
+                if rec is not None and _is_int(rec.get("seq")):
+                    self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
+                    break
+
+    # -- the whole file, loaded on demand ---------------------------------------------------
+    def _use_full(self, data: dict[str, Any]) -> None:
+        self._storage = storage.TransactionStorage(self.store.path, data)
+        meta = _writable_meta(_meta(data))
+        if hasattr(self, "meta"):  # keep the seq counter this transaction already advanced
+            meta["last_seq"] = max(int(meta.get("last_seq", 0)), int(self.meta["last_seq"]))
+        self.meta = meta
+
+    def _full(self) -> storage.TransactionStorage:
+        if self._storage is None:
+            data = self.store._load_raw() or _tables_of(None)
+            for tid, rec in self._overlay.items():
+                data["tasks"][str(tid)] = rec
+            self._use_full(data)
+            assert self._storage is not None
+            if self._overlay:
+                self._storage.dirty = True
+        return self._storage
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            from tinydb import TinyDB
+
+            st = self._full()
+            self._db = TinyDB(storage=lambda: st)  # type: ignore[arg-type]
+        return self._db
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self._full().data or {}
+
+    # -- reading ---------------------------------------------------------------------------
+    def task_record(self, task_id: int) -> dict[str, Any]:
+        if self._storage is not None:
+            rec = self.db.table("tasks").get(doc_id=task_id)
+            found = dict(rec) if rec is not None else None
+        elif task_id in self._overlay:
+            found = dict(self._overlay[task_id])
+        else:
+            assert self._view is not None
+            found = self._view.task(task_id)
+            if found is not None:
+                needle = b'"task":%d,' % task_id
+                for line in self._tail_lines:
+                    if needle not in line:
+                        continue
+                    ev = storage.parse_line(line)
+                    if ev is not None and ev.get("task") == task_id and replays(ev):
+                        apply_event(found, ev)
+        if found is None:
+            raise InputError(f"没有编号为 {task_id} 的任务。")
+        return found
+
+    def task(self, task_id: int) -> Task:
+        return Task.from_record(self.task_record(task_id))
+
+    def units_table(self) -> dict[str, Any]:
+        if self._storage is None and self._view is not None:
+            return self._view.table("units")
+        return self.data.get("units", {})
+
+    def require(self, task_id: int | None, action: str) -> None:
+        """Raise PermissionDenied (and log the refusal) unless this user may do `action`.
+
+        action: status | note | confirm | import | restore. Without a config file everyone
+        may do everything; the rules are in `permissions.py`. A refusal is appended to the
+        event log at once (we hold the lock), even though the transaction then aborts and
+        the task file is not touched.
+        """
+        reason = self.refusal(task_id, action)
+        if reason is None:
+            return
+        event = self._new_event(task_id, action="refused", note=reason, field=action)
+        record = clean_event(event.to_record())
+        storage.append_events(storage.events_path(self.store.path), [record])
+        raise PermissionDenied(reason)
+
+    def refusal(self, task_id: int | None, action: str) -> str | None:
+        """Why this user may not do `action` on the task (None: allowed). Logs nothing."""
+        if self._policy is None:
+            self._policy = self.store.policy()
+        if not self._policy.configured:
+            return None
+        rec = self.task_record(task_id) if task_id is not None else None
+        return self._policy.refusal(self.store.ctx.user, action, rec, self.units_table())
+
+    def _new_event(
+        self, task_id: int | None, *, action: str, note: str = "", **fields: Any
+    ) -> Event:
+        """An event by this user, on this host and tty, numbered next in the log."""
+        ctx = self.store.ctx
+        return Event(
+            seq=self.next_seq(),
+            ts=now_iso(),
+            user=ctx.user,
+            action=action,
+            task=task_id,
+            note=note,
+            host=ctx.host,
+            tty=ctx.tty,
+            **fields,
+        )
+
+    def next_seq(self) -> int:
+        self.meta["last_seq"] = int(self.meta.get("last_seq", 0)) + 1
+        return self.meta["last_seq"]
+
+    def log(self, event: Event) -> Event:
+        """Record an event without touching a task (import summaries, carried-over history).
+
+        Roll-forward never replays it (see `LOG_ONLY`): change tasks with `change()`.
+        """
+        record = clean_event(event.to_record())
+        record[LOG_ONLY] = True
+        self.new_events.append(record)
+        return event
+
+    def change(
+        self, task_id: int, changes: dict[str, Any], *, action: str, note: str = "", **extra: Any
+    ) -> Event:
+        """Change fields of one task and log it as one event with from -> to for each field."""
+        rec = self.task_record(task_id)
+        pairs = {k: [rec.get(k), v] for k, v in changes.items() if rec.get(k) != v}
+        field_name = next(iter(changes), None)
+        event = self._new_event(
+            task_id,
+            action=action,
+            note=note,
+            field=field_name,
+            old=rec.get(field_name) if field_name else None,
+            new=changes.get(field_name) if field_name else None,
+            **extra,
+        )
+        event.changes = pairs
+        record = clean_event(event.to_record())
+        apply_event(rec, record)
+        problem = task_problem(str(task_id), rec)
+        if problem:
+            raise InputError(f"{problem}，未做修改。")
+        if self._storage is not None:
+            self.db.table("tasks").update(rec, doc_ids=[task_id])
+        else:
+            self._overlay[task_id] = rec
+        self.new_events.append(record)
+        event.user, event.host, event.tty = record["user"], record["host"], record["tty"]
+        return event
+
+    def commit(self) -> None:
+        if self._storage is None:
+            self._commit_log_only()
+            return
+        if not self._storage.dirty and not self.new_events:
+            return
+        from tinydb.table import Document
+
+        if any(e.get("action") == "import" for e in self.new_events):
+            # Imported cells, unit names and file names: no control characters get stored.
+            for name in ("plans", "tasks", "units"):
+                self.data[name] = _sanitize_tree(self.data.get(name, {}))
+            self._storage.dirty = True
+        problems = validate(self.data, limit=1)
+        if problems:  # a bug upstream: refuse to write a database that would not load
+            raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
+        if self.new_events:
+            # Write-ahead: the log first, so a crash before the rename is rolled forward.
+            self.meta["events_offset"] = storage.append_events(
+                storage.events_path(self.store.path), self.new_events
+            )
+        self.db.table("meta").upsert(Document(self.meta, doc_id=1))
+        self._storage.dirty = True
+        self._storage.flush()
+
+    def commit_full(self) -> None:
+        """Write the whole (loaded) task file back even if nothing in it changed."""
+        self._full().dirty = True
+        self.commit()
+
+    def _commit_log_only(self) -> None:
+        """The fast commit: one fsynced append to the log; checkpoint when it has grown."""
+        if not self.new_events:
+            return
+        size = storage.append_events(storage.events_path(self.store.path), self.new_events)
+        body = self._view.body if self._view is not None else 0
+        if size - int(self.meta.get("events_offset", 0)) > max(CHECKPOINT_BYTES, body // 8):
+            with contextlib.suppress(DatabaseError):  # the change is safe in the log already
+                self.store._checkpoint()
+
+
+def _writable_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Meta as a transaction writes it: without the checksum fields of the file it came from."""
+    meta.pop("crc", None)
+    meta.pop("body", None)
+    return meta
+
+
+def _sanitize_tree(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return sanitize(obj)
+    if isinstance(obj, dict):
+        return {k: _sanitize_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_sanitize_tree(v) for v in obj]
+    return obj

@@ -1,0 +1,158 @@
+"""Whether data is a database zwgk may load or write: the schema and record-by-record checks.
+
+Its own module because three places need the same answer without needing each other: `Store`
+checks a file it did not write itself before loading it, a `Transaction` checks what it is
+about to write (so nothing can save a database that would not load again), and `backup` and
+`doctor` check backups and damaged files. It knows nothing of the lock, the log or TinyDB.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from . import storage
+from .errors import DatabaseError
+from .model import STATUSES
+from .textutil import sanitize
+
+SCHEMA = 1
+TABLES = ("meta", "plans", "tasks", "units")
+
+_STATUS_SET = frozenset(STATUSES)
+_OPTIONAL_TEXT = (
+    "deadline_text",
+    "deadline_kind",
+    "note",
+    "section",
+    "updated_at",
+    "updated_by",
+    "confirmed_by",
+    "confirmed_at",
+)
+_UNIT_LISTS = ("lead_units", "support_units", "guide_units")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _doc_id(key: str) -> int | None:
+    try:
+        value = int(key)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 and str(value) == key else None
+
+
+def task_problem(key: str, rec: Any) -> str | None:
+    """Why one task record would not load, or None."""
+    tid = _doc_id(key)
+    if tid is None:
+        return f"任务编号“{key}”不是正整数"
+    if not isinstance(rec, dict):
+        return f"任务 {key} 不是一条记录"
+    if rec.get("id") != tid:
+        return f"任务 {key} 的 id 字段（{rec.get('id')!r}）与编号不符"
+    for name in ("plan", "group_title", "text"):
+        if not isinstance(rec.get(name), str):
+            return f"任务 {key} 缺少文字字段 {name}"
+    group = rec.get("group")
+    if group is not None and not _is_int(group):
+        return f"任务 {key} 的工作任务序号不是整数"
+    num = rec.get("num")
+    if num is not None and not _is_int(num):
+        return f"任务 {key} 的事项序号不是整数"
+    status = rec.get("status", STATUSES[0])
+    if status not in _STATUS_SET:
+        return f"任务 {key} 的状态“{sanitize(str(status), keep_newlines=False)}”无效"
+    for name in _UNIT_LISTS:
+        units = rec.get(name, [])
+        if not isinstance(units, list) or not all(isinstance(u, str) and u for u in units):
+            return f"任务 {key} 的 {name} 不是单位名称列表"
+    due = rec.get("due")
+    if due is not None:
+        try:
+            date.fromisoformat(due)
+        except (TypeError, ValueError):
+            return f"任务 {key} 的完成日期“{sanitize(str(due), keep_newlines=False)}”无效"
+    for name in _OPTIONAL_TEXT:
+        v = rec.get(name)
+        if v is not None and not isinstance(v, str):
+            return f"任务 {key} 的 {name} 不是文字"
+    extra = rec.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        return f"任务 {key} 的 extra 不是字典"
+    return None
+
+
+def validate(data: Any, *, limit: int | None = None) -> list[str]:
+    """Problems that would make `data` unsafe to load or to write back (empty: it is fine)."""
+    problems: list[str] = []
+
+    def full() -> bool:
+        return limit is not None and len(problems) >= limit
+
+    if not isinstance(data, dict):
+        return ["的内容不是 zwgk 数据库"]
+    if not any(name in data for name in TABLES):
+        return ["的内容不是 zwgk 数据库（没有 meta/plans/tasks/units 表）"]
+    for name in TABLES:
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            problems.append(f"的 {name} 表已损坏")
+    if problems:
+        return problems[:limit] if limit else problems
+    meta = data.get("meta", {}).get("1")
+    if meta is not None:
+        if not isinstance(meta, dict):
+            problems.append("的 meta 记录已损坏")
+        else:
+            schema = meta.get("schema", SCHEMA)
+            if not _is_int(schema) or schema > SCHEMA:
+                problems.append(f"的格式版本（{schema!r}）不是本程序支持的版本 {SCHEMA}")
+            for name in ("last_seq", "events_offset"):
+                v = meta.get(name, 0)
+                if not _is_int(v) or v < 0:
+                    problems.append(f"的 meta.{name} 无效")
+    for key, rec in data.get("tasks", {}).items():
+        if full():
+            break
+        problem = task_problem(key, rec)
+        if problem:
+            problems.append(problem)
+    for key, rec in data.get("units", {}).items():
+        if full():
+            break
+        if _doc_id(key) is None or not isinstance(rec, dict):
+            problems.append(f"单位记录 {key} 已损坏")
+        elif not isinstance(rec.get("name"), str) or not rec["name"]:
+            problems.append(f"单位记录 {key} 没有名称")
+        elif not isinstance(rec.get("aliases", []), list):
+            problems.append(f"单位“{sanitize(rec['name'], keep_newlines=False)}”的别名不是列表")
+    for key, rec in data.get("plans", {}).items():
+        if full():
+            break
+        if _doc_id(key) is None or not isinstance(rec, dict):
+            problems.append(f"方案记录 {key} 已损坏")
+        elif not isinstance(rec.get("title"), str) or not _is_int(rec.get("year")):
+            problems.append(f"方案记录 {key} 缺少标题或年份")
+    return problems[:limit] if limit else problems
+
+
+def corrupt_error(path: Any, problem: str) -> DatabaseError:
+    """One sentence: which file, what is wrong, which backup is the newest good one."""
+    from . import backup
+
+    good = backup.newest_good(path)
+    if good is not None:
+        hint = (
+            f"最近的完好备份是 {storage.shown(good.path)}（{good.when}），"
+            "可用 zwgk doctor --restore 恢复。"
+        )
+    else:
+        hint = "没有找到完好的备份，请用 zwgk doctor 检查。"
+    err = storage.CorruptDatabase(path, problem)
+    err.message = err.message.rstrip("。") + "；" + hint
+    err.args = (err.message,)
+    return err
