@@ -276,8 +276,12 @@ def test_new_database_next_to_an_old_log_continues_its_seq(tmp_path: Path) -> No
 
 
 def test_reads_of_a_verified_file_skip_full_validation(store: Store, monkeypatch) -> None:
+    from store import transaction
+
     calls = []
-    monkeypatch.setattr(db, "validate", lambda *a, **k: calls.append(1) or [])
+    spy = lambda *a, **k: calls.append(1) or []  # noqa: E731
+    monkeypatch.setattr(db, "validate", spy)  # the read path
+    monkeypatch.setattr(transaction, "validate", spy)  # a full (slow-path) commit
     store.snapshot()
     store.set_status(1, "doing")
     assert not calls
