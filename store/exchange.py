@@ -151,7 +151,6 @@ def _event_key(rec: dict[str, Any]) -> str:
 
 def import_exchange(txn: Transaction, data: dict[str, Any], source: str) -> ImportReport:
     """Merge an exchange file into the database inside `txn`."""
-    from .db import now_iso
     from .importing import import_into
 
     plans = [Plan.from_record(p) for p in data.get("plans", []) if isinstance(p, dict)]
@@ -203,19 +202,11 @@ def import_exchange(txn: Transaction, data: dict[str, Any], source: str) -> Impo
     _append_history(txn, data.get("events", []), id_map)
 
     if summaries or report.added or report.updated:
-        ctx = txn.store.ctx
-        txn.log(
-            Event(
-                seq=txn.next_seq(),
-                ts=now_iso(),
-                user=ctx.user,
-                action="import",
-                note=f"导入 {Path(source).name}（zwgk 交换文件）：新增 {report.added} 项，"
-                f"更新 {report.updated} 项",
-                host=ctx.host,
-                tty=ctx.tty,
-            )
+        note = (
+            f"导入 {Path(source).name}（zwgk 交换文件）：新增 {report.added} 项，"
+            f"更新 {report.updated} 项"
         )
+        txn.log(txn.new_event(None, action="import", note=note))
     return report
 
 

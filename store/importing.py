@@ -18,7 +18,7 @@ from tinydb.table import Document
 from .deadlines import parse_deadline
 from .errors import InputError
 from .importers.base import ParsedPlan, ParsedTask
-from .model import TODO, Event, Plan, Task, Unit, parse_status
+from .model import TODO, Plan, Task, Unit, parse_status
 from .units import build_aliases
 
 if TYPE_CHECKING:
@@ -169,20 +169,9 @@ def import_into(
     report.tasks = len(parsed.tasks)
     report.units = len(unit_names)
     if report.added or report.updated:
-        from .db import now_iso
-
-        ctx = txn.store.ctx
-        txn.log(
-            Event(
-                seq=txn.next_seq(),
-                ts=now_iso(),
-                user=ctx.user,
-                action="import",
-                note=f"导入 {Path(parsed.source).name}：新增 {report.added} 项，更新 {report.updated} 项",
-                host=ctx.host,
-                tty=ctx.tty,
-            )
-        )
+        name = Path(parsed.source).name
+        note = f"导入 {name}：新增 {report.added} 项，更新 {report.updated} 项"
+        txn.log(txn.new_event(None, action="import", note=note))
     return report
 
 

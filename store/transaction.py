@@ -146,7 +146,7 @@ class Transaction:
         reason = self.refusal(task_id, action)
         if reason is None:
             return
-        event = self._new_event(task_id, action="refused", note=reason, field=action)
+        event = self.new_event(task_id, action="refused", note=reason, field=action)
         record = clean_event(event.to_record())
         storage.append_events(storage.events_path(self.store.path), [record])
         raise PermissionDenied(reason)
@@ -160,7 +160,7 @@ class Transaction:
         rec = self.task_record(task_id) if task_id is not None else None
         return self._policy.refusal(self.store.ctx.user, action, rec, self.units_table())
 
-    def _new_event(
+    def new_event(
         self, task_id: int | None, *, action: str, note: str = "", **fields: Any
     ) -> Event:
         """An event by this user, on this host and tty, numbered next in the log."""
@@ -198,7 +198,7 @@ class Transaction:
         rec = self.task_record(task_id)
         pairs = {k: [rec.get(k), v] for k, v in changes.items() if rec.get(k) != v}
         field_name = next(iter(changes), None)
-        event = self._new_event(
+        event = self.new_event(
             task_id,
             action=action,
             note=note,

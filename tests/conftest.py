@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +33,22 @@ def store(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """The bundled plan in a fresh database file, acting as user `tester`."""
     monkeypatch.setenv("ZWGK_USER", "tester")
     return Store(Context(db_path, SEED_TODAY, user="tester"))
+
+
+@pytest.fixture
+def fast_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory on tmpfs when there is one: these tests are about locking and process death
+    (which keeps the page cache), not power loss, so fsync need not wait for a disk."""
+    import shutil as _shutil
+    import tempfile
+
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        d = Path(tempfile.mkdtemp(prefix="zwgk-test-", dir=shm))
+        yield d
+        _shutil.rmtree(d, ignore_errors=True)
+    else:
+        yield tmp_path
 
 
 def zwgk_command() -> list[str]:

@@ -9,7 +9,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import pytest
 from conftest import zwgk_command as zwgk_cmd
 
 from store import doctor, storage
@@ -19,22 +18,6 @@ from store.model import STATUSES
 
 WORKERS = 8
 CHANGES = 200
-
-
-@pytest.fixture
-def fast_dir(tmp_path: Path):
-    """A directory on tmpfs when there is one: these tests are about locking and process death
-    (which keeps the page cache), not power loss, so fsync need not wait for a disk."""
-    import shutil as _shutil
-    import tempfile
-
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        d = Path(tempfile.mkdtemp(prefix="zwgk-test-", dir=shm))
-        yield d
-        _shutil.rmtree(d, ignore_errors=True)
-    else:
-        yield tmp_path
 
 
 def _ctx(db: Path, user: str = "tester") -> Context:
