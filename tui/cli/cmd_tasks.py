@@ -8,6 +8,7 @@ from typing import Any
 
 from store.context import Context, parse_day
 from store.db import Snapshot, Store
+from store.describe import describe_event, event_line
 from store.errors import InputError
 from store.model import STATUSES, Event, Task, parse_status
 from store.query import TaskFilter, filter_tasks, unit_counts
@@ -119,42 +120,6 @@ def task_card(task: Task, today: date) -> list[str]:
     if task.confirmed_by:
         lines.append(f"办结确认：{task.confirmed_by} {task.confirmed_at or ''}")
     return lines
-
-
-def event_line(e: Event) -> str:
-    when = e.ts.replace("T", " ")[:16]
-    who = sanitize(e.user, keep_newlines=False)
-    what = describe_event(e)
-    note = f"  备注：{sanitize(e.note, keep_newlines=False)}" if e.note else ""
-    return f"{when} {who} {what}{note}"
-
-
-FIELD_NAMES = {
-    "status": "状态",
-    "note": "进展",
-    "confirmed_by": "办结确认",
-    "confirmed_at": "确认时间",
-}
-
-
-def describe_event(e: Event) -> str:
-    target = f"#{e.task} " if e.task is not None else ""
-    if e.action == "import":
-        return "导入"
-    if e.action == "restore":
-        return "恢复备份"
-    if e.action == "refused":
-        return f"{target}被拒绝"
-    prefix = "撤销：" if e.action == "undo" else ""
-    parts = []
-    for name, pair in (e.changes or {}).items():
-        if name in ("note", "confirmed_at"):
-            continue
-        old, new = pair
-        parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'} → {new or '-'}")
-    if not parts and "note" in (e.changes or {}):
-        parts.append("添加进展")
-    return target + prefix + "，".join(parts)
 
 
 def _task(snap: Snapshot, tid: int) -> Task:

@@ -13,6 +13,7 @@ from datetime import date
 from rich.cells import cell_len
 from rich.text import Text
 
+from store.describe import clean, describe_event, event_line
 from store.model import (
     BLOCKED,
     DOING,
@@ -24,7 +25,6 @@ from store.model import (
     Event,
     Task,
 )
-from store.textutil import sanitize
 
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
 STATUS_STYLES = {TODO: "", DOING: "cyan", BLOCKED: "bold magenta", DONE: "green"}
@@ -34,11 +34,6 @@ LIGHT_MARKS = {LIGHT_RED: "!", LIGHT_YELLOW: "*"}
 MATCH_STYLE = "bold underline"
 KIND_LABELS = {"ongoing": "长期", "recurring": "定期", "unknown": "未识别", "none": "-"}
 ROLE_NAMES = (("lead", "主体责任单位"), ("support", "配合单位"), ("guide", "指导责任单位"))
-FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
-
-
-def clean(text: str | None) -> str:
-    return sanitize(text or "", keep_newlines=False)
 
 
 def light_style(task: Task, today: date) -> str:
@@ -132,29 +127,7 @@ def task_row(
     return row
 
 
-def event_text(e: Event) -> str:
-    """`#7 状态 未开始 → 已完成` (note and timestamps left to the caller)."""
-    target = f"#{e.task} " if e.task is not None else ""
-    if e.action == "import":
-        return clean(e.note) or "导入"
-    if e.action == "refused":
-        return f"{target}被拒绝"
-    prefix = {"undo": "撤销：", "confirm": "办结确认：", "sendback": "退回："}.get(e.action, "")
-    parts = []
-    for name, pair in (e.changes or {}).items():
-        if name in ("note", "confirmed_at") or not isinstance(pair, list) or len(pair) != 2:
-            continue
-        old, new = pair
-        parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'} → {new or '-'}")
-    if not parts and "note" in (e.changes or {}):
-        parts.append("添加进展")
-    return target + prefix + ("，".join(parts) or "无变化")
-
-
-def event_line(e: Event) -> str:
-    when = (e.ts or "").replace("T", " ")[:16]
-    note = f"  备注：{clean(e.note)}" if e.note else ""
-    return f"{when} {clean(e.user)} {event_text(e)}{note}"
+event_text = describe_event  # the name the screens use
 
 
 def task_card(task: Task, today: date, history: list[Event] | None = None) -> Text:
