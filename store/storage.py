@@ -141,19 +141,9 @@ def read_bytes(path: Path) -> bytes | None:
     """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
     try:
         # O_NONBLOCK: a FIFO planted at the path must not hang us (no effect on files).
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        fd = open_checked(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), "数据库")
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise DatabaseError(f"数据库路径 {shown(path)} 是一个目录，不是文件。") from None
-    except OSError as exc:
-        if path.is_symlink():
-            raise DatabaseError(
-                f"数据库路径 {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
-            ) from None
-        raise DatabaseError(f"无法读取数据库 {shown(path)}：{exc.strerror}。") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -425,16 +415,29 @@ def append_events(path: Path, lines: list[dict[str, Any]]) -> int:
 
 
 def _open_log(path: Path, flags: int) -> int:
+    return open_checked(path, flags, "修改记录")
+
+
+def open_checked(path: Path, flags: int, what: str) -> int:
+    """os.open that never follows a symlink and turns refusals into one sentence naming `what`.
+
+    A missing file passes through as FileNotFoundError when opening to read: whether that is an
+    error is the caller's call. (Creating in a missing folder is an error, said as such.)
+    """
     try:
         return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    except FileNotFoundError:
+        if not flags & os.O_CREAT:
+            raise
+        raise DatabaseError(f"无法创建{what} {shown(path)}：所在目录不存在。") from None
     except IsADirectoryError:
-        raise DatabaseError(f"修改记录 {shown(path)} 是一个目录，不是文件。") from None
+        raise DatabaseError(f"{what} {shown(path)} 是一个目录，不是文件。") from None
     except OSError as exc:
         if path.is_symlink():
             raise DatabaseError(
-                f"修改记录 {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
+                f"{what} {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
             ) from None
-        raise DatabaseError(f"无法打开修改记录 {shown(path)}：{exc.strerror}。") from None
+        raise DatabaseError(f"无法打开{what} {shown(path)}：{exc.strerror}。") from None
 
 
 def _last_newline(fd: int, size: int) -> int:
@@ -454,10 +457,8 @@ def _last_newline(fd: int, size: int) -> int:
 def _read_from(path: Path, offset: int) -> bytes:
     try:
         fd = _open_log(path, os.O_RDONLY)
-    except DatabaseError:
-        if not os.path.lexists(path):
-            return b""
-        raise
+    except FileNotFoundError:
+        return b""
     try:
         with os.fdopen(fd, "rb", closefd=False) as fh:
             fh.seek(offset)
@@ -506,10 +507,8 @@ def iter_events_backwards(path: Path, chunk: int = 1 << 16) -> Iterator[dict[str
     """Complete event lines newest first, reading the file from its end in chunks."""
     try:
         fd = _open_log(path, os.O_RDONLY)
-    except DatabaseError:
-        if not os.path.lexists(path):
-            return
-        raise
+    except FileNotFoundError:
+        return
     try:
         pos = os.lseek(fd, 0, os.SEEK_END)
         if pos == 0:
