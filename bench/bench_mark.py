@@ -40,7 +40,7 @@ def zwgk_cmd() -> list[str]:
     if beside.is_file():
         return [str(beside)]
     exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
+    return [exe] if exe else [sys.executable, "-m", "zwgk.tui.cli.main"]
 
 
 CPU: list[float] = []  # CPU seconds (user+sys) of each timed child, in order
@@ -67,8 +67,8 @@ def runs_of(cmds: list[list[str]], env: dict[str, str]) -> dict[str, float]:
 
 def make_zwgk_db(path: Path, n: int) -> None:
     """n tasks copied from the bundled plan, written by zwgk's own transaction code."""
-    from store.context import Context
-    from store.db import Store
+    from zwgk.store.context import Context
+    from zwgk.store.db import Store
 
     ctx = Context(db_path=path, today=date(2021, 1, 1), user="bench", host="", tty="")
     store = Store(ctx)
@@ -96,8 +96,8 @@ def bench_zwgk(n: int, runs: int, tmp: Path) -> dict[str, float]:
     cmds = [[*zwgk_cmd(), "mark", target, "done" if i % 2 else "doing"] for i in range(runs)]
     result = runs_of(cmds, env)
     # the occasional checkpoint: rewrite of the whole task file
-    from store.context import Context
-    from store.db import CHECKPOINT_BYTES, Store
+    from zwgk.store.context import Context
+    from zwgk.store.db import CHECKPOINT_BYTES, Store
 
     store = Store(Context(db_path=db, today=date(2021, 1, 1), user="bench", host="", tty=""))
     t = time.perf_counter()

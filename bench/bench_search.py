@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from store.model import STATUSES, Task, Unit  # noqa: E402
-from store.pinyin import task_keys, unit_keys  # noqa: E402
-from store.search import SearchIndex  # noqa: E402
+from zwgk.store.model import STATUSES, Task, Unit  # noqa: E402
+from zwgk.store.pinyin import task_keys, unit_keys  # noqa: E402
+from zwgk.store.search import SearchIndex  # noqa: E402
 
 TODAY = date(2021, 1, 1)
 TARGETS_MS = {1_000: 5.0, 10_000: 15.0, 100_000: 100.0}
@@ -35,8 +35,8 @@ UNIT_ENDINGS = ("办", "局", "委", "中心", "办公室", "管委会")
 
 
 def seed_tasks() -> list[Task]:
-    from store.context import Context
-    from store.db import Store
+    from zwgk.store.context import Context
+    from zwgk.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         return Store(Context(Path(tmp) / "seed.json", TODAY)).snapshot().task_list()
@@ -127,7 +127,7 @@ def make_tasks(n: int, gen: Generator) -> tuple[list[Task], dict[str, Unit]]:
 def queries(gen: Generator, tasks: list[Task], units: dict[str, Unit]) -> dict[str, list[str]]:
     """RUNS different queries per kind, drawn from what the generated plan really contains."""
     rng = gen.rng
-    from store.pinyin import char_readings
+    from zwgk.store.pinyin import char_readings
 
     def initials(word: str) -> str:
         return "".join((char_readings(c) or ("x",))[0][0] for c in word)
@@ -196,9 +196,9 @@ def write_db(path: Path, tasks: list[Task], units: dict[str, Unit]) -> None:
     """A real zwgk database written through the Store, as `zwgk import` would leave it."""
     from tinydb.table import Document
 
-    from store.context import Context
-    from store.db import Store
-    from store.model import Plan
+    from zwgk.store.context import Context
+    from zwgk.store.db import Store
+    from zwgk.store.model import Plan
 
     store = Store(Context(path, TODAY), seed=False)
     with store.transaction() as txn:

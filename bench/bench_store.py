@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    zwgk = [sys.executable, "-m", "tui.cli.main"]
+    zwgk = [sys.executable, "-m", "zwgk.tui.cli.main"]
     print(f"{'tasks':>7} {'import s':>9} {'list --unit p50 ms':>19} {'p95 ms':>8}")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:

@@ -37,8 +37,8 @@ from pathlib import Path
 db, hist, keys = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
 async def main():
-    from store.context import Context
-    from tui.app import make_app
+    from zwgk.store.context import Context
+    from zwgk.tui.app import make_app
 
     app = make_app(Context(db, date(2020, 9, 1), user="bench"), history_path=hist)
     out = {}
@@ -120,8 +120,8 @@ def make_db(path: Path, n: int) -> None:
     """The seed, then copies of its tasks with varied text up to `n` tasks in one transaction."""
     from tinydb.table import Document
 
-    from store.context import Context
-    from store.db import Store
+    from zwgk.store.context import Context
+    from zwgk.store.db import Store
 
     store = Store(Context(path, TODAY, user="bench"))
     snap = store.snapshot()

@@ -9,4 +9,4 @@ SEED_NAME = "seed_plan.txt"
 
 
 def seed_path() -> Path:
-    return Path(str(resources.files("data").joinpath(SEED_NAME)))
+    return Path(str(resources.files("zwgk.data").joinpath(SEED_NAME)))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from store.db import Store
+from zwgk.store.context import Context
+from zwgk.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_plan.txt"
@@ -56,7 +56,7 @@ def zwgk_command() -> list[str]:
     exe = shutil.which(
         "zwgk", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     )
-    return [exe] if exe else [sys.executable, "-m", "tui.cli.main"]
+    return [exe] if exe else [sys.executable, "-m", "zwgk.tui.cli.main"]
 
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]

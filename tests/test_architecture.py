@@ -21,7 +21,7 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_store_never_imports_the_ui() -> None:
     for path in (ROOT / "store").rglob("*.py"):
-        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("tui", "textual", "rich")}
+        bad = {m for m in imported_modules(path) if m.startswith(("zwgk.tui", "textual", "rich"))}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -29,3 +29,11 @@ def test_command_line_modules_do_not_import_textual() -> None:
     for path in (ROOT / "tui" / "cli").rglob("*.py"):
         bad = {m for m in imported_modules(path) if m.split(".")[0] == "textual"}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_our_packages_live_inside_the_zwgk_namespace() -> None:
+    """No module imports a bare `store`/`tui`/`data`: installed, those names are `zwgk.*`."""
+    for folder in ("store", "tui", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            bad = {m for m in imported_modules(path) if m.split(".")[0] in ("store", "tui", "data")}
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

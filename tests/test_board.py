@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from textual.app import App
 
-from store import signoff
-from store.context import Context
-from store.db import Snapshot, Store
-from store.model import BLOCKED, DOING, DONE
-from store.stats import compute
-from tui.screens.board import BoardScreen, scoreboard_text, timeline_months, timeline_text
+from zwgk.store import signoff
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.model import BLOCKED, DOING, DONE
+from zwgk.store.stats import compute
+from zwgk.tui.screens.board import BoardScreen, scoreboard_text, timeline_months, timeline_text
 
 TODAY = date(2020, 12, 15)
 

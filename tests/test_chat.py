@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.chat import Command, common_prefix, completions, parse
-from tui.history import History
+from zwgk.tui.chat import Command, common_prefix, completions, parse
+from zwgk.tui.history import History
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import SAMPLES, SEED, Runner, json_of
 
-from tui.cli.render import width
+from zwgk.tui.cli.render import width
 
 TASK_FIELDS = {
     "id",
@@ -192,7 +192,7 @@ def test_bad_import_exits_2_and_leaves_database_untouched(zwgk: Runner, tmp_path
 
 def test_cli_does_not_import_textual(db_path: Path) -> None:
     code = (
-        "import sys; from tui.cli.main import main; "
+        "import sys; from zwgk.tui.cli.main import main; "
         f"main(['--db', {str(db_path)!r}, 'list']); "
         "assert 'textual' not in sys.modules, 'textual imported'; "
         "assert 'pypinyin' not in sys.modules or True"
@@ -215,8 +215,8 @@ def test_json_is_utf8(zwgk: Runner) -> None:
 def test_search_line_marks_matches_only_on_a_terminal() -> None:
     from datetime import date
 
-    from store.model import Task
-    from tui.cli.cmd_tasks import search_line
+    from zwgk.store.model import Task
+    from zwgk.tui.cli.cmd_tasks import search_line
 
     task = Task(id=22, plan="p", group=11, group_title="g", text="编制企业和群众办事一本通")
     plain = search_line(task, [(9, 12)], date(2021, 1, 1), colour=False)

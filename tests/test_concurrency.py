@@ -11,10 +11,10 @@ from pathlib import Path
 
 from conftest import zwgk_command as zwgk_cmd
 
-from store import doctor, storage
-from store.context import Context
-from store.db import Store
-from store.model import STATUSES
+from zwgk.store import doctor, storage
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.model import STATUSES
 
 WORKERS = 8
 CHANGES = 200

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from store import doctor, storage
-from store.context import Context
-from store.db import CHECKPOINT_BYTES, Store
-from store.model import STATUSES
+from zwgk.store import doctor, storage
+from zwgk.store.context import Context
+from zwgk.store.db import CHECKPOINT_BYTES, Store
+from zwgk.store.model import STATUSES
 
 ROUNDS = 60
 
@@ -141,7 +141,7 @@ def test_crash_between_log_append_and_rename_is_rolled_forward(tmp_path: Path, m
 def test_logged_history_is_never_replayed_onto_tasks(tmp_path: Path, monkeypatch) -> None:
     """`Transaction.log` entries (e.g. history carried over from another database) are records,
     not changes: a crash before the file is rewritten must not apply them to tasks."""
-    from store.model import Event
+    from zwgk.store.model import Event
 
     db = tmp_path / "zwgk.json"
     store = Store(_ctx(db))

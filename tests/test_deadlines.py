@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from store.deadlines import Deadline, next_due, next_occurrence, parse_deadline
-from store.model import KIND_DATE, KIND_NONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN
+from zwgk.store.deadlines import Deadline, next_due, next_occurrence, parse_deadline
+from zwgk.store.model import KIND_DATE, KIND_NONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN
 
 PLAN_YEAR = 2020
 

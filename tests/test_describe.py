@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from store.describe import describe_event, event_line
-from store.model import Event
+from zwgk.store.describe import describe_event, event_line
+from zwgk.store.model import Event
 
 
 def ev(action: str, **kw: object) -> Event:

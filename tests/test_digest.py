@@ -7,10 +7,10 @@ from pathlib import Path
 
 from conftest import Runner
 
-from store import digest
-from store.db import Store
-from store.model import DONE
-from tui.cli.render import width
+from zwgk.store import digest
+from zwgk.store.db import Store
+from zwgk.store.model import DONE
+from zwgk.tui.cli.render import width
 
 DEC_28 = date(2020, 12, 28)
 

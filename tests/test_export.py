@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from conftest import Runner, json_of
 
-from store import signoff
-from store.context import Context
-from store.db import Store
-from store.export import GREEN_FILL, RED_FILL, YELLOW_FILL, export_file, ledger_title
-from store.model import DONE
-from store.query import TaskFilter
+from zwgk.store import signoff
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.export import GREEN_FILL, RED_FILL, YELLOW_FILL, export_file, ledger_title
+from zwgk.store.model import DONE
+from zwgk.store.query import TaskFilter
 
 LATE_DEC = date(2020, 12, 28)  # (7)(8)(9)… are due 2020-12-31: within 7 days
 HEADER = ["序号", "工作任务", "具体事项", "主体责任单位", "指导责任单位", "完成时间"]
@@ -87,7 +87,7 @@ def test_xlsx_support_column_only_when_used(tmp_path: Path) -> None:
         "序号,具体事项,牵头单位,配合单位,完成时限\n1,编制目录,区信息办,区编办,2021年6月底前\n",
         encoding="utf-8",
     )
-    from store.importing import import_into, parse_file
+    from zwgk.store.importing import import_into, parse_file
 
     store = Store(Context(tmp_path / "s.json", LATE_DEC, user="tester"), seed=False)
     with store.transaction() as txn:
@@ -233,7 +233,7 @@ def test_notes_that_look_like_formulas_stay_text(store: Store, tmp_path: Path) -
 
 
 def test_section_rows_and_titles_of_other_layouts(tmp_path: Path) -> None:
-    from store.importing import import_into, parse_file
+    from zwgk.store.importing import import_into, parse_file
 
     doc = Path(__file__).parent / "fixtures" / "import" / "jingzhou-2022.docx"
     store = Store(Context(tmp_path / "j.json", LATE_DEC, user="tester"), seed=False)

@@ -14,11 +14,11 @@ from conftest import zwgk_command as zwgk_cmd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import storage
-from store.context import Context
-from store.db import NOTE_LIMIT, Store, clean_note
-from store.errors import DatabaseError, InputError
-from store.textutil import sanitize
+from zwgk.store import storage
+from zwgk.store.context import Context
+from zwgk.store.db import NOTE_LIMIT, Store, clean_note
+from zwgk.store.errors import DatabaseError, InputError
+from zwgk.store.textutil import sanitize
 
 ESC = "\x1b"
 NASTY = (
@@ -54,7 +54,7 @@ def cli(db: Path, *args: str, user: str = "alice") -> subprocess.CompletedProces
     import contextlib
     import io
 
-    from tui.cli.main import main
+    from zwgk.tui.cli.main import main
 
     out, err = io.BytesIO(), io.BytesIO()
     old_user = os.environ.get("ZWGK_USER")
@@ -151,7 +151,7 @@ def test_hostile_unit_names_in_the_database_are_shown_harmlessly(seeded: Path) -
 
 
 def _hostile_import(tmp_path: Path) -> tuple[Path, subprocess.CompletedProcess[bytes]]:
-    from store.seed import seed_path
+    from zwgk.store.seed import seed_path
 
     db = tmp_path / "zwgk.json"
     text = seed_path().read_text("utf-8")
@@ -241,7 +241,7 @@ def test_deeply_nested_and_huge_json_are_refused(seeded: Path, monkeypatch) -> N
 # -- the importer, fed junk ------------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".txt", ".csv", ".xlsx", ".docx"])
 def test_importer_raises_only_input_error_on_random_bytes(tmp_path: Path, suffix: str) -> None:
-    from store.importing import parse_file
+    from zwgk.store.importing import parse_file
 
     counter = iter(range(10**9))
 
@@ -268,7 +268,7 @@ def test_importer_on_corrupted_zip_containers(tmp_path: Path, suffix: str) -> No
     import io
     import zipfile
 
-    from store.importing import parse_file
+    from zwgk.store.importing import parse_file
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -305,7 +305,7 @@ def test_importer_on_random_tables(
     import csv
     import io
 
-    from store.importing import parse_file
+    from zwgk.store.importing import parse_file
 
     buf = io.StringIO()
     writer = csv.writer(buf)

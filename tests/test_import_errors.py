@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.context import Context
-from store.db import Store
-from store.errors import InputError
-from store.importers import read_plan
-from store.importing import import_into, parse_file
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.errors import InputError
+from zwgk.store.importers import read_plan
+from zwgk.store.importing import import_into, parse_file
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from store.db import Store
-from store.importers import read_plan
-from store.importers.base import ParsedPlan
-from store.importing import ImportReport, import_into, parse_file
-from store.model import DONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, TODO
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.importers import read_plan
+from zwgk.store.importers.base import ParsedPlan
+from zwgk.store.importing import ImportReport, import_into, parse_file
+from zwgk.store.model import DONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, TODO
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 

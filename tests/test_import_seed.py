@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from store.db import Store
-from store.importing import ImportReport, import_into, parse_file
-from store.model import DOING, KIND_DATE, TODO, Task
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.importing import ImportReport, import_into, parse_file
+from zwgk.store.model import DOING, KIND_DATE, TODO, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_plan.txt"

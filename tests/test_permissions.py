@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import zwgk_command as zwgk_cmd
 
-from store import permissions, storage
-from store.context import Context
-from store.db import Store
-from store.errors import DatabaseError, PermissionDenied
+from zwgk.store import permissions, storage
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.errors import DatabaseError, PermissionDenied
 
 CONFIG = """
 admins = ["boss"]
@@ -130,7 +130,7 @@ def test_rules_through_the_real_command(env: dict[str, str]) -> None:
 
 
 def test_import_and_restore_are_for_admins(env: dict[str, str], tmp_path: Path) -> None:
-    from store.seed import seed_path
+    from zwgk.store.seed import seed_path
 
     db = Path(env["ZWGK_DB"])
     before = db.read_bytes()

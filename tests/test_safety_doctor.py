@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import zwgk_command as zwgk_cmd
 
-from store import backup, doctor, storage
-from store.context import Context
-from store.db import Store
+from zwgk.store import backup, doctor, storage
+from zwgk.store.context import Context
+from zwgk.store.db import Store
 
 
 def run(db: Path, *args: str, real: bool = False) -> subprocess.CompletedProcess[str]:
@@ -27,7 +27,7 @@ def run(db: Path, *args: str, real: bool = False) -> subprocess.CompletedProcess
     import contextlib
     import io
 
-    from tui.cli.main import main
+    from zwgk.tui.cli.main import main
 
     saved = dict(os.environ)
     out, err = io.BytesIO(), io.BytesIO()

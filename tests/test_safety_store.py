@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from store import backup, db, storage
-from store.context import Context
-from store.db import Store
-from store.errors import DatabaseError, InputError, LockTimeout
+from zwgk.store import backup, db, storage
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.errors import DatabaseError, InputError, LockTimeout
 
 
 def _ctx(path: Path, user: str = "alice") -> Context:
@@ -276,7 +276,7 @@ def test_new_database_next_to_an_old_log_continues_its_seq(tmp_path: Path) -> No
 
 
 def test_reads_of_a_verified_file_skip_full_validation(store: Store, monkeypatch) -> None:
-    from store import transaction
+    from zwgk.store import transaction
 
     calls = []
     spy = lambda *a, **k: calls.append(1) or []  # noqa: E731

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.context import Context
-from store.db import Snapshot, Store
-from store.model import Task, Unit
-from store.pinyin import ensure_keys, has_keys, parse_readings, task_keys, unit_keys
-from store.search import SearchIndex, parse_query, resolve_units, search, suggest_unit
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.model import Task, Unit
+from zwgk.store.pinyin import ensure_keys, has_keys, parse_readings, task_keys, unit_keys
+from zwgk.store.search import SearchIndex, parse_query, resolve_units, search, suggest_unit
 
 TODAY = date(2021, 1, 1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,9 +204,9 @@ def test_search_path_never_imports_pypinyin(db: Path) -> None:
 import sys
 from datetime import date
 from pathlib import Path
-from store.context import Context
-from store.db import Store
-from store.search import SearchIndex, resolve_units, search
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.search import SearchIndex, resolve_units, search
 snap = Store(Context(Path({str(db)!r}), date(2021, 1, 1))).snapshot()
 for q in ["yibentong", "ybt", "xinxiban", "一本同", "网络安全", "unit:qxxb", "zzzz"]:
     r = search(snap, q, today=date(2021, 1, 1))

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from store.db import Snapshot, Store
-from store.model import DOING, DONE
-from store.search import SearchIndex, norm, search
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.model import DOING, DONE
+from zwgk.store.search import SearchIndex, norm, search
 
 TODAY = date(2021, 1, 1)
 

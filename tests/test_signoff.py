@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import Runner, json_of
 
-from store import signoff
-from store.db import Store
-from store.errors import InputError
-from store.model import DOING, DONE
+from zwgk.store import signoff
+from zwgk.store.db import Store
+from zwgk.store.errors import InputError
+from zwgk.store.model import DOING, DONE
 
 
 def test_confirm_only_a_completed_task(store: Store) -> None:
@@ -86,7 +86,7 @@ def test_exports_tell_confirmed_from_unconfirmed(zwgk: Runner, tmp_path: Path) -
 
 
 def test_confirm_follows_the_permission_file(zwgk: Runner, db_path: Path) -> None:
-    pytest.importorskip("store.permissions")
+    pytest.importorskip("zwgk.store.permissions")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     (db_path.parent / "zwgk.toml").write_text(
         'admins = ["boss"]\n[users]\nbb = "区编办"\nstreet = "各街道"\n', encoding="utf-8"

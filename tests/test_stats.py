@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from conftest import SEED_TODAY, Runner, json_of
 
-from store import signoff
-from store.db import Store
-from store.model import BLOCKED, DOING, DONE
-from store.stats import Stats, of_snapshot
-from tui.cli.render import width
+from zwgk.store import signoff
+from zwgk.store.db import Store
+from zwgk.store.model import BLOCKED, DOING, DONE
+from zwgk.store.stats import Stats, of_snapshot
+from zwgk.tui.cli.render import width
 
 
 @pytest.fixture

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 
-from store.context import Context
-from store.db import Store
-from tui.app import ZwgkApp, make_app
-from tui.screens.help import HelpScreen
-from tui.screens.main import MainScreen
-from tui.screens.note import NotePrompt
-from tui.widgets.prompt import PromptInput
-from tui.widgets.tasklist import TaskList
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.tui.app import ZwgkApp, make_app
+from zwgk.tui.screens.help import HelpScreen
+from zwgk.tui.screens.main import MainScreen
+from zwgk.tui.screens.note import NotePrompt
+from zwgk.tui.widgets.prompt import PromptInput
+from zwgk.tui.widgets.tasklist import TaskList
 
 TODAY = date(2020, 9, 1)  # seed: tasks 1, 2, 3 and 13 are overdue; 6 is due within 30 days
 SIZES = [(80, 24), (120, 40)]
@@ -553,7 +553,7 @@ async def test_stats_and_board(app: ZwgkApp, line: str) -> None:
         await settle(pilot, app)
         await type_line(pilot, app, line)
         try:
-            from tui.screens.board import BoardScreen
+            from zwgk.tui.screens.board import BoardScreen
         except ImportError:
             assert "共 29 项" in transcript(app)
         else:
@@ -659,7 +659,7 @@ async def test_live_reload_from_a_second_process(app: ZwgkApp, db: Path) -> None
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
         env.update({"ZWGK_USER": "李四", "ZWGK_TODAY": TODAY.isoformat(), "NO_COLOR": "1"})
         proc = subprocess.run(
-            [sys.executable, "-m", "tui.cli.main", "--db", str(db), "mark", "3", "done"],
+            [sys.executable, "-m", "zwgk.tui.cli.main", "--db", str(db), "mark", "3", "done"],
             env=env,
             capture_output=True,
             text=True,
@@ -689,7 +689,7 @@ async def test_own_changes_are_not_reported_as_others(app: ZwgkApp) -> None:
 
 
 def test_run_passes_mouse_flag(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
-    from tui import app as app_module
+    from zwgk.tui import app as app_module
 
     seen = {}
 
@@ -707,7 +707,7 @@ def test_bad_database_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
     bad.write_text("{not json", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "tui.cli.main", "--db", str(bad)],
+        [sys.executable, "-m", "zwgk.tui.cli.main", "--db", str(bad)],
         env=env,
         capture_output=True,
         text=True,
@@ -814,7 +814,7 @@ def test_real_terminal_session_with_no_mouse(tmp_path: Path) -> None:
         os.chdir(ROOT)
         os.execvpe(
             sys.executable,
-            [sys.executable, "-m", "tui.cli.main", "--db", str(db), "--today", "2020-09-01",
+            [sys.executable, "-m", "zwgk.tui.cli.main", "--db", str(db), "--today", "2020-09-01",
              "--no-mouse"],
             env,
         )  # fmt: skip

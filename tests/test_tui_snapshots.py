@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from tui.app import ZwgkApp, make_app
+from zwgk.store.context import Context
+from zwgk.tui.app import ZwgkApp, make_app
 
 TODAY = date(2020, 9, 1)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from store.context import Context
-from store.db import Snapshot, Store
-from tui.chat import parse
-from tui.screens.views import View, view_label, view_tasks
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.tui.chat import parse
+from zwgk.tui.screens.views import View, view_label, view_tasks
 
 TODAY = date(2020, 9, 1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.importers.base import ParsedPlan, ParsedTask
-from store.units import build_aliases, split_units
+from zwgk.store.importers.base import ParsedPlan, ParsedTask
+from zwgk.store.units import build_aliases, split_units
 
 
 @pytest.mark.parametrize(

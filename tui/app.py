@@ -8,12 +8,12 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from store.context import Context
-from store.db import Snapshot, Store
-from store.errors import ZwgkError
-from tui.history import History, default_history_path
-from tui.screens.main import MainScreen
-from tui.screens.palette import ChatCommands
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.errors import ZwgkError
+from zwgk.tui.history import History, default_history_path
+from zwgk.tui.screens.main import MainScreen
+from zwgk.tui.screens.palette import ChatCommands
 
 
 class ZwgkApp(App[int]):
@@ -62,7 +62,7 @@ class ZwgkApp(App[int]):
             icon.icon = ">"
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from zwgk.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from store.context import Context
+from zwgk.store.context import Context
 
 from . import render
 from .common import add_json
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
-    from store import doctor
+    from zwgk.store import doctor
 
     if args.restore:
         result = doctor.restore(ctx)

@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.context import Context
+from zwgk.store.context import Context
 
 from . import render
 from .common import add_json, open_store
 
 if TYPE_CHECKING:
-    from store.importing import ImportReport
+    from zwgk.store.importing import ImportReport
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -28,7 +28,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     if args.file.suffix.lower() == ".json":
         return import_json(args, ctx)
     # Imported here: the readers pull in openpyxl/docx/pypinyin, which `zwgk list` never needs.
-    from store.importing import import_into, parse_file
+    from zwgk.store.importing import import_into, parse_file
 
     # Parse fully before touching the database: bad input leaves the file untouched.
     parsed = parse_file(args.file)
@@ -50,7 +50,7 @@ def print_report(report: ImportReport, *, as_json: bool) -> None:
 
 def import_json(args: argparse.Namespace, ctx: Context) -> int:
     """A zwgk exchange file (`zwgk export x.json`): the plan, statuses and history."""
-    from store.exchange import import_exchange, load
+    from zwgk.store.exchange import import_exchange, load
 
     data = load(args.file)  # validated before the database is touched
     store = open_store(ctx, seed=False)
@@ -62,7 +62,7 @@ def import_json(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def summary_lines(report: ImportReport) -> list[str]:
-    from store.textutil import sanitize
+    from zwgk.store.textutil import sanitize
 
     # File names and cells come from outside: nothing in them may drive the terminal.
     title, source = sanitize(report.title, keep_newlines=False), sanitize(Path(report.source).name)

@@ -13,8 +13,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from store.context import Context
-from store.query import TaskFilter
+from zwgk.store.context import Context
+from zwgk.store.query import TaskFilter
 
 from . import render
 from .common import add_filter_args, add_json, filter_from_args, open_store, task_id
@@ -57,7 +57,7 @@ def _filter(args: argparse.Namespace) -> TaskFilter | None:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    from store.export import export_file
+    from zwgk.store.export import export_file
 
     store = open_store(ctx)
     snap = store.snapshot()
@@ -117,7 +117,7 @@ def stats_lines(st: Any) -> list[str]:
 
 
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
-    from store.stats import of_snapshot
+    from zwgk.store.stats import of_snapshot
 
     st = of_snapshot(open_store(ctx).snapshot(), ctx.today)
     if args.json:
@@ -130,8 +130,8 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- digest ----------------------------------------------------------------------------------
 def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
-    from store import digest
-    from store.db import now_iso
+    from zwgk.store import digest
+    from zwgk.store.db import now_iso
 
     store = open_store(ctx)
     snap = store.snapshot()
@@ -152,7 +152,7 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- sign-off --------------------------------------------------------------------------------
 def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
-    from store.signoff import confirm
+    from zwgk.store.signoff import confirm
 
     event = confirm(open_store(ctx), args.id, args.note)
     when = (event.changes.get("confirmed_at") or [None, ""])[1] or ""
@@ -163,7 +163,7 @@ def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sendback(args: argparse.Namespace, ctx: Context) -> int:
-    from store.signoff import send_back
+    from zwgk.store.signoff import send_back
 
     event = send_back(open_store(ctx), args.id, args.reason)
     render.out(

@@ -6,13 +6,13 @@ import argparse
 from datetime import date
 from typing import Any
 
-from store.context import Context, parse_day
-from store.db import Snapshot, Store
-from store.describe import describe_event, event_line
-from store.errors import InputError
-from store.model import STATUSES, Event, Task, parse_status
-from store.query import TaskFilter, filter_tasks, unit_counts
-from store.textutil import sanitize
+from zwgk.store.context import Context, parse_day
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.describe import describe_event, event_line
+from zwgk.store.errors import InputError
+from zwgk.store.model import STATUSES, Event, Task, parse_status
+from zwgk.store.query import TaskFilter, filter_tasks, unit_counts
+from zwgk.store.textutil import sanitize
 
 from . import render
 from .common import add_filter_args, add_json, filter_from_args, open_store, positive_int, task_id
@@ -177,7 +177,7 @@ def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
-    from store.search import search
+    from zwgk.store.search import search
 
     query = " ".join(args.query)
     snap = open_store(ctx).snapshot()

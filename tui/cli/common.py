@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from store.context import Context
-from store.db import Store
-from store.errors import InputError
-from store.query import TaskFilter
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.errors import InputError
+from zwgk.store.query import TaskFilter
 
 
 def open_store(ctx: Context, *, seed: bool = True) -> Store:

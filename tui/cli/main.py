@@ -11,27 +11,27 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from store.context import Context, resolve_db_path, resolve_today
-from store.errors import ZwgkError
-from store.textutil import sanitize
+from zwgk.store.context import Context, resolve_db_path, resolve_today
+from zwgk.store.errors import ZwgkError
+from zwgk.store.textutil import sanitize
 
 # Modules that add subcommands, in the order `zwgk --help` lists them.
 COMMAND_MODULES = (
-    "tui.cli.cmd_tasks",
-    "tui.cli.cmd_import",
-    "tui.cli.cmd_report",
-    "tui.cli.cmd_admin",
+    "zwgk.tui.cli.cmd_tasks",
+    "zwgk.tui.cli.cmd_import",
+    "zwgk.tui.cli.cmd_report",
+    "zwgk.tui.cli.cmd_admin",
 )
 # Which module owns each command, so `zwgk mark` loads and builds only what it runs.
 COMMAND_OWNERS = {
     **dict.fromkeys(
-        ("list", "show", "mark", "note", "undo", "log", "units", "search"), "tui.cli.cmd_tasks"
+        ("list", "show", "mark", "note", "undo", "log", "units", "search"), "zwgk.tui.cli.cmd_tasks"
     ),
-    "import": "tui.cli.cmd_import",
+    "import": "zwgk.tui.cli.cmd_import",
     **dict.fromkeys(
-        ("export", "stats", "digest", "confirm", "sendback", "reject"), "tui.cli.cmd_report"
+        ("export", "stats", "digest", "confirm", "sendback", "reject"), "zwgk.tui.cli.cmd_report"
     ),
-    "doctor": "tui.cli.cmd_admin",
+    "doctor": "zwgk.tui.cli.cmd_admin",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
 
@@ -109,9 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def open_tui(ctx: Context, *, mouse: bool) -> int:
     try:
-        app_module = importlib.import_module("tui.app")
+        app_module = importlib.import_module("zwgk.tui.app")
     except ModuleNotFoundError as exc:
-        if exc.name != "tui.app":
+        if exc.name != "zwgk.tui.app":
             raise
         sys.stderr.write("zwgk：终端界面尚未安装，请先使用子命令（zwgk --help）。\n")
         return 1

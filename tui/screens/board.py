@@ -21,9 +21,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from store.db import Snapshot
-from store.model import Task
-from store.stats import Counts, Stats, compute, month_key, month_range
+from zwgk.store.db import Snapshot
+from zwgk.store.model import Task
+from zwgk.store.stats import Counts, Stats, compute, month_key, month_range
 
 from ..widgets.cards import fit, pad
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from rich.text import Text
 
-from store.errors import ZwgkError
-from store.model import DONE, Task
-from tui.chat import Command, parse
-from tui.screens.parts import ScreenPart
-from tui.screens.views import View
-from tui.widgets.cards import clean, fit, pad, task_card, task_row, unit_card
-from tui.widgets.tasklist import LIMIT
+from zwgk.store.errors import ZwgkError
+from zwgk.store.model import DONE, Task
+from zwgk.tui.chat import Command, parse
+from zwgk.tui.screens.parts import ScreenPart
+from zwgk.tui.screens.views import View
+from zwgk.tui.widgets.cards import clean, fit, pad, task_card, task_row, unit_card
+from zwgk.tui.widgets.tasklist import LIMIT
 
 
 class ChatHandlers(ScreenPart):
@@ -95,7 +95,7 @@ class ChatHandlers(ScreenPart):
     def command_send_back(self, cmd: Command) -> None:
         assert cmd.task_id is not None
         try:
-            from store.signoff import send_back
+            from zwgk.store.signoff import send_back
         except ImportError:
             self.warn("退回功能尚未安装。")
             return
@@ -164,7 +164,7 @@ class ChatHandlers(ScreenPart):
         self.action_undo()
 
     def command_units(self, cmd: Command) -> None:
-        from store.query import unit_counts
+        from zwgk.store.query import unit_counts
 
         counts = unit_counts(self.snap, self.today)
         out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
@@ -185,7 +185,7 @@ class ChatHandlers(ScreenPart):
 
     def action_board(self) -> None:
         try:
-            from tui.screens.board import BoardScreen
+            from zwgk.tui.screens.board import BoardScreen
         except ImportError:
             self.say_stats()
             return
@@ -198,7 +198,7 @@ class ChatHandlers(ScreenPart):
         self.say(f"共 {len(tasks)} 项，已完成 {done} 项，逾期 {overdue} 项。（看板尚未安装）")
 
     def command_import_file(self, cmd: Command) -> None:
-        from store.importing import import_into, parse_file
+        from zwgk.store.importing import import_into, parse_file
 
         path = Path(cmd.text).expanduser()
         parsed = parse_file(path)
@@ -216,7 +216,7 @@ class ChatHandlers(ScreenPart):
 
     def command_export_file(self, cmd: Command) -> None:
         try:
-            from store.export import export_file
+            from zwgk.store.export import export_file
         except ImportError:
             self.warn("导出功能尚未安装。")
             return

@@ -11,10 +11,10 @@ from typing import Any
 
 from rich.text import Text
 
-from store.errors import ZwgkError
-from store.model import DOING, DONE, TODO, Event
-from tui.screens.parts import ScreenPart
-from tui.widgets.cards import clean, event_text
+from zwgk.store.errors import ZwgkError
+from zwgk.store.model import DOING, DONE, TODO, Event
+from zwgk.tui.screens.parts import ScreenPart
+from zwgk.tui.widgets.cards import clean, event_text
 
 CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
 UNDO_HINT = "撤销：按 u 或输入 /undo"
@@ -75,7 +75,7 @@ class TaskEdits(ScreenPart):
         if self.task_by_id(task_id) is None:
             self.missing(task_id)
             return
-        from tui.screens.note import NotePrompt
+        from zwgk.tui.screens.note import NotePrompt
 
         def done(note: str | None) -> None:
             if note and note.strip():
@@ -102,7 +102,7 @@ class TaskEdits(ScreenPart):
 
     def confirm(self, task_id: int, note: str) -> None:
         try:
-            from store.signoff import confirm
+            from zwgk.store.signoff import confirm
         except ImportError:
             self.warn("办结确认功能尚未安装。")
             return

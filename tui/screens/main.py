@@ -29,27 +29,27 @@ from textual.timer import Timer
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
-from store.db import Snapshot, Store
-from store.errors import ZwgkError
-from store.model import STATUSES, Event, Task
-from tui.chat import Command, parse
-from tui.history import History
-from tui.screens.commands import ChatHandlers
-from tui.screens.edits import TaskEdits
-from tui.screens.reload import LiveReload
-from tui.screens.searching import ListSearch
-from tui.screens.views import View, view_label, view_tasks
-from tui.widgets.cards import clean, due_counts, task_card
-from tui.widgets.detail import DetailPane
-from tui.widgets.header import StatusHeader
-from tui.widgets.keybar import KeyBar
-from tui.widgets.panetitle import PaneTitle
-from tui.widgets.prompt import PromptInput
-from tui.widgets.tasklist import TaskList
-from tui.widgets.transcript import Transcript
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.errors import ZwgkError
+from zwgk.store.model import STATUSES, Event, Task
+from zwgk.tui.chat import Command, parse
+from zwgk.tui.history import History
+from zwgk.tui.screens.commands import ChatHandlers
+from zwgk.tui.screens.edits import TaskEdits
+from zwgk.tui.screens.reload import LiveReload
+from zwgk.tui.screens.searching import ListSearch
+from zwgk.tui.screens.views import View, view_label, view_tasks
+from zwgk.tui.widgets.cards import clean, due_counts, task_card
+from zwgk.tui.widgets.detail import DetailPane
+from zwgk.tui.widgets.header import StatusHeader
+from zwgk.tui.widgets.keybar import KeyBar
+from zwgk.tui.widgets.panetitle import PaneTitle
+from zwgk.tui.widgets.prompt import PromptInput
+from zwgk.tui.widgets.tasklist import TaskList
+from zwgk.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from store.context import Context
+    from zwgk.store.context import Context
 
 
 class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):

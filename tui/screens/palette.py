@@ -43,7 +43,7 @@ class ChatCommands(Provider):
     """Everything a chat command can do, run as if typed."""
 
     def _run(self, line: str) -> None:
-        from tui.screens.main import MainScreen
+        from zwgk.tui.screens.main import MainScreen
 
         for screen in self.app.screen_stack:
             if isinstance(screen, MainScreen):
@@ -51,7 +51,7 @@ class ChatCommands(Provider):
                 return
 
     async def _act(self, action: str) -> None:
-        from tui.screens.main import MainScreen
+        from zwgk.tui.screens.main import MainScreen
 
         for screen in self.app.screen_stack:
             if isinstance(screen, MainScreen):

@@ -17,15 +17,15 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from store.context import Context
-    from store.db import Snapshot, Store
-    from store.model import Event, Task
-    from tui.chat import Command
-    from tui.history import History
-    from tui.screens.views import View
-    from tui.widgets.prompt import PromptInput
-    from tui.widgets.tasklist import TaskList
-    from tui.widgets.transcript import Transcript
+    from zwgk.store.context import Context
+    from zwgk.store.db import Snapshot, Store
+    from zwgk.store.model import Event, Task
+    from zwgk.tui.chat import Command
+    from zwgk.tui.history import History
+    from zwgk.tui.screens.views import View
+    from zwgk.tui.widgets.prompt import PromptInput
+    from zwgk.tui.widgets.tasklist import TaskList
+    from zwgk.tui.widgets.transcript import Transcript
 
 
 class ScreenPart(Screen[None]):

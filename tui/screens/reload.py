@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from store.errors import ZwgkError
-from store.model import Event
-from tui.chat import parse
-from tui.screens.parts import ScreenPart
-from tui.widgets.cards import clean, event_line
+from zwgk.store.errors import ZwgkError
+from zwgk.store.model import Event
+from zwgk.tui.chat import parse
+from zwgk.tui.screens.parts import ScreenPart
+from zwgk.tui.widgets.cards import clean, event_line
 
 if TYPE_CHECKING:
-    from store.db import Snapshot
+    from zwgk.store.db import Snapshot
 
 
 class LiveReload(ScreenPart):

@@ -13,9 +13,9 @@ from typing import Any
 from textual import work
 from textual.worker import get_current_worker
 
-from store.errors import ZwgkError
-from tui.screens.parts import ScreenPart
-from tui.widgets.tasklist import LIMIT
+from zwgk.store.errors import ZwgkError
+from zwgk.tui.screens.parts import ScreenPart
+from zwgk.tui.widgets.tasklist import LIMIT
 
 
 class ListSearch(ScreenPart):
@@ -26,7 +26,7 @@ class ListSearch(ScreenPart):
         with self._index_lock:
             snap = self.snap
             if self.index is None or self._index_of is not snap:
-                from store.search import SearchIndex
+                from zwgk.store.search import SearchIndex
 
                 self.index = SearchIndex.from_snapshot(snap)
                 self._index_of = snap
@@ -58,7 +58,7 @@ class ListSearch(ScreenPart):
         if " " in text or not text or len(text) > 30:
             return []
         try:
-            from store.search import WHOLE, norm, resolve_units, unit_match
+            from zwgk.store.search import WHOLE, norm, resolve_units, unit_match
         except ImportError:
             return [u.name for u in self.snap.units.values() if text in (u.name, *u.aliases)]
         q = norm(text)

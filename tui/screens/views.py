@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from store.db import Snapshot
-from store.model import Task
-from tui.chat import Command
+from zwgk.store.db import Snapshot
+from zwgk.store.model import Task
+from zwgk.tui.chat import Command
 
 
 @dataclass

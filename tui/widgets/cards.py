@@ -13,8 +13,8 @@ from datetime import date
 from rich.cells import cell_len
 from rich.text import Text
 
-from store.describe import clean, describe_event, event_line
-from store.model import (
+from zwgk.store.describe import clean, describe_event, event_line
+from zwgk.store.model import (
     BLOCKED,
     DOING,
     DONE,

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from store.model import BLOCKED, DOING, DONE, Task
+from zwgk.store.model import BLOCKED, DOING, DONE, Task
 
 
 def counts_text(tasks: list[Task], today: date) -> Text:

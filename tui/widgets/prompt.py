@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from tui.chat import SLASH_COMMANDS, common_prefix, completions
-from tui.history import History
+from zwgk.tui.chat import SLASH_COMMANDS, common_prefix, completions
+from zwgk.tui.history import History
 
 
 class PromptInput(Input):

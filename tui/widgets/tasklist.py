@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.model import Task
+from zwgk.store.model import Task
 
 from .cards import task_row
 
