@@ -53,23 +53,26 @@ async def main():
         out["rss_first_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         lat = []
         updated = asyncio.Event()
-        fill = main.fill
+        pane = main.pane
+        fill = pane.fill
+        filled = [None]  # the view whose tasks the list shows now
 
         def fill_and_signal(*args, **kwargs):
             fill(*args, **kwargs)
+            filled[0] = pane.view
             updated.set()
 
-        main.fill = fill_and_signal
+        pane.fill = fill_and_signal
         for word in keys.split(","):
             for ch in word:
-                before = main.generation
+                target = main.prompt.value + ch
                 updated.clear()
                 t = time.perf_counter()
                 press = asyncio.create_task(pilot.press(ch))
                 # Done when the list holds the results for this key (the search runs in a
                 # worker). pilot.press itself also waits for the process to go idle, which
                 # is not part of what a person sees, so it is not awaited first.
-                while not (main.generation > before and main.shown_generation == main.generation):
+                while getattr(getattr(filled[0], "command", None), "raw", None) != target:
                     await updated.wait()
                     updated.clear()
                 lat.append((time.perf_counter() - t) * 1000)

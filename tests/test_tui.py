@@ -857,7 +857,7 @@ async def test_a_failing_search_is_reported_not_fatal(
             def search(self, *args: object, **kwargs: object) -> None:
                 raise RuntimeError("boom")
 
-        monkeypatch.setattr(app.main, "ensure_index", lambda: Broken())
+        monkeypatch.setattr(app.main.pane, "index", lambda: Broken())
         await pilot.press(*"制度")
         await settle(pilot, app)
         assert app.is_running

@@ -1,4 +1,8 @@
-"""The zwgk terminal app: a thin shell around `MainScreen` (see tui/screens/main.py)."""
+"""The zwgk terminal app: a thin shell that reads the database and pushes `MainScreen`.
+
+It owns what every screen shares: the `LiveData` (snapshot, event log, the signal that they
+changed, polled once a second) and the person's input history.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
 from zwgk.tui.history import History, default_history_path
+from zwgk.tui.live import LiveData
 from zwgk.tui.screens.main import MainScreen
 from zwgk.tui.screens.palette import ChatCommands
+
+POLL_SECONDS = 1.0  # how soon a colleague's change shows up
 
 
 class ZwgkApp(App[int]):
@@ -35,12 +42,15 @@ class ZwgkApp(App[int]):
         mouse: bool = True,
         history_path: Path | None = None,
         snapshot: Snapshot | None = None,
+        poll_seconds: float = POLL_SECONDS,
     ):
         super().__init__()
         self.ctx = ctx
         self.mouse = mouse
         self.store = Store(ctx)
         self.first_snapshot = snapshot
+        self.poll_seconds = poll_seconds
+        self.live: LiveData | None = None
         self.history = History(history_path or default_history_path(ctx.user))
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # slow SSH links: no animations by default
@@ -52,7 +62,9 @@ class ZwgkApp(App[int]):
             self.exit(1, message=f"zwgk：{exc.message}")
             return
         self.first_snapshot = None
-        self.push_screen(MainScreen(self.ctx, self.store, self.history, snap))
+        self.live = LiveData(self, self.ctx, self.store, snap)
+        self.push_screen(MainScreen(self.live, self.history))
+        self.set_interval(self.poll_seconds, self.live.poll)
 
     def on_command_palette_opened(self) -> None:
         """The palette's magnifier is an emoji (wide, and missing from some SSH fonts)."""
@@ -78,9 +90,12 @@ def make_app(
     mouse: bool = True,
     history_path: Path | None = None,
     snapshot: Snapshot | None = None,
+    poll_seconds: float = POLL_SECONDS,
 ) -> ZwgkApp:
     """The one factory used by `zwgk` and by the tests."""
-    return ZwgkApp(ctx, mouse=mouse, history_path=history_path, snapshot=snapshot)
+    return ZwgkApp(
+        ctx, mouse=mouse, history_path=history_path, snapshot=snapshot, poll_seconds=poll_seconds
+    )
 
 
 def run(ctx: Context, *, mouse: bool = True) -> int:

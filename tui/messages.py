@@ -1,13 +1,15 @@
-"""Messages that cross widget boundaries in the app.
+"""What crosses widget boundaries in the app: messages up the DOM, one signal across it.
 
-Widgets post these instead of reaching into each other (as Elia's `PromptInput.PromptSubmitted`
-and Harlequin's `QueriesExecuted`): the palette asks for a chat line to be run, the reload
-worker announces a new snapshot, and whoever shows that data handles it.
+Widgets post messages instead of reaching into each other (as Elia's `PromptInput.PromptSubmitted`
+and Harlequin's `QueriesExecuted`): the palette asks for a chat line to be run, the task pane
+says a search finished. A new snapshot concerns widgets on every screen (the header, the panes,
+the board), so it travels as `SnapshotChanged` on `LiveData.changed`, a Textual `Signal`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from textual.message import Message
 
@@ -23,12 +25,30 @@ class RunLine(Message):
     echo: bool = True
 
 
-@dataclass
-class SnapshotChanged(Message):
-    """The database changed (ours or a colleague's): every view of it repaints from `snapshot`.
+@dataclass(frozen=True)
+class SnapshotChanged:
+    """The data every view shows changed: a new snapshot, or a new "today" (`/today`).
 
-    `news` are the events of others since the last snapshot, for the transcript.
+    `news` are other people's events since the last snapshot, for the transcript; `problem`
+    says why the file could not be read (the snapshot is then the last good one).
     """
 
     snapshot: Snapshot
+    today: date
     news: list[Event] = field(default_factory=list)
+    problem: str = ""
+
+
+@dataclass
+class WorkFailed(Message):
+    """Background work (a search, an import) failed; the screen says so instead of exiting."""
+
+    error: BaseException | None
+
+
+def failure_text(error: BaseException | None) -> str:
+    """One sentence about a failure: ours are already Chinese sentences."""
+    from zwgk.store.errors import ZwgkError
+
+    message = error.message if isinstance(error, ZwgkError) else repr(error)
+    return f"后台任务出错：{message}"

@@ -24,8 +24,9 @@ from textual.widgets import Static
 from zwgk.store.db import Snapshot
 from zwgk.store.model import Task
 from zwgk.store.stats import Counts, Stats, compute, month_key, month_range
-
-from ..widgets.cards import fit, pad
+from zwgk.tui.live import LiveData
+from zwgk.tui.messages import SnapshotChanged
+from zwgk.tui.widgets.cards import fit, pad
 
 ROLE_CYCLE = ("lead", "guide", "any")
 ROLE_LABELS = {"lead": "牵头", "guide": "指导", "support": "配合", "any": "全部角色"}
@@ -234,8 +235,11 @@ class BoardScreen(Screen[None]):
         Binding("r", "next_role", "切换角色"),
     ]
 
-    def __init__(self, snapshot: Snapshot, today: date, *, role: str = "lead") -> None:
+    def __init__(
+        self, snapshot: Snapshot, today: date, *, role: str = "lead", live: LiveData | None = None
+    ) -> None:
         super().__init__()
+        self.live = live  # when given, the board follows the database (live reload)
         self.snapshot = snapshot
         self.today = today
         self.role = role
@@ -282,7 +286,13 @@ class BoardScreen(Screen[None]):
         self.dismiss(None)
 
     def on_mount(self) -> None:
+        if self.live is not None:
+            self.live.changed.subscribe(self, self.snapshot_changed)
         self.fit_chart()
+
+    def snapshot_changed(self, change: SnapshotChanged) -> None:
+        if not change.problem:
+            self.update_data(change.snapshot, change.today)
 
     def on_resize(self) -> None:
         self.fit_chart()

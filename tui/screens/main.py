@@ -1,58 +1,49 @@
-"""The main screen: header, task list, transcript, detail pane and the chat prompt.
+"""The main screen: header, task pane, transcript, detail pane and the chat prompt.
 
-This module is the screen itself: layout, keys, the list and its views, the detail pane, focus.
-Its other parts are mixins it inherits, each in its own module:
+The screen composes widgets that own their state and wires their messages together:
 
-- `ChatHandlers` (commands.py): each typed line, parsed by `tui.chat.parse`, runs a `command_*`;
-- `TaskEdits` (edits.py): status, notes, 办结确认 and undo, from commands and the list's keys;
-- `ListSearch` (searching.py): the search index and the worker that filters the list as you type;
-- `LiveReload` (reload.py): polls `Store.signature()` once a second for other processes' changes.
-
-What a part may use of the screen is declared once, for type checkers, in `ScreenPart` (parts.py).
-Key bindings name actions wherever they live: `board` is in commands.py, `mark`, `cycle`, `note`,
-`undo` and `confirm` (the list's keys) in edits.py.
+- what is typed asks the `ChatController` (tui/controller.py) for a view, which the `TaskPane`
+  shows (searching in its own worker); a submitted line, a list key or a palette `RunLine`
+  becomes a `Reply` that `apply` carries out: say it, change the list, open a screen, or run
+  slow work (import, export) in a worker;
+- the list's highlight (`TaskList.Highlighted`) sets the `DetailPane`'s task;
+- a new snapshot arrives on `LiveData.changed` (a Signal): the header and the panes repaint
+  themselves, and this screen writes colleagues' news into the transcript.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
+from textual.screen import Screen
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
-from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
-from zwgk.store.model import STATUSES, Event, Task
-from zwgk.tui.chat import Command, parse
+from zwgk.store.model import STATUSES
+from zwgk.store.snapshot import Snapshot
+from zwgk.tui.controller import ChatController, Reply
 from zwgk.tui.history import History
-from zwgk.tui.screens.commands import ChatHandlers
-from zwgk.tui.screens.edits import TaskEdits
-from zwgk.tui.screens.reload import LiveReload
-from zwgk.tui.screens.searching import ListSearch
-from zwgk.tui.screens.views import View, view_label, view_tasks
-from zwgk.tui.widgets.cards import clean, due_counts, task_card
+from zwgk.tui.live import LiveData
+from zwgk.tui.messages import RunLine, SnapshotChanged, WorkFailed, failure_text
+from zwgk.tui.widgets.cards import clean
 from zwgk.tui.widgets.detail import DetailPane
 from zwgk.tui.widgets.header import StatusHeader
 from zwgk.tui.widgets.keybar import KeyBar
 from zwgk.tui.widgets.panetitle import PaneTitle
 from zwgk.tui.widgets.prompt import PromptInput
 from zwgk.tui.widgets.tasklist import TaskList
+from zwgk.tui.widgets.taskpane import TaskPane
 from zwgk.tui.widgets.transcript import Transcript
 
-if TYPE_CHECKING:
-    from zwgk.store.context import Context
 
-
-class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
+class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     BINDINGS = [
@@ -63,45 +54,27 @@ class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
         Binding("pagedown", "scroll_transcript(1)", "下翻", show=False),
     ]
 
-    def __init__(
-        self, ctx: Context, store: Store, history: History, snapshot: Snapshot | None = None
-    ) -> None:
+    def __init__(self, live: LiveData, history: History) -> None:
         super().__init__()
-        self.ctx = ctx
-        self.store = store
+        self.live = live
         self.history = history
-        self.snap: Snapshot = snapshot or store.snapshot()
-        self.last_seq = int(self.snap.meta.get("last_seq", 0))
-        self.my_seqs: set[int] = set()
-        self.index: Any = None  # store.search.SearchIndex of self.snap, built on demand
-        self._index_of: Snapshot | None = None
-        self._index_lock = threading.Lock()
-        self.base = View()  # what the list shows while the prompt is empty
-        self.first_frame_at: float | None = None  # perf_counter() when first painted
-        self._detail_task: int | None = None
-        self._detail_timer: Timer | None = None
-        self.generation = 0  # bumped per list refresh request; tests and the bench wait on it
-        self.shown_generation = 0
-        self._unreadable: tuple[int, int, int] | None = None  # a file we could not read
-
-    @property
-    def today(self) -> date:
-        return self.ctx.today
+        self.controller = ChatController(live)
+        self.first_frame_at: float | None = None  # perf_counter() when first painted (bench)
+        self._announce: object = None  # the search view whose hits should be summed up
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusHeader(id="header")
+        yield StatusHeader(self.live, id="header")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield PaneTitle("任务", id="tasks-title", classes="pane-title")
-                yield TaskList(id="tasks")
+                yield TaskPane(self.live, id="task-pane")
                 yield PaneTitle(
                     "对话（PgUp/PgDn 翻看）", id="transcript-title", classes="pane-title"
                 )
                 yield Transcript(id="transcript")
             with Vertical(id="detail-box"):
                 yield PaneTitle("详情（F2 显示/隐藏）", id="detail-title", classes="pane-title")
-                yield DetailPane(id="detail")
+                yield DetailPane(self.live, id="detail")
         with Horizontal(id="prompt-row"):
             yield Label("> ", id="prompt-label")
             yield PromptInput(
@@ -115,46 +88,51 @@ class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        prompt = self.query_one(PromptInput)
-        prompt.cursor_blink = False
-        self.refresh_header()
-        self.show_base()
-        prompt.focus()
+        self.prompt.cursor_blink = False
+        self.prompt.focus()
+        self.live.changed.subscribe(self, self.snapshot_changed)
         self.call_after_refresh(self.first_frame)
-        self.call_after_refresh(self.greet)
-        self.set_interval(1.0, self.poll)
 
     def first_frame(self) -> None:
-        """The first frame is on screen: note the time (bench) and do the deferred work."""
+        """The first frame is on screen: note the time (bench), greet, warm the index."""
         self.first_frame_at = time.perf_counter()
-        self.warm_index()
+        self.apply(self.controller.greeting(self.live.ctx.user))
+        self.pane.warm_index()
 
-    # -- small accessors ---------------------------------------------------------------------
+    # -- parts -------------------------------------------------------------------------------
+    @property
+    def pane(self) -> TaskPane:
+        return self.query_one(TaskPane)
+
     @property
     def tasks_widget(self) -> TaskList:
-        return self.query_one("#tasks", TaskList)
+        return self.query_one(TaskList)
 
     @property
     def transcript(self) -> Transcript:
-        return self.query_one("#transcript", Transcript)
+        return self.query_one(Transcript)
 
     @property
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
 
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def snap(self) -> Snapshot:
+        return self.live.snapshot
+
     def say(self, content: Text | str, style: str = "") -> None:
         self.transcript.say(content, style)
-
-    def warn(self, message: str) -> None:
-        self.say(message, "yellow")
 
     def completion_words(self) -> list[str]:
         words: list[str] = []
         for unit in self.snap.units.values():
             words.append(unit.name)
             words.extend(unit.aliases)
-        words += ["逾期", "本周", "本月", "30天内", *STATUSES, "看板"]
-        return words
+        return [*words, "逾期", "本周", "本月", "30天内", *STATUSES, "看板"]
 
     def completion_keys(self) -> dict[str, str]:
         keys: dict[str, str] = {}
@@ -164,185 +142,173 @@ class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
                     keys.setdefault(key.lower(), unit.name)
         return keys
 
-    def task_by_id(self, task_id: int) -> Task | None:
-        return self.snap.tasks.get(task_id)
+    # -- carrying out a reply ----------------------------------------------------------------
+    def apply(self, reply: Reply) -> None:
+        if reply.changed:
+            self.reload_now()
+        for content, style in reply.says:
+            self.say(content, style)
+        if reply.base is not None:
+            self._announce = reply.base if reply.announce else None
+            self.pane.rest_on(reply.base)
+        if reply.select is not None:
+            self.pane.select(reply.select)
+            self.detail.task_id = reply.select
+        if reply.note_for is not None:
+            self.ask_note(reply.note_for)
+        if reply.job is not None:
+            self.run_worker(
+                partial(self._run_job, reply.job), group="job", thread=True, exit_on_error=False
+            )
+        if reply.open == "help":
+            self.app.action_help()  # type: ignore[attr-defined]
+        elif reply.open == "board":
+            self.action_board()
+        elif reply.open == "detail":
+            self.action_toggle_detail()
+        elif reply.open == "quit":
+            self.app.exit(0)
 
-    def missing(self, task_id: int) -> None:
-        ids = sorted(self.snap.tasks)
-        hint = f"（现有编号 {ids[0]}–{ids[-1]}）" if ids else "（数据库中没有任务）"
-        self.warn(f"没有编号为 {task_id} 的任务{hint}。")
+    def _run_job(self, job: object) -> None:
+        """In a worker thread: slow work whose reply is applied on the UI thread."""
+        reply = job()  # type: ignore[operator]
+        self.app.call_from_thread(self.apply, reply)
 
-    # -- header and greeting -----------------------------------------------------------------
-    def refresh_header(self) -> None:
-        self.query_one(StatusHeader).update(
-            clean(self.snap.title), list(self.snap.tasks.values()), self.today
-        )
+    def reload_now(self) -> None:
+        try:
+            self.live.reload_now()
+        except ZwgkError as exc:
+            self.say(exc.message, "yellow")
 
-    def greet(self) -> None:
-        tasks = list(self.snap.tasks.values())
-        overdue, soon = due_counts(tasks, self.today)
-        text = Text(
-            f"{clean(self.ctx.user)}，您好！今天是 {self.today.isoformat()}，共 {len(tasks)} 项任务，"
-        )
-        text.append(f"逾期 {overdue} 项", style="bold red" if overdue else "")
-        text.append("，")
-        text.append(f"7 天内到期 {soon} 项", style="yellow" if soon else "")
-        text.append(
-            "。\n输入编号（如 7）、单位（如 编办）或关键词；“7 完成 说明”标记完成；F1 查看帮助。"
-        )
-        self.say(text)
+    def run_line(self, line: str, *, echo: bool = True) -> None:
+        if echo:
+            self.transcript.ask(clean(line))
+        width = max(30, self.transcript.size.width - 2)
+        self.apply(self.controller.run(line, width))
 
-    # -- the list ----------------------------------------------------------------------------
-    def show_base(self) -> None:
-        self.apply_view(self.base)
+    # -- messages ----------------------------------------------------------------------------
+    @on(PromptInput.Changed, "#prompt")
+    def prompt_changed(self, event: PromptInput.Changed) -> None:
+        view = self.controller.view_for(event.value) if event.value.strip() else self.pane.base
+        if view is not None:
+            self.pane.show(view)
 
-    def view_tasks(self, view: View) -> list[Task]:
-        return view_tasks(self.snap, self.today, view)
+    @on(PromptInput.Submitted, "#prompt")
+    def submitted(self, event: PromptInput.Submitted) -> None:
+        line = event.value
+        self.prompt.value = ""
+        self.history.add(line)
+        if line.strip():
+            self.run_line(line)
 
-    def view_label(self, cmd: Command) -> str:
-        return view_label(cmd, self.today)
+    @on(RunLine)
+    def run_line_message(self, event: RunLine) -> None:
+        self.run_line(event.line, echo=event.echo)
 
-    def apply_view(self, view: View, *, stay: bool = False) -> None:
-        """Show a view in the list: at once for filters, in a worker for searches."""
-        self.generation += 1
-        if view.kind == "search":
-            self.run_search(view.query, self.generation, stay)
-            return
-        self.fill(self.view_tasks(view), {}, self.generation, stay=stay)
+    @on(TaskList.Highlighted)
+    def highlighted(self, event: TaskList.Highlighted) -> None:
+        self.detail.task_id = event.task_id
 
-    def fill(
-        self,
-        tasks: list[Task],
-        spans: dict[int, list[tuple[int, int]]],
-        generation: int,
-        total: int | None = None,
-        stay: bool = False,
-    ) -> None:
-        if generation < self.shown_generation:
-            return
-        lst = self.tasks_widget
-        lst.show(tasks, self.today, spans, keep=lst.task_id, total=total, stay=stay)
-        self.query_one("#tasks-title", PaneTitle).text = lst.label
-        self.shown_generation = generation
-        self.show_detail(lst.task_id)
+    @on(TaskList.Selected)
+    def selected(self, event: TaskList.Selected) -> None:
+        self.open_detail()
+        self.apply(self.controller.run(str(event.task_id)))
+
+    @on(TaskPane.Searched)
+    def searched(self, event: TaskPane.Searched) -> None:
+        if event.view is self._announce:
+            self._announce = None
+            width = max(30, self.transcript.size.width - 2)
+            self.apply(self.controller.search_summary(event.view.query, event.result, width))
+
+    def snapshot_changed(self, change: SnapshotChanged) -> None:
+        if change.problem:
+            self.say(f"{change.problem}（界面仍显示上次读到的内容）", "yellow")
+        else:
+            self.apply(self.controller.news(change.news))
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:
-        """Background work (search, reload) never takes the app down: say what went wrong."""
-        if event.state == WorkerState.ERROR and event.worker.group != "index":
-            error = event.worker.error
-            message = error.message if isinstance(error, ZwgkError) else repr(error)
-            self.warn(f"后台任务出错：{message}")
+        """Slow work (import, export) never takes the app down: say what failed."""
+        if event.state == WorkerState.ERROR:
+            self.say(failure_text(event.worker.error), "yellow")
 
-    def view_for(self, cmd: Command) -> View | None:
-        """The list view a (partly typed) command asks for, or None to leave the list alone."""
-        if cmd.name == "empty":
-            return self.base
-        if cmd.name in ("card", "mark", "note", "note_prompt", "confirm", "send_back"):
-            return View("task", f"#{cmd.task_id}", cmd)
-        if cmd.name == "view":
-            return View("view", self.view_label(cmd), cmd)
-        if cmd.name == "search":
-            units = self.unit_names(cmd.text)
-            if units:
-                return View("unit", "、".join(units), cmd, units=units)
-            return View("search", cmd.text, cmd, query=cmd.text)
-        return None
+    @on(WorkFailed)
+    def work_failed(self, event: WorkFailed) -> None:
+        self.say(failure_text(event.error), "yellow")
 
-    @on(PromptInput.Changed, "#prompt")
-    def prompt_changed(self, event: PromptInput.Changed) -> None:
-        view = self.view_for(parse(event.value))
-        if view is not None:
-            self.apply_view(view)
+    def on_descendant_focus(self, event: object) -> None:
+        self.query_one(KeyBar).mode = "list" if isinstance(self.focused, TaskList) else "prompt"
 
-    @on(TaskList.Highlighted, "#tasks")
-    def highlighted(self, event: TaskList.Highlighted) -> None:
-        self.show_detail(event.task_id)
-
-    @on(TaskList.Selected, "#tasks")
-    def selected(self, event: TaskList.Selected) -> None:
-        self.open_detail()
-        self.show_card(event.task_id)
-
-    # -- detail pane -------------------------------------------------------------------------
-    def show_detail(self, task_id: int | None, *, now: bool = False) -> None:
-        """Show a task in the detail pane: soon (after a burst of keys), or `now`."""
-        self._detail_task = task_id
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        if not self.detail_visible:
-            return  # painted when the pane is opened
-        if now:
-            self._paint_detail()
-        else:
-            self._detail_timer = self.set_timer(0.05, self._paint_detail)
-
-    def _paint_detail(self) -> None:
-        self._detail_timer = None
-        pane = self.query_one(DetailPane)
-        task_id = self._detail_task
-        task = self.task_by_id(task_id) if task_id is not None else None
-        if task is None:
-            pane.show(Text("（没有选中的任务）", style="dim"))
+    # -- the list's keys on the highlighted task ---------------------------------------------
+    def _on_highlighted(self, act: str, *args: object) -> None:
+        task_id = self.tasks_widget.task_id
+        if task_id is None:
+            self.say("列表中没有选中的任务。", "yellow")
             return
-        history = [e for e in self.store_events() if e.task == task.id]
-        card = task_card(task, self.today, history)
-        refusal = self.refusal(task.id, "status")
-        if refusal:
-            card.append(f"\n只读：{clean(refusal)}", style="dim")
-        pane.show(card)
-
-    def refusal(self, task_id: int, action: str) -> str | None:
-        """Why this user may not do `action` on the task (a permission file is in force)."""
-        may = getattr(self.store, "may", None)
-        if may is None:
-            return None
+        method = getattr(self.controller, act)
         try:
-            return may(task_id, action, snapshot=self.snap)  # type: ignore[no-any-return]
+            self.apply(method(task_id, *args))
         except ZwgkError as exc:
-            return exc.message
+            self.say(exc.message, "yellow")
 
-    _events_cache: tuple[tuple[int, int, int], list[Event]] | None = None
+    def action_mark(self, status: str) -> None:
+        self._on_highlighted("mark", status)
 
-    def store_events(self) -> list[Event]:
-        """The event log, re-read only when the database changed."""
-        sig = self.snap.signature
-        if self._events_cache is None or self._events_cache[0] != sig:
+    def action_cycle(self) -> None:
+        self._on_highlighted("cycle")
+
+    def action_confirm(self) -> None:
+        self._on_highlighted("confirm")
+
+    def action_note(self) -> None:
+        task_id = self.tasks_widget.task_id
+        if task_id is None:
+            self.say("列表中没有选中的任务。", "yellow")
+        else:
+            self.ask_note(task_id)
+
+    def ask_note(self, task_id: int) -> None:
+        from zwgk.tui.screens.note import NotePrompt
+
+        def done(text: str | None) -> None:
             try:
-                events = self.store.events()
-            except ZwgkError:
-                events = []
-            self._events_cache = (sig, events)
-        return self._events_cache[1]
+                self.apply(self.controller.note(task_id, text))
+            except ZwgkError as exc:
+                self.say(exc.message, "yellow")
+
+        self.app.push_screen(NotePrompt(task_id), done)
+
+    def action_undo(self) -> None:
+        try:
+            self.apply(self.controller.undo())
+        except ZwgkError as exc:
+            self.say(exc.message, "yellow")
+
+    # -- panes and screens -------------------------------------------------------------------
+    def action_board(self) -> None:
+        from zwgk.tui.screens.board import BoardScreen
+
+        self.app.push_screen(BoardScreen(self.snap, self.live.today, live=self.live))
 
     def open_detail(self) -> None:
         self.set_class(True, "-detail")
         self.set_class(False, "-no-detail")
-        self.call_after_refresh(self.show_detail, self.tasks_widget.task_id, now=True)
-
-    @property
-    def detail_visible(self) -> bool:
-        return self.query_one("#detail-box").display
+        self.call_after_refresh(self.detail.paint)
 
     def action_toggle_detail(self) -> None:
         if self.has_class("-wide"):
             self.toggle_class("-no-detail")
         else:
             self.toggle_class("-detail")
-        self.call_after_refresh(self.show_detail, self.tasks_widget.task_id, now=True)
+        self.call_after_refresh(self.detail.paint)
 
     def action_scroll_transcript(self, direction: int) -> None:
-        log = self.transcript
         if direction < 0:
-            log.scroll_page_up(animate=False)
+            self.transcript.scroll_page_up(animate=False)
         else:
-            log.scroll_page_down(animate=False)
+            self.transcript.scroll_page_down(animate=False)
 
-    def on_descendant_focus(self, event: object) -> None:
-        self.query_one(KeyBar).mode = "list" if isinstance(self.focused, TaskList) else "prompt"
-
-    # -- focus -------------------------------------------------------------------------------
     @on(PromptInput.FocusList)
     def action_focus_list(self) -> None:
         lst = self.tasks_widget
@@ -358,12 +324,3 @@ class MainScreen(ChatHandlers, TaskEdits, ListSearch, LiveReload):
     @on(PromptInput.HelpRequested)
     def help_requested(self) -> None:
         self.app.action_help()  # type: ignore[attr-defined]
-
-    # -- submitting a line -------------------------------------------------------------------
-    @on(PromptInput.Submitted, "#prompt")
-    def submitted(self, event: PromptInput.Submitted) -> None:
-        line = event.value
-        self.prompt.value = ""
-        self.history.add(line)
-        if line.strip():
-            self.run_line(line)

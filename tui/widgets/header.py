@@ -1,14 +1,18 @@
-"""The header line: plan title, today, and the counts that matter."""
+"""The header line: plan title, today, and the counts that matter; repaints on every change."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
 from zwgk.store.model import BLOCKED, DOING, DONE, Task
+from zwgk.tui.live import LiveData
+from zwgk.tui.messages import SnapshotChanged
+from zwgk.tui.widgets.cards import clean
 
 
 def counts_text(tasks: list[Task], today: date) -> Text:
@@ -27,10 +31,21 @@ def counts_text(tasks: list[Task], today: date) -> Text:
 class StatusHeader(Horizontal):
     """One line: the title on the left (cut to fit), today and counts on the right."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def __init__(self, live: LiveData, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.live = live
+
+    def compose(self) -> ComposeResult:
         yield Static(id="header-title")
         yield Static(id="header-counts")
 
-    def update(self, title: str, tasks: list[Task], today: date) -> None:
-        self.query_one("#header-title", Static).update(Text(title, no_wrap=True, overflow="crop"))
-        self.query_one("#header-counts", Static).update(counts_text(tasks, today))
+    def on_mount(self) -> None:
+        self.live.changed.subscribe(self, self.snapshot_changed)
+        self.snapshot_changed(SnapshotChanged(self.live.snapshot, self.live.today))
+
+    def snapshot_changed(self, change: SnapshotChanged) -> None:
+        snap = change.snapshot
+        title = Text(clean(snap.title), no_wrap=True, overflow="crop")
+        self.query_one("#header-title", Static).update(title)
+        counts = counts_text(list(snap.tasks.values()), change.today)
+        self.query_one("#header-counts", Static).update(counts)

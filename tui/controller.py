@@ -1,0 +1,377 @@
+"""The chat controller: a typed line (or a list key) in, a `Reply` out.
+
+Plain Python over the store and `LiveData` (no widgets): `tui.chat.parse` turns a line into a
+`Command`, and `run` dispatches it to a `command_<name>` method through the parser's alias table
+(as Frogmouth's omnibox does). A reply says what to write in the transcript and what the screen
+should do next (show a view, select a task, open a screen, run slow work in a worker); the
+screen applies it. Changes go through the store and are answered with before -> after and how
+to undo them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from zwgk.store.errors import InputError, ZwgkError
+from zwgk.store.model import DOING, DONE, TODO, Event, Task
+from zwgk.tui.chat import Command, parse
+from zwgk.tui.screens.views import View, view_label, view_tasks
+from zwgk.tui.widgets.cards import (
+    clean,
+    due_counts,
+    event_line,
+    event_text,
+    fit,
+    pad,
+    task_card,
+    task_row,
+    unit_card,
+)
+
+if TYPE_CHECKING:
+    from zwgk.store.search import SearchResult
+    from zwgk.tui.live import LiveData
+
+CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
+UNDO_HINT = "撤销：按 u 或输入 /undo"
+SUMMARY_ROWS = 5
+
+
+@dataclass
+class Reply:
+    """What one line or key asks of the screen, in the order the screen applies it."""
+
+    says: list[tuple[Text | str, str]] = field(default_factory=list)  # (content, style)
+    base: View | None = None  # the list's new resting view
+    select: int | None = None  # highlight this task and show it in the detail pane
+    open: str | None = None  # "help" "board" "detail" "quit"
+    note_for: int | None = None  # ask for a note on this task (a dialog)
+    job: Callable[[], Reply] | None = None  # slow work (import/export): run in a worker
+    changed: bool = False  # data changed: reload before showing the rest
+    announce: bool = False  # `base` is a search: sum up its hits when they arrive
+
+    def say(self, content: Text | str, style: str = "") -> Reply:
+        self.says.append((content, style))
+        return self
+
+    def warn(self, message: str) -> Reply:
+        return self.say(message, "yellow")
+
+
+class ChatController:
+    """Runs chat lines and list keys against the live snapshot; one method per command."""
+
+    def __init__(self, live: LiveData) -> None:
+        self.live = live
+
+    @property
+    def snap(self) -> Any:
+        return self.live.snapshot
+
+    @property
+    def today(self) -> date:
+        return self.live.today
+
+    # -- typed lines -------------------------------------------------------------------------
+    def run(self, line: str, width: int = 78) -> Reply:
+        """One submitted line. Never raises: problems become a yellow sentence."""
+        return self.dispatch(parse(line), width)
+
+    def dispatch(self, cmd: Command, width: int = 78) -> Reply:
+        handler = getattr(self, f"command_{cmd.name}", None)
+        if handler is None:
+            return Reply().warn("没听懂这句话。输入 /help 查看可用的命令。")
+        try:
+            reply: Reply = handler(cmd, width)
+        except ZwgkError as exc:
+            return Reply().warn(exc.message)
+        except Exception as exc:  # a chat line must never take the app down
+            return Reply().warn(f"出错了：{type(exc).__name__}: {exc}")
+        return reply
+
+    def view_for(self, line: str) -> View | None:
+        """The list view a (partly typed) line asks for, or None to leave the list alone."""
+        cmd = parse(line)
+        if cmd.name == "empty":
+            return None
+        if cmd.name in ("card", "mark", "note", "note_prompt", "confirm", "send_back"):
+            return View("task", f"#{cmd.task_id}", cmd)
+        if cmd.name == "view":
+            return View("view", view_label(cmd, self.today), cmd)
+        if cmd.name == "search":
+            units = self.unit_names(cmd.text)
+            if units:
+                return View("unit", "、".join(units), cmd, units=units)
+            return View("search", cmd.text, cmd, query=cmd.text)
+        return None
+
+    def unit_names(self, text: str) -> list[str]:
+        """Units a whole line names (`区编办`, `编办`, `qbb`, `信息办`), else []."""
+        if " " in text or not text or len(text) > 30:
+            return []
+        from zwgk.store.search import WHOLE, norm, resolve_units, unit_match
+
+        q = norm(text)
+        for unit in self.snap.units.values():
+            level = unit_match(q, unit)
+            if level == WHOLE or (
+                level
+                and not q.isascii()
+                and any(norm(n).endswith(q) for n in (unit.name, *unit.aliases))
+            ):
+                return resolve_units(text, self.snap.units)  # type: ignore[no-any-return]
+        return []
+
+    # -- what a task number asks -------------------------------------------------------------
+    def task(self, task_id: int) -> Task:
+        task = self.snap.tasks.get(task_id)
+        if task is None:
+            ids = sorted(self.snap.tasks)
+            hint = f"（现有编号 {ids[0]}–{ids[-1]}）" if ids else "（数据库中没有任务）"
+            raise InputError(f"没有编号为 {task_id} 的任务{hint}。")
+        return task  # type: ignore[no-any-return]
+
+    def command_empty(self, cmd: Command, width: int) -> Reply:
+        return Reply()
+
+    def command_error(self, cmd: Command, width: int) -> Reply:
+        return Reply().warn(cmd.text)
+
+    def command_card(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None
+        task = self.task(cmd.task_id)
+        return Reply(select=task.id).say(task_card(task, self.today))
+
+    def command_mark(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None and cmd.status is not None
+        return self.mark(cmd.task_id, cmd.status, cmd.text)
+
+    def command_note(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None
+        self.task(cmd.task_id)
+        return self.saved(self.live.store.add_note(cmd.task_id, cmd.text))
+
+    def command_note_prompt(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None
+        return Reply(note_for=self.task(cmd.task_id).id)
+
+    def command_confirm(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None
+        return self.confirm(cmd.task_id, cmd.text)
+
+    def command_send_back(self, cmd: Command, width: int) -> Reply:
+        assert cmd.task_id is not None
+        from zwgk.store.signoff import send_back
+
+        self.task(cmd.task_id)
+        return self.saved(send_back(self.live.store, cmd.task_id, cmd.text))
+
+    # -- changes (also what the list's keys do) ----------------------------------------------
+    def mark(self, task_id: int, status: str, note: str = "") -> Reply:
+        self.task(task_id)
+        return self.saved(self.live.store.set_status(task_id, status, note))
+
+    def cycle(self, task_id: int) -> Reply:
+        """Space on the list: 未开始 → 进行中 → 已完成 → 未开始."""
+        return self.mark(task_id, CYCLE.get(self.task(task_id).status, DOING))
+
+    def note(self, task_id: int, text: str | None) -> Reply:
+        """The note dialog closed: None is a cancel, blank is nothing to save."""
+        if text is None:
+            return Reply()
+        if not text.strip():
+            return Reply().warn("备注内容为空，未做修改。")
+        return self.saved(self.live.store.add_note(task_id, text))
+
+    def confirm(self, task_id: int, note: str = "") -> Reply:
+        from zwgk.store.signoff import confirm
+
+        self.task(task_id)
+        return self.saved(confirm(self.live.store, task_id, note))
+
+    def undo(self) -> Reply:
+        event = self.live.store.undo()
+        self.live.own(event.seq)
+        reply = Reply(changed=True)
+        return reply.say(f"已撤销第 {event.undoes} 号修改：{event_text(event)}。", "green")
+
+    def saved(self, event: Event) -> Reply:
+        """A change of ours was written: confirm it with before -> after and how to undo."""
+        self.live.own(event.seq)
+        reply = Reply(changed=True)
+        if not event.changes:
+            return reply.say(f"#{event.task} 没有变化（已是该状态）。", "dim")
+        if event.action == "note":
+            return reply.say(
+                f"已保存 #{event.task} 进展：{clean(event.note)}。{UNDO_HINT}", "green"
+            )
+        note = f"（备注：{clean(event.note)}）" if event.note else ""
+        return reply.say(f"已保存：{event_text(event)}{note}。{UNDO_HINT}", "green")
+
+    def news(self, events: list[Event]) -> Reply:
+        """Colleagues' changes that arrived with a reload."""
+        reply = Reply()
+        for e in events[-10:]:
+            reply.say(f"{clean(e.user)} 刚刚修改：{event_line(e)}", "cyan")
+        if len(events) > 10:
+            reply.say(f"……另有 {len(events) - 10} 条修改，可用 zwgk log 查看。", "dim")
+        return reply
+
+    # -- views, searches and units -----------------------------------------------------------
+    def command_view(self, cmd: Command, width: int) -> Reply:
+        label = view_label(cmd, self.today)
+        view = View("view", label, cmd)
+        tasks = view_tasks(self.snap, self.today, view)
+        overdue = sum(t.overdue(self.today) for t in tasks)
+        extra = f"，其中逾期 {overdue} 项" if overdue and cmd.view != "overdue" else ""
+        return Reply(base=view).say(
+            self.summary(f"{label}：共 {len(tasks)} 项{extra}。", tasks, width)
+        )
+
+    def summary(self, head: str, tasks: list[Task], width: int) -> Text:
+        out = Text(head)
+        for t in tasks[:SUMMARY_ROWS]:
+            out.append("\n  ")
+            out.append_text(task_row(t, self.today, text_cells=max(10, width - 26)))
+        if len(tasks) > SUMMARY_ROWS:
+            out.append(f"\n  ……另有 {len(tasks) - SUMMARY_ROWS} 项见上方列表", style="dim")
+        return out
+
+    def command_search(self, cmd: Command, width: int) -> Reply:
+        units = self.unit_names(cmd.text)
+        if units:
+            return self.unit_cards(units, cmd, width)
+        # The task pane runs the search in its worker; `search_summary` answers when it is done.
+        return Reply(base=View("search", cmd.text, cmd, query=cmd.text), announce=True)
+
+    def search_summary(self, query: str, result: SearchResult, width: int) -> Reply:
+        if not result.total:
+            hint = (
+                f"您是不是要找“{clean(result.suggestion)}”？"
+                if result.suggestion
+                else "换个关键词试试，或输入 /help。"
+            )
+            return Reply().say(f"没有找到与“{clean(query)}”相关的任务。{hint}")
+        tasks = [h.task for h in result.hits]
+        overdue = sum(t.overdue(self.today) for t in tasks)
+        head = f"找到 {result.total} 项，其中逾期 {overdue} 项。"
+        for w in result.warnings:
+            head += f"（{clean(w)}）"
+        return Reply().say(self.summary(head, tasks, width))
+
+    def unit_cards(self, names: list[str], cmd: Command, width: int) -> Reply:
+        reply = Reply(base=View("unit", "、".join(names), cmd, units=names))
+        tasks = self.snap.task_list()
+        for name in names[:3]:
+            unit = self.snap.units.get(name)
+            aliases = list(unit.aliases) if unit else []
+            reply.say(unit_card(name, aliases, tasks, self.today, width=width + 2))
+        if len(names) > 3:
+            reply.say(f"另有 {len(names) - 3} 个单位也符合：{'、'.join(names[3:])}", "dim")
+        return reply
+
+    def greeting(self, user: str) -> Reply:
+        tasks = list(self.snap.tasks.values())
+        overdue, soon = due_counts(tasks, self.today)
+        text = Text(
+            f"{clean(user)}，您好！今天是 {self.today.isoformat()}，共 {len(tasks)} 项任务，"
+        )
+        text.append(f"逾期 {overdue} 项", style="bold red" if overdue else "")
+        text.append("，")
+        text.append(f"7 天内到期 {soon} 项", style="yellow" if soon else "")
+        text.append(
+            "。\n输入编号（如 7）、单位（如 编办）或关键词；“7 完成 说明”标记完成；F1 查看帮助。"
+        )
+        return Reply().say(text)
+
+    # -- slash commands ----------------------------------------------------------------------
+    def command_help(self, cmd: Command, width: int) -> Reply:
+        return Reply(open="help")
+
+    def command_undo(self, cmd: Command, width: int) -> Reply:
+        return self.undo()
+
+    def command_units(self, cmd: Command, width: int) -> Reply:
+        from zwgk.store.query import unit_counts
+
+        counts = unit_counts(self.snap, self.today)
+        out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
+        for c in counts:
+            out.append("\n" + pad(fit(clean(c.name), 14), 14))
+            out.append(f"{c.lead:>5}{c.support:>5}{c.guide:>5}{c.done:>5}")
+            out.append(f"{c.overdue:>5}", style="bold red" if c.overdue else "")
+        out.append(
+            f"\n共 {len(counts)} 个单位。输入单位名称（如 编办）查看该单位的任务。", style="dim"
+        )
+        return Reply().say(out)
+
+    def command_stats(self, cmd: Command, width: int) -> Reply:
+        return Reply(open="board")
+
+    command_board = command_stats
+
+    def command_detail(self, cmd: Command, width: int) -> Reply:
+        return Reply(open="detail")
+
+    def command_quit(self, cmd: Command, width: int) -> Reply:
+        return Reply(open="quit")
+
+    def command_today(self, cmd: Command, width: int) -> Reply:
+        if not cmd.text:
+            return Reply().say(
+                f"今天是 {self.today.isoformat()}。用 /today YYYY-MM-DD 换一个日期来计算逾期。"
+            )
+        self.live.set_today(date.fromisoformat(cmd.text))
+        overdue = sum(t.overdue(self.today) for t in self.snap.tasks.values())
+        return Reply().say(f"已将今天设为 {self.today.isoformat()}：逾期 {overdue} 项。")
+
+    def command_import_file(self, cmd: Command, width: int) -> Reply:
+        path = Path(cmd.text).expanduser()
+        return Reply(job=lambda: self.import_file(path)).say(
+            f"正在导入 {clean(str(path))}……", "dim"
+        )
+
+    def import_file(self, path: Path) -> Reply:
+        """In a worker: read and import a plan; a problem is one sentence."""
+        from zwgk.store.importing import import_into, parse_file
+
+        try:
+            parsed = parse_file(path)
+            with self.live.store.transaction() as txn:
+                txn.require(None, "import")
+                report = import_into(txn, parsed, year=None)
+                seqs = [int(e.get("seq", 0)) for e in txn.new_events]
+        except ZwgkError as exc:
+            return Reply().warn(exc.message)
+        self.live.own(*seqs)
+        reply = Reply(changed=True).say(
+            f"已导入《{clean(report.title)}》：新增 {report.added} 项，更新 {report.updated} 项，"
+            f"未变 {report.unchanged} 项。"
+        )
+        if report.unparsed:
+            reply.warn(f"{len(report.unparsed)} 项的完成时间未能识别，已原样保留。")
+        return reply
+
+    def command_export_file(self, cmd: Command, width: int) -> Reply:
+        path = Path(cmd.text).expanduser()
+        return Reply(job=lambda: self.export_file(path)).say(
+            f"正在导出到 {clean(str(path))}……", "dim"
+        )
+
+    def export_file(self, path: Path) -> Reply:
+        """In a worker: write the ledger the suffix names."""
+        from zwgk.store.export import export_file
+
+        try:
+            rows = export_file(
+                self.live.store.snapshot(), path, today=self.today, events=self.live.store.events()
+            )
+        except ZwgkError as exc:
+            return Reply().warn(exc.message)
+        return Reply().say(f"已导出 {rows} 项到 {clean(str(path))}。")

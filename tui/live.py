@@ -1,0 +1,111 @@
+"""The database as the app last read it, kept in step with the file by polling.
+
+One `LiveData` per app. Once a second `poll` compares the file's signature with the snapshot's;
+when another process wrote, a thread worker reads the new snapshot and `changed` (a Textual
+`Signal`) is published with a `SnapshotChanged`: the header, the task pane, the detail pane and
+the board subscribe and repaint themselves. After a change of our own the caller runs
+`reload_now()`, so the answer and the new state appear together; `own()` remembers our event
+numbers so they are not announced as a colleague's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+from textual.app import App
+from textual.signal import Signal
+
+from zwgk.store.context import Context
+from zwgk.store.db import Snapshot, Store
+from zwgk.store.errors import ZwgkError
+from zwgk.store.model import Event
+from zwgk.tui.messages import SnapshotChanged
+
+Signature = tuple[int, int, int]
+
+
+class LiveData:
+    """The snapshot every view shows, the event log beside it, and the signal that they changed."""
+
+    def __init__(self, app: App[object], ctx: Context, store: Store, snapshot: Snapshot) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.store = store
+        self.snapshot = snapshot
+        self.changed: Signal[SnapshotChanged] = Signal(app, "snapshot-changed")
+        self.last_seq = int(snapshot.meta.get("last_seq", 0))
+        self._mine: set[int] = set()
+        self._unreadable: Signature | None = None  # a state of the file we could not read
+        self._events: tuple[Signature, list[Event]] | None = None
+
+    @property
+    def today(self) -> date:
+        return self.ctx.today
+
+    def set_today(self, day: date) -> None:
+        """`/today`: every deadline light changes, so every view repaints."""
+        self.ctx.today = day
+        self.changed.publish(SnapshotChanged(self.snapshot, day))
+
+    def own(self, *seqs: int) -> None:
+        """Events this session wrote: not news to announce."""
+        self._mine.update(seqs)
+
+    def events(self) -> list[Event]:
+        """The audit trail of the current snapshot (read again only when the file changed)."""
+        sig = self.snapshot.signature
+        if self._events is None or self._events[0] != sig:
+            try:
+                self._events = (sig, self.store.events())
+            except ZwgkError:
+                self._events = (sig, [])
+        return self._events[1]
+
+    # -- following the file ------------------------------------------------------------------
+    def poll(self) -> None:
+        try:
+            sig = self.store.signature()
+        except OSError:
+            return
+        if sig != self.snapshot.signature and sig != self._unreadable:
+            self.app.run_worker(
+                partial(self._read, sig),
+                name="reload",
+                group="reload",
+                exclusive=True,
+                thread=True,
+                exit_on_error=False,
+            )
+
+    def _read(self, sig: Signature) -> None:
+        """In a thread: read the file; hand the result to the UI thread."""
+        try:
+            snap, events = self.store.snapshot(), self.store.events()
+        except ZwgkError as exc:
+            self.app.call_from_thread(self._failed, sig, exc.message)
+            return
+        except Exception as exc:  # a reload must never take the app down
+            self.app.call_from_thread(self._failed, sig, f"读取数据库出错：{exc!r}")
+            return
+        self.app.call_from_thread(self.use, snap, events)
+
+    def _failed(self, sig: Signature, message: str) -> None:
+        # Said once per state of the file, not every second; the views keep what they had.
+        self._unreadable = sig
+        self.changed.publish(SnapshotChanged(self.snapshot, self.today, problem=message))
+
+    def reload_now(self) -> None:
+        """After a change of ours: read at once, so the answer and the new state agree."""
+        self.use(self.store.snapshot(), self.store.events())
+
+    def use(self, snap: Snapshot, events: list[Event]) -> None:
+        """Swap in a newer snapshot and announce it with the news of others since the last."""
+        if snap.signature == self.snapshot.signature and snap is not self.snapshot:
+            return
+        self._unreadable = None
+        self.snapshot = snap
+        self._events = (snap.signature, events)
+        news = [e for e in events if e.seq > self.last_seq and e.seq not in self._mine]
+        self.last_seq = max([self.last_seq, *(e.seq for e in events)])
+        self.changed.publish(SnapshotChanged(snap, self.today, news=news))
