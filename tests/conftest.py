@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,6 +96,54 @@ def zwgk(db_path: Path, tmp_path: Path) -> Runner:
         )
 
     return run
+
+
+# -- the app through Textual's pilot ----------------------------------------------------------
+POLL = 0.05  # seconds between the app's looks at the database file, in tests
+
+
+async def settle(pilot: Any) -> None:
+    """Let messages, workers (searches, imports) and the refreshes they cause finish."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    from zwgk.tui.widgets.detail import DetailPane
+
+    for pane in [w for s in pilot.app.screen_stack for w in s.query(DetailPane)]:
+        while pane.is_attached and pane.pending:
+            await pilot.pause(0.01)  # the detail pane repaints 50 ms after the last highlight
+    await pilot.pause()
+
+
+async def wait_until(pilot: Any, condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Pump the app until `condition()` holds (fails the test after `timeout` seconds)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out waiting for the app"
+        await pilot.pause(POLL)
+    await settle(pilot)
+
+
+async def type_line(pilot: Any, line: str, *, enter: bool = True) -> None:
+    """Put `line` in the chat prompt (as a paste would) and, with `enter`, send it."""
+    prompt = pilot.app.main.prompt
+    prompt.focus()
+    await pilot.pause()
+    prompt.value = line
+    prompt.cursor_position = len(line)
+    await settle(pilot)
+    if enter:
+        await pilot.press("enter")
+        await settle(pilot)
+
+
+def transcript(app: Any) -> str:
+    return str(app.main.transcript.text())
+
+
+def listed(app: Any) -> list[int]:
+    return list(app.main.tasks_widget.ids)
 
 
 def json_of(proc: subprocess.CompletedProcess[str]) -> object:

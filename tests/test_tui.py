@@ -6,7 +6,6 @@ are checked in the database file itself (a fresh `Store` re-reads it), not only 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from conftest import POLL, listed, settle, transcript, type_line, wait_until
+from textual.command import CommandList, CommandPalette
 
 from zwgk.store.context import Context
 from zwgk.store.db import Store
@@ -40,7 +40,9 @@ def db(tmp_path: Path) -> Path:
 def app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ZwgkApp:
     monkeypatch.setenv("ZWGK_USER", "tester")
     monkeypatch.delenv("ZWGK_HISTORY", raising=False)
-    return make_app(Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json")
+    return make_app(
+        Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json", poll_seconds=POLL
+    )
 
 
 @pytest.fixture
@@ -58,42 +60,13 @@ def task_in_db(db: Path, task_id: int):  # type: ignore[no-untyped-def]
     return fresh(db).snapshot().tasks[task_id]
 
 
-async def settle(pilot, app: ZwgkApp) -> None:  # type: ignore[no-untyped-def]
-    """Let messages, workers (searches) and the resulting refreshes finish."""
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause(0.07)  # the detail pane repaints 50 ms after the last highlight change
-    await pilot.pause()
-
-
-async def type_line(pilot, app: ZwgkApp, line: str, *, enter: bool = True) -> None:  # type: ignore[no-untyped-def]
-    prompt = app.main.prompt
-    prompt.focus()
-    await pilot.pause()
-    prompt.value = line
-    prompt.cursor_position = len(line)
-    await settle(pilot, app)
-    if enter:
-        await pilot.press("enter")
-        await settle(pilot, app)
-
-
-def transcript(app: ZwgkApp) -> str:
-    return app.main.transcript.text()
-
-
-def listed(app: ZwgkApp) -> list[int]:
-    return list(app.main.tasks_widget.ids)
-
-
 # -- start-up --------------------------------------------------------------------------------
 @pytest.mark.parametrize("size", SIZES)
 async def test_start_focuses_prompt_header_and_greeting(
     app: ZwgkApp, size: tuple[int, int]
 ) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         main = app.main
         assert isinstance(app.focused, PromptInput)
         assert listed(app) == list(range(1, 30))
@@ -108,18 +81,18 @@ async def test_wide_shows_detail_beside_narrow_hides_and_toggles(
     app: ZwgkApp, app2: ZwgkApp
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         box = app.main.query_one("#detail-box")
         assert box.display and box.region.x > 0
         await pilot.press("f2")
-        await settle(pilot, app)
+        await settle(pilot)
         assert not box.display
     async with app2.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app2)
+        await settle(pilot)
         box = app2.main.query_one("#detail-box")
         assert not box.display
         await pilot.press("f2")
-        await settle(pilot, app2)
+        await settle(pilot)
         assert box.display
         assert "#1" in str(app2.main.query_one("#detail-body").render())
 
@@ -130,9 +103,9 @@ async def test_typing_filters_list_live_with_highlights(
     app: ZwgkApp, size: tuple[int, int]
 ) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press(*"制度")
-        await settle(pilot, app)
+        await settle(pilot)
         ids = listed(app)
         assert ids and len(ids) < 29
         snap = app.main.snap
@@ -140,16 +113,16 @@ async def test_typing_filters_list_live_with_highlights(
         row = app.main.tasks_widget.row_text(0)
         assert any("underline" in str(span.style) for span in row.spans)
         await pilot.press("backspace", "backspace")
-        await settle(pilot, app)
+        await settle(pilot)
         assert len(listed(app)) == 29
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_enter_submits_to_transcript_and_clears(app: ZwgkApp, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press(*"制度", "enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.main.prompt.value == ""
         text = transcript(app)
         assert "> 制度" in text
@@ -159,9 +132,9 @@ async def test_enter_submits_to_transcript_and_clears(app: ZwgkApp, size: tuple[
 
 async def test_history_recall_walk_and_persist(app: ZwgkApp, app2: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         for line in ("制度", "逾期", "7"):
-            await type_line(pilot, app, line)
+            await type_line(pilot, line)
         prompt = app.main.prompt
         await pilot.press("u", "p")  # a draft is kept while walking
         await pilot.press("up")
@@ -177,14 +150,14 @@ async def test_history_recall_walk_and_persist(app: ZwgkApp, app2: ZwgkApp) -> N
         assert isinstance(app.focused, PromptInput)
     again = app2
     async with again.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, again)
+        await settle(pilot)
         await pilot.press("up")
         assert again.main.prompt.value == "7"
 
 
 async def test_tab_completes_units_and_commands(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         prompt = app.main.prompt
         await pilot.press(*"编")
         await pilot.press("tab")
@@ -206,20 +179,20 @@ async def test_tab_completes_units_and_commands(app: ZwgkApp) -> None:
 
 async def test_tab_with_nothing_to_complete_moves_to_list(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("tab")
         assert isinstance(app.focused, TaskList)
         assert app.main.tasks_widget.highlighted == 0
         await pilot.press("escape")
         assert isinstance(app.focused, PromptInput)
         await pilot.press(*"zzzq", "tab")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.focused, TaskList)
 
 
 async def test_down_moves_to_list_first_row(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         app.main.tasks_widget.highlighted = 5
         await pilot.press("down")
         assert isinstance(app.focused, TaskList)
@@ -228,12 +201,12 @@ async def test_down_moves_to_list_first_row(app: ZwgkApp) -> None:
 
 async def test_question_mark_in_empty_prompt_opens_help_but_types_otherwise(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("question_mark")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("a", "question_mark")
         assert app.main.prompt.value == "a?"
         assert isinstance(app.screen, MainScreen)
@@ -243,7 +216,7 @@ async def test_question_mark_in_empty_prompt_opens_help_but_types_otherwise(app:
 @pytest.mark.parametrize("size", SIZES)
 async def test_list_navigation_keys(app: ZwgkApp, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down")
         lst = app.main.tasks_widget
         await pilot.press("down", "j")
@@ -262,10 +235,10 @@ async def test_list_navigation_keys(app: ZwgkApp, size: tuple[int, int]) -> None
         assert lst.highlighted == 0
         if size[0] < 120:
             await pilot.press("v")  # narrow: the detail pane is shown on request
-        await settle(pilot, app)
+        await settle(pilot)
         assert "#1" in str(app.main.query_one("#detail-body").render())
         await pilot.press("j")
-        await settle(pilot, app)
+        await settle(pilot)
         assert "#2" in str(app.main.query_one("#detail-body").render())
 
 
@@ -274,9 +247,9 @@ async def test_enter_on_list_shows_card_in_detail_and_transcript(
     app: ZwgkApp, size: tuple[int, int]
 ) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j", "j", "enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.main.query_one("#detail-box").display
         body = str(app.main.query_one("#detail-body").render())
         assert "#3" in body and "主体责任单位" in body and "2020年8月底前" in body
@@ -289,11 +262,11 @@ async def test_status_keys_write_the_database(
     app: ZwgkApp, db: Path, size: tuple[int, int]
 ) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down")  # task 1
         for key, status in (("s", "进行中"), ("d", "已完成"), ("b", "受阻"), ("r", "未开始")):
             await pilot.press(key)
-            await settle(pilot, app)
+            await settle(pilot)
             assert task_in_db(db, 1).status == status
             assert app.main.snap.tasks[1].status == status
         text = transcript(app)
@@ -305,12 +278,12 @@ async def test_status_keys_write_the_database(
 
 async def test_space_cycles_todo_doing_done(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j")  # task 2
         seen = []
         for _ in range(3):
             await pilot.press("space")
-            await settle(pilot, app)
+            await settle(pilot)
             seen.append(task_in_db(db, 2).status)
         assert seen == ["进行中", "已完成", "未开始"]
 
@@ -318,59 +291,59 @@ async def test_space_cycles_todo_doing_done(app: ZwgkApp, db: Path) -> None:
 @pytest.mark.parametrize("size", SIZES)
 async def test_note_key_asks_on_one_line(app: ZwgkApp, db: Path, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "n")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, NotePrompt)
         await pilot.press(*"已报送初稿", "enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert task_in_db(db, 1).note == "已报送初稿"
         assert "已保存 #1 进展：已报送初稿" in transcript(app)
         await pilot.press("n")
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press(*"不要了", "escape")  # Esc cancels
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 1).note == "已报送初稿"
 
 
 async def test_undo_key_and_command(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "d")
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 1).status == "已完成"
         await pilot.press("u")
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 1).status == "未开始"
         assert "已撤销" in transcript(app)
-        await type_line(pilot, app, "5 受阻 缺经费")
+        await type_line(pilot, "5 受阻 缺经费")
         assert task_in_db(db, 5).status == "受阻"
-        await type_line(pilot, app, "/undo")
+        await type_line(pilot, "/undo")
         assert task_in_db(db, 5).status == "未开始"
-        await type_line(pilot, app, "/undo")
-        await type_line(pilot, app, "/undo")
+        await type_line(pilot, "/undo")
+        await type_line(pilot, "/undo")
         assert "没有可以撤销的修改" in transcript(app)
 
 
 async def test_confirm_key_signs_off_a_completed_task(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "c")  # not done yet: refused with a sentence
-        await settle(pilot, app)
+        await settle(pilot)
         assert "只有“已完成”的任务才能办结确认" in transcript(app)
         await pilot.press("d", "c")
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 1).confirmed_by == "tester"
         assert app.main.tasks_widget.row_text(0).plain.startswith("   1 [X]")  # signed off
-        await type_line(pilot, app, "1 退回 材料不全")
+        await type_line(pilot, "1 退回 材料不全")
         t = task_in_db(db, 1)
         assert t.status == "进行中" and t.confirmed_by is None and t.note == "材料不全"
 
 
 async def test_escape_returns_to_prompt(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down")
         assert isinstance(app.focused, TaskList)
         await pilot.press("escape")
@@ -381,16 +354,16 @@ async def test_escape_returns_to_prompt(app: ZwgkApp) -> None:
 @pytest.mark.parametrize("size", SIZES)
 async def test_help_by_f1_question_mark_and_command(app: ZwgkApp, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("f1")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await pilot.press("down", "question_mark")  # from the list
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        await type_line(pilot, app, "/help")
+        await type_line(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
 
 
@@ -407,22 +380,21 @@ def test_help_names_every_key_and_command() -> None:
 
 async def test_command_palette_runs_chat_commands(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("ctrl+p")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"overdue")
-        await asyncio.sleep(0.3)
-        await settle(pilot, app)
+        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert sorted(listed(app)) == [1, 2, 3, 13]
 
 
 async def test_ctrl_q_quits(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0 or app.return_code is None
@@ -434,8 +406,8 @@ async def test_ctrl_q_quits(app: ZwgkApp) -> None:
 @pytest.mark.parametrize("line", ["7", "#7", "＃7"])
 async def test_task_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, line)
+        await settle(pilot)
+        await type_line(pilot, line)
         text = transcript(app)
         assert "#7 [ ] 未开始" in text and "健全完善信息发布" in text
         assert "2020年12月底前（2020-12-31，还有 121 天）" in text
@@ -459,8 +431,8 @@ async def test_mark_by_chat_writes_database(
     app: ZwgkApp, db: Path, line: str, task_id: int, status: str, note: str
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, line)
+        await settle(pilot)
+        await type_line(pilot, line)
         t = task_in_db(db, task_id)
         assert t.status == status and t.note == note and t.updated_by == "tester"
         assert f"#{task_id} 状态 未开始 → {status}" in transcript(app)
@@ -469,13 +441,13 @@ async def test_mark_by_chat_writes_database(
 
 async def test_mark_back_to_todo_and_note_by_chat(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "7 进行中")
-        await type_line(pilot, app, "7 未开始")
+        await settle(pilot)
+        await type_line(pilot, "7 进行中")
+        await type_line(pilot, "7 未开始")
         assert task_in_db(db, 7).status == "未开始"
-        await type_line(pilot, app, "7 备注 已报送初稿")
+        await type_line(pilot, "7 备注 已报送初稿")
         assert task_in_db(db, 7).note == "已报送初稿"
-        await type_line(pilot, app, "7 未开始")
+        await type_line(pilot, "7 未开始")
         assert "没有变化" in transcript(app)
 
 
@@ -483,8 +455,8 @@ async def test_mark_back_to_todo_and_note_by_chat(app: ZwgkApp, db: Path) -> Non
 @pytest.mark.parametrize("line", ["区编办", "编办", "qbb"])
 async def test_unit_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
     async with app.run_test(size=size) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, line)
+        await settle(pilot)
+        await type_line(pilot, line)
         text = transcript(app)
         assert "区编办" in text and "共 6 项" in text and "逾期 2" in text
         assert "完成进度 [--------------------]   0%" in text
@@ -508,50 +480,50 @@ async def test_unit_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None
 )
 async def test_views(app: ZwgkApp, line: str, expected: list[int]) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, line)
+        await settle(pilot)
+        await type_line(pilot, line)
         assert sorted(listed(app)) == expected
         assert f"共 {len(expected)} 项" in transcript(app)
 
 
 async def test_status_view_after_marking(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "4 受阻 等批复")
-        await type_line(pilot, app, "受阻")
+        await settle(pilot)
+        await type_line(pilot, "4 受阻 等批复")
+        await type_line(pilot, "受阻")
         assert listed(app) == [4]
 
 
 async def test_search_reply_sums_up(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "清单")
+        await settle(pilot)
+        await type_line(pilot, "清单")
         text = transcript(app)
         n = len(listed(app))
         overdue = sum(app.main.snap.tasks[i].overdue(TODAY) for i in listed(app))
         assert f"找到 {n} 项，其中逾期 {overdue} 项" in text
-        await type_line(pilot, app, "完全不存在的东西xyz")
+        await type_line(pilot, "完全不存在的东西xyz")
         assert "没有找到" in transcript(app)
 
 
 async def test_units_stats_today_commands(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "/units")
+        await settle(pilot)
+        await type_line(pilot, "/units")
         assert "共 8 个单位" in transcript(app)
-        await type_line(pilot, app, "/today 2021-01-01")
+        await type_line(pilot, "/today 2021-01-01")
         header = str(app.main.query_one("#header-counts").render())
         assert "2021-01-01" in header and "逾期" in header
         assert "已将今天设为 2021-01-01" in transcript(app)
-        await type_line(pilot, app, "/today")
+        await type_line(pilot, "/today")
         assert "今天是 2021-01-01" in transcript(app)
 
 
 @pytest.mark.parametrize("line", ["/stats", "看板"])
 async def test_stats_and_board(app: ZwgkApp, line: str) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, line)
+        await settle(pilot)
+        await type_line(pilot, line)
         try:
             from zwgk.tui.screens.board import BoardScreen
         except ImportError:
@@ -563,31 +535,31 @@ async def test_stats_and_board(app: ZwgkApp, line: str) -> None:
 
 async def test_board_key(app: ZwgkApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("f3")
-        await settle(pilot, app)
+        await settle(pilot)
         assert not isinstance(app.screen, MainScreen) or "共 29 项" in transcript(app)
 
 
 async def test_import_and_export(app: ZwgkApp, db: Path, tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, f"/import {ROOT / 'data' / 'seed_plan.txt'}")
+        await settle(pilot)
+        await type_line(pilot, f"/import {ROOT / 'data' / 'seed_plan.txt'}")
         assert "已导入" in transcript(app)
         out = tmp_path / "台账.csv"
-        await type_line(pilot, app, f"/export {out}")
+        await type_line(pilot, f"/export {out}")
         assert out.exists()
         assert "已导出 29 项" in transcript(app)
-        await type_line(pilot, app, f"/import {tmp_path / 'missing.docx'}")
-        await type_line(pilot, app, f"/export {tmp_path / 'x.pdf'}")
+        await type_line(pilot, f"/import {tmp_path / 'missing.docx'}")
+        await type_line(pilot, f"/export {tmp_path / 'x.pdf'}")
         assert "不支持导出" in transcript(app)
         assert len(fresh(db).snapshot().tasks) == 29
 
 
 async def test_quit_command(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "/quit", enter=False)
+        await settle(pilot)
+        await type_line(pilot, "/quit", enter=False)
         await pilot.press("enter")
         await pilot.pause()
     assert not app.is_running
@@ -612,9 +584,9 @@ async def test_quit_command(app: ZwgkApp) -> None:
 )
 async def test_bad_input_gets_a_helpful_reply(app: ZwgkApp, db: Path, line: str) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         before = len(app.main.transcript.plain)
-        await type_line(pilot, app, line)
+        await type_line(pilot, line)
         assert isinstance(app.screen, MainScreen)
         if line.strip():
             assert len(app.main.transcript.plain) >= before + 2  # the echo and a reply
@@ -627,24 +599,19 @@ async def test_live_reload_from_another_store_keeps_selection_and_input(
     app: ZwgkApp, db: Path
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j", "j")  # task 3
         await pilot.press("escape", *"abc")
-        await settle(pilot, app)
+        await settle(pilot)
         app.main.prompt.value = ""
-        await settle(pilot, app)
+        await settle(pilot)
         app.main.tasks_widget.highlighted = 2
         app.main.prompt.value = "区"
         other = Store(Context(db, TODAY, user="张三"))
         t = threading.Thread(target=other.set_status, args=(5, "已完成", "已公开"))
         t.start()
         t.join()
-        for _ in range(40):
-            await asyncio.sleep(0.1)
-            await pilot.pause()
-            if "张三" in transcript(app):
-                break
-        await settle(pilot, app)
+        await wait_until(pilot, lambda: "张三" in transcript(app))
         text = transcript(app)
         assert "张三 刚刚修改" in text and "#5 状态 未开始 → 已完成" in text
         assert app.main.snap.tasks[5].status == "已完成"
@@ -654,7 +621,7 @@ async def test_live_reload_from_another_store_keeps_selection_and_input(
 
 async def test_live_reload_from_a_second_process(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j", "j")  # task 3 highlighted
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
         env.update({"ZWGK_USER": "李四", "ZWGK_TODAY": TODAY.isoformat(), "NO_COLOR": "1"})
@@ -667,12 +634,7 @@ async def test_live_reload_from_a_second_process(app: ZwgkApp, db: Path) -> None
             cwd=ROOT,
         )
         assert proc.returncode == 0, proc.stderr
-        for _ in range(40):
-            await asyncio.sleep(0.1)
-            await pilot.pause()
-            if "李四" in transcript(app):
-                break
-        await settle(pilot, app)
+        await wait_until(pilot, lambda: "李四" in transcript(app))
         assert "李四 刚刚修改" in transcript(app)
         assert app.main.tasks_widget.task_id == 3
         assert app.main.snap.tasks[3].status == "已完成"
@@ -681,11 +643,30 @@ async def test_live_reload_from_a_second_process(app: ZwgkApp, db: Path) -> None
 
 async def test_own_changes_are_not_reported_as_others(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "7 完成")
-        await asyncio.sleep(1.3)
-        await settle(pilot, app)
+        await settle(pilot)
+        await type_line(pilot, "7 完成")
+        await pilot.pause(POLL * 5)  # several polls of the file
+        await settle(pilot)
         assert "刚刚修改" not in transcript(app)
+
+
+async def test_the_board_follows_a_colleagues_change(app: ZwgkApp, db: Path) -> None:
+    from zwgk.tui.screens.board import BoardScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+
+        def title() -> str:
+            return str(board.query_one("#board-title").render())
+
+        assert "完成0" in title()
+        Store(Context(db, TODAY, user="张三")).set_status(5, "已完成")
+        await wait_until(pilot, lambda: "完成1" in title())
+        assert app.screen is board  # still open, now showing the new numbers
 
 
 def test_run_passes_mouse_flag(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
@@ -720,13 +701,13 @@ def test_bad_database_is_reported_before_the_tui_starts(tmp_path: Path) -> None:
 
 async def test_marking_in_a_view_keeps_the_place(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
-        await type_line(pilot, app, "逾期")
+        await settle(pilot)
+        await type_line(pilot, "逾期")
         await pilot.press("down", "j")  # the second overdue task
         second = app.main.tasks_widget.task_id
         assert second is not None
         await pilot.press("d")  # done: it leaves the 逾期 view
-        await settle(pilot, app)
+        await settle(pilot)
         assert second not in listed(app) and len(listed(app)) == 3
         assert app.main.tasks_widget.highlighted == 1
         assert task_in_db(db, second).status == "已完成"
@@ -741,24 +722,24 @@ async def test_random_keys_never_crash(app: ZwgkApp, db: Path) -> None:
         "s", "d", "b", "r", "space", "u", "c", "v", "f2", "backspace", "7", "区", "逾", "/",
     ]  # fmt: skip
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         for _ in range(150):
             key = rng.choice(keys)
             if isinstance(app.screen, MainScreen) or key == "escape":
                 await pilot.press(key)
             else:
                 await pilot.press("escape")
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.is_running
         fresh(db).snapshot()  # the database still loads
 
 
 async def test_transcript_follows_only_at_the_bottom(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         log = app.main.transcript
         for line in ("/units", "编办", "逾期", "7"):
-            await type_line(pilot, app, line)
+            await type_line(pilot, line)
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # followed
         await pilot.press("pageup")  # from the prompt: scroll the transcript back
         await pilot.pause()
@@ -767,32 +748,31 @@ async def test_transcript_follows_only_at_the_bottom(app: ZwgkApp) -> None:
         app.main.say("张三 刚刚修改：#5 状态 未开始 → 已完成")  # news while reading back
         await pilot.pause()
         assert log.scroll_y == held  # not yanked down
-        await type_line(pilot, app, "8")  # asking something shows the answer
+        await type_line(pilot, "8")  # asking something shows the answer
         assert log.scroll_y == log.max_scroll_y
 
 
 async def test_transcript_rewraps_when_the_width_changes(app: ZwgkApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         log = app.main.transcript
         narrow = len(log.lines)
         await pilot.press("f2")  # hide the detail pane: the transcript gets wider
-        await settle(pilot, app)
+        await settle(pilot)
         assert len(log.lines) <= narrow
         assert log.lines[0].cell_length <= log.scrollable_content_region.width
 
 
 async def test_command_palette_marks_the_highlighted_task(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j")  # task 2
         await pilot.press("ctrl+p")
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press(*"标记受阻")
-        await asyncio.sleep(0.3)
-        await settle(pilot, app)
+        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 2).status == "受阻"
 
 
@@ -851,7 +831,7 @@ async def test_a_failing_search_is_reported_not_fatal(
     app: ZwgkApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
 
         class Broken:
             def search(self, *args: object, **kwargs: object) -> None:
@@ -859,21 +839,21 @@ async def test_a_failing_search_is_reported_not_fatal(
 
         monkeypatch.setattr(app.main.pane, "index", lambda: Broken())
         await pilot.press(*"制度")
-        await settle(pilot, app)
+        await settle(pilot)
         assert app.is_running
         assert "后台任务出错" in transcript(app)
 
 
 async def test_narrow_enter_opens_detail_and_escape_returns_to_conversation(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         main = app.main
         await pilot.press("down", "enter")
-        await settle(pilot, app)
+        await settle(pilot)
         assert main.query_one("#detail-box").display
         assert not main.transcript.display
         await pilot.press("escape")
-        await settle(pilot, app)
+        await settle(pilot)
         assert not main.query_one("#detail-box").display
         assert main.transcript.display
         assert isinstance(app.focused, PromptInput)
@@ -881,12 +861,10 @@ async def test_narrow_enter_opens_detail_and_escape_returns_to_conversation(app:
 
 async def test_a_database_broken_by_someone_else_is_reported_once(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         db.write_text("{broken", encoding="utf-8")
-        for _ in range(30):
-            await asyncio.sleep(0.1)
-            await pilot.pause()
-        await settle(pilot, app)
+        await wait_until(pilot, lambda: "界面仍显示" in transcript(app))
+        await pilot.pause(POLL * 5)  # more polls of the same broken file: no second report
         text = transcript(app)
         assert text.count("界面仍显示上次读到的内容") == 1
         assert app.is_running and len(listed(app)) == 29
@@ -897,13 +875,13 @@ async def test_permission_file_refuses_and_the_detail_says_read_only(
 ) -> None:
     (tmp_path / "zwgk.toml").write_text('[users]\ntester = "区编办"\n', encoding="utf-8")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("down", "j", "j", "s")  # task 3: not a task of 区编办
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 3).status == "未开始"
         assert "不能修改状态" in transcript(app)
         assert "只读" in str(app.main.query_one("#detail-body").render())
         await pilot.press("home", "s")  # task 1: 区编办 is its guide unit
-        await settle(pilot, app)
+        await settle(pilot)
         assert task_in_db(db, 1).status == "进行中"
         assert "只读" not in str(app.main.query_one("#detail-body").render())

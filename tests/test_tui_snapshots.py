@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import settle
 
 from zwgk.store.context import Context
 from zwgk.tui.app import ZwgkApp, make_app
@@ -28,14 +29,6 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.widgets import Input
 
     monkeypatch.setattr(Input, "cursor_blink", False)
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.07)
-    await pilot.pause()
 
 
 def test_main_screen_80x24(snap_compare, app: ZwgkApp) -> None:  # type: ignore[no-untyped-def]

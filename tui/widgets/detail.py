@@ -44,6 +44,11 @@ class DetailPane(VerticalScroll, can_focus=False):
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         self.paint_soon()
 
+    @property
+    def pending(self) -> bool:
+        """A repaint is waiting for its debounce (tests wait on this, not on a sleep)."""
+        return self._timer is not None
+
     def paint_soon(self) -> None:
         if self._timer is not None:
             self._timer.stop()
