@@ -142,6 +142,11 @@ def transcript(app: Any) -> str:
     return str(app.main.transcript.text())
 
 
+def said_since(app: Any, before: int) -> str:
+    """What the transcript gained after it held `before` entries."""
+    return "\n".join(app.main.transcript.plain[before:])
+
+
 def listed(app: Any) -> list[int]:
     return list(app.main.tasks_widget.ids)
 

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import POLL, listed, settle, transcript, type_line, wait_until
+from conftest import POLL, listed, said_since, settle, transcript, type_line, wait_until
 from textual.command import CommandList, CommandPalette
 
 from zwgk.store.context import Context
@@ -403,40 +403,46 @@ async def test_ctrl_q_quits(app: ZwgkApp) -> None:
 
 # -- chat commands ---------------------------------------------------------------------------
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("line", ["7", "#7", "＃7"])
-async def test_task_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
+async def test_task_card(app: ZwgkApp, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await type_line(pilot, line)
-        text = transcript(app)
-        assert "#7 [ ] 未开始" in text and "健全完善信息发布" in text
-        assert "2020年12月底前（2020-12-31，还有 121 天）" in text
-        assert app.main.tasks_widget.task_id == 7
+        for line in ("7", "#7", "＃7"):
+            await type_line(pilot, "1")  # somewhere else first
+            before = len(app.main.transcript.plain)
+            await type_line(pilot, line)
+            text = said_since(app, before)
+            assert "#7 [ ] 未开始" in text and "健全完善信息发布" in text
+            assert "2020年12月底前（2020-12-31，还有 121 天）" in text
+            assert app.main.tasks_widget.task_id == 7
 
 
 @pytest.mark.parametrize(
-    ("line", "task_id", "status", "note"),
+    "cases",
     [
-        ("7 完成 已印发制度文件", 7, "已完成", "已印发制度文件"),
-        ("完成 8 已印发", 8, "已完成", "已印发"),
-        ("9 done printed", 9, "已完成", "printed"),
-        ("10 进行中 正在起草", 10, "进行中", "正在起草"),
-        ("11 开始", 11, "进行中", ""),
-        ("12 受阻 缺少经费", 12, "受阻", "缺少经费"),
-        ("14 blocked", 14, "受阻", ""),
-        ("15完成已印发", 15, "已完成", "已印发"),
+        [
+            ("7 完成 已印发制度文件", 7, "已完成", "已印发制度文件"),
+            ("完成 8 已印发", 8, "已完成", "已印发"),
+            ("9 done printed", 9, "已完成", "printed"),
+            ("10 进行中 正在起草", 10, "进行中", "正在起草"),
+            ("11 开始", 11, "进行中", ""),
+            ("12 受阻 缺少经费", 12, "受阻", "缺少经费"),
+            ("14 blocked", 14, "受阻", ""),
+            ("15完成已印发", 15, "已完成", "已印发"),
+        ]
     ],
 )
 async def test_mark_by_chat_writes_database(
-    app: ZwgkApp, db: Path, line: str, task_id: int, status: str, note: str
+    app: ZwgkApp, db: Path, cases: list[tuple[str, int, str, str]]
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_line(pilot, line)
-        t = task_in_db(db, task_id)
-        assert t.status == status and t.note == note and t.updated_by == "tester"
-        assert f"#{task_id} 状态 未开始 → {status}" in transcript(app)
-        assert "/undo" in transcript(app)
+        for line, task_id, status, note in cases:
+            before = len(app.main.transcript.plain)
+            await type_line(pilot, line)
+            t = task_in_db(db, task_id)
+            assert t.status == status and t.note == note and t.updated_by == "tester"
+            assert f"#{task_id} 状态 未开始 → {status}" in said_since(app, before)
+            assert "/undo" in said_since(app, before)
 
 
 async def test_mark_back_to_todo_and_note_by_chat(app: ZwgkApp, db: Path) -> None:
@@ -452,38 +458,41 @@ async def test_mark_back_to_todo_and_note_by_chat(app: ZwgkApp, db: Path) -> Non
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("line", ["区编办", "编办", "qbb"])
-async def test_unit_card(app: ZwgkApp, size: tuple[int, int], line: str) -> None:
+async def test_unit_card(app: ZwgkApp, size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await type_line(pilot, line)
-        text = transcript(app)
-        assert "区编办" in text and "共 6 项" in text and "逾期 2" in text
-        assert "完成进度 [--------------------]   0%" in text
-        assert "指导责任单位（6 项）" in text
-        assert listed(app) == [1, 2, 4, 26, 27, 28]
+        for line in ("区编办", "编办", "qbb"):
+            await type_line(pilot, "全部")  # the whole list first
+            before = len(app.main.transcript.plain)
+            await type_line(pilot, line)
+            text = said_since(app, before)
+            assert "区编办" in text and "共 6 项" in text and "逾期 2" in text
+            assert "完成进度 [--------------------]   0%" in text
+            assert "指导责任单位（6 项）" in text
+            assert listed(app) == [1, 2, 4, 26, 27, 28]
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("逾期", [1, 2, 3, 13]),
-        ("本周", [1, 2, 3]),
-        ("本月", [6]),
-        ("30天内", [6]),
-        ("2021年6月", [10, 21, 22]),
-        ("未开始", list(range(1, 30))),
-        ("进行中", []),
-        ("受阻", []),
-        ("已完成", []),
-    ],
-)
-async def test_views(app: ZwgkApp, line: str, expected: list[int]) -> None:
+VIEWS = [
+    ("逾期", [1, 2, 3, 13]),
+    ("本周", [1, 2, 3]),
+    ("本月", [6]),
+    ("30天内", [6]),
+    ("2021年6月", [10, 21, 22]),
+    ("未开始", list(range(1, 30))),
+    ("进行中", []),
+    ("受阻", []),
+    ("已完成", []),
+]
+
+
+async def test_views(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_line(pilot, line)
-        assert sorted(listed(app)) == expected
-        assert f"共 {len(expected)} 项" in transcript(app)
+        for line, expected in VIEWS:
+            before = len(app.main.transcript.plain)
+            await type_line(pilot, line)
+            assert sorted(listed(app)) == expected, line
+            assert f"共 {len(expected)} 项" in said_since(app, before)
 
 
 async def test_status_view_after_marking(app: ZwgkApp) -> None:
@@ -565,33 +574,33 @@ async def test_quit_command(app: ZwgkApp) -> None:
     assert not app.is_running
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "/foo",
-        "7 blah",
-        "#x",
-        "99 完成",
-        "/today 2021-13-45",
-        "/export",
-        "/",
-        "退回 3",
-        "2021年13月",
-        "7 备注 " + "长" * 2100,
-        "\x1b[31m红色\x07",
-        "   ",
-    ],
-)
-async def test_bad_input_gets_a_helpful_reply(app: ZwgkApp, db: Path, line: str) -> None:
+BAD_LINES = [
+    "/foo",
+    "7 blah",
+    "#x",
+    "99 完成",
+    "/today 2021-13-45",
+    "/export",
+    "/",
+    "退回 3",
+    "2021年13月",
+    "7 备注 " + "长" * 2100,
+    "\x1b[31m红色\x07",
+    "   ",
+]
+
+
+async def test_bad_input_gets_a_helpful_reply(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        before = len(app.main.transcript.plain)
-        await type_line(pilot, line)
-        assert isinstance(app.screen, MainScreen)
-        if line.strip():
-            assert len(app.main.transcript.plain) >= before + 2  # the echo and a reply
-        assert "\x1b" not in transcript(app)
-        assert all(t.status == "未开始" for t in fresh(db).snapshot().tasks.values())
+        for line in BAD_LINES:
+            before = len(app.main.transcript.plain)
+            await type_line(pilot, line)
+            assert isinstance(app.screen, MainScreen)
+            if line.strip():
+                assert len(app.main.transcript.plain) >= before + 2, line  # echo and reply
+            assert "\x1b" not in transcript(app)
+            assert all(t.status == "未开始" for t in fresh(db).snapshot().tasks.values())
 
 
 # -- working beside others -------------------------------------------------------------------
