@@ -17,11 +17,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from .cells import char_width, fit, text_width
 from .db import Snapshot
 from .errors import InputError
 from .model import DONE, ROLES, Event, Task
 from .textutil import sanitize
+from .textwidth import char_width, fit, text_width
 
 WIDTH = 80
 SOON, MONTH = 7, 30

@@ -23,8 +23,8 @@ from typing import Any
 
 from .db import Snapshot
 from .errors import InputError
+from .filters import TaskFilter, filter_tasks
 from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
-from .query import TaskFilter, filter_tasks
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
 

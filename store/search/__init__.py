@@ -18,12 +18,12 @@ No Textual and no pypinyin here: pinyin readings come from keys stored in `task.
 import time (see store.pinyin).
 
 Modules, in the order a query meets them:
-  query.py         the typed query taken apart: terms and `unit:`/`status:`/`due:` filters
+  parse.py         the typed query taken apart: terms and `unit:`/`status:`/`due:` filters
   normalize.py     the matching form of a text (norm, norm_map)
   index.py         SearchIndex: the prepared texts, primitive lookups, `search`
-  filters.py       filters applied to an index
+  masks.py         a query's filters as one bitset over an index
   terms.py         how one term matches and what each way scores
-  units.py         which unit a word names (resolve_units, unit_match, suggest_unit)
+  unitmatch.py     which unit a word names (resolve_units, unit_match, suggest_unit)
   pinyin_match.py  typed pinyin matched per character through stored readings
   typos.py         one wrong, missing or extra character; homophones
   ranking.py       per-term tiers combined into a ranked result
@@ -37,11 +37,11 @@ from __future__ import annotations
 
 from .index import SearchIndex, index_for, search
 from .normalize import norm, norm_map
+from .parse import MAX_QUERY_CHARS, MAX_TERMS, Query, parse_query
 from .pinyin_match import PinyinPattern
-from .query import MAX_QUERY_CHARS, MAX_TERMS, Query, parse_query
 from .results import Hit, SearchResult
 from .typos import typo_pattern, typo_variants
-from .units import PART, WEAK, WHOLE, resolve_units, suggest_unit, unit_key, unit_match
+from .unitmatch import PART, WEAK, WHOLE, resolve_units, suggest_unit, unit_key, unit_match
 
 __all__ = [
     "MAX_QUERY_CHARS",

@@ -4,7 +4,7 @@ The index holds the tasks in rank order (due date, undated last, then id), their
 normalised texts joined into one string per kind (texts, group titles, units), and caches
 per-term results; it answers the primitive questions ("which tasks contain this word",
 "which tasks does this unit lead") as bitsets (see bitsets.py). What a term is worth is
-terms.py, combining terms is ranking.py, filters are filters.py.
+terms.py, combining terms is ranking.py, filters are masks.py.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from ..model import ROLES, Task, Unit
 from . import highlight, ranking
 from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, positions, regex_find, span_bits
-from .filters import filter_bits
+from .masks import filter_bits
 from .normalize import norm
+from .parse import parse_query
 from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
-from .query import parse_query
 from .results import Hit, SearchResult
 from .terms import term_tiers
 from .typos import HOMOPHONE_MAX, homophone_slip
-from .units import unit_key
+from .unitmatch import unit_key
 
 if TYPE_CHECKING:
     from ..db import Snapshot

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .normalize import PUNCTUATION
 from .ranking import Tier
-from .units import strip_prefix, suggest_unit
+from .unitmatch import strip_prefix, suggest_unit
 
 if TYPE_CHECKING:
     from .index import SearchIndex

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zwgk.store.context import Context
-from zwgk.store.query import TaskFilter
+from zwgk.store.filters import TaskFilter
 
 from . import render
 from .common import add_filter_args, add_json, filter_from_args, open_store, task_id

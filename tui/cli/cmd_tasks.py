@@ -10,8 +10,8 @@ from zwgk.store.context import Context, parse_day
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.describe import describe_event, event_line
 from zwgk.store.errors import InputError
+from zwgk.store.filters import TaskFilter, filter_tasks, unit_counts
 from zwgk.store.model import STATUSES, Event, Task, parse_status
-from zwgk.store.query import TaskFilter, filter_tasks, unit_counts
 from zwgk.store.textutil import sanitize
 
 from . import render

@@ -7,7 +7,7 @@ import argparse
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.errors import InputError
-from zwgk.store.query import TaskFilter
+from zwgk.store.filters import TaskFilter
 
 
 def open_store(ctx: Context, *, seed: bool = True) -> Store:

@@ -11,8 +11,8 @@ import sys
 from datetime import date
 from typing import Any
 
-from zwgk.store.cells import char_width, fit, rjust, text_width
 from zwgk.store.model import BLOCKED, DOING, DONE, LIGHT_BLUE, LIGHT_RED, LIGHT_YELLOW, TODO, Task
+from zwgk.store.textwidth import char_width, fit, rjust, text_width
 
 # ASCII glyphs: they survive LANG=C, monochrome terminals and "ambiguous = wide" settings.
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}

@@ -13,11 +13,12 @@ from pathlib import Path
 from rich.text import Text
 
 from zwgk.store.errors import ZwgkError
-from zwgk.store.model import DONE, Task
+from zwgk.store.model import Task
+from zwgk.store.signoff import send_back
 from zwgk.tui.chat import Command, parse
+from zwgk.tui.render import clean, fit, pad, task_card, task_row, unit_card
 from zwgk.tui.screens.parts import ScreenPart
 from zwgk.tui.screens.views import View
-from zwgk.tui.widgets.cards import clean, fit, pad, task_card, task_row, unit_card
 from zwgk.tui.widgets.tasklist import LIMIT
 
 
@@ -94,11 +95,6 @@ class ChatHandlers(ScreenPart):
 
     def command_send_back(self, cmd: Command) -> None:
         assert cmd.task_id is not None
-        try:
-            from zwgk.store.signoff import send_back
-        except ImportError:
-            self.warn("退回功能尚未安装。")
-            return
         self.changed(send_back(self.store, cmd.task_id, cmd.text))
 
     def command_view(self, cmd: Command) -> None:
@@ -126,11 +122,7 @@ class ChatHandlers(ScreenPart):
             self.unit_cards(units, cmd)
             return
         self.set_base(View("search", cmd.text, cmd, query=cmd.text))
-        try:
-            result = self.ensure_index().search(cmd.text, today=self.today, limit=LIMIT)
-        except ImportError:
-            self.warn("搜索功能尚未安装。")
-            return
+        result = self.ensure_index().search(cmd.text, today=self.today, limit=LIMIT)
         tasks = [h.task for h in result.hits]
         if not result.total:
             hint = (
@@ -164,7 +156,7 @@ class ChatHandlers(ScreenPart):
         self.action_undo()
 
     def command_units(self, cmd: Command) -> None:
-        from zwgk.store.query import unit_counts
+        from zwgk.store.filters import unit_counts
 
         counts = unit_counts(self.snap, self.today)
         out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
@@ -184,18 +176,9 @@ class ChatHandlers(ScreenPart):
     command_board = command_stats
 
     def action_board(self) -> None:
-        try:
-            from zwgk.tui.screens.board import BoardScreen
-        except ImportError:
-            self.say_stats()
-            return
-        self.app.push_screen(BoardScreen(self.snap, self.today))
+        from zwgk.tui.screens.board import BoardScreen  # loaded on first use: app start-up
 
-    def say_stats(self) -> None:
-        tasks = list(self.snap.tasks.values())
-        done = sum(t.status == DONE for t in tasks)
-        overdue = sum(t.overdue(self.today) for t in tasks)
-        self.say(f"共 {len(tasks)} 项，已完成 {done} 项，逾期 {overdue} 项。（看板尚未安装）")
+        self.app.push_screen(BoardScreen(self.snap, self.today))
 
     def command_import_file(self, cmd: Command) -> None:
         from zwgk.store.importing import import_into, parse_file
@@ -215,11 +198,8 @@ class ChatHandlers(ScreenPart):
         self.reload_now()
 
     def command_export_file(self, cmd: Command) -> None:
-        try:
-            from zwgk.store.export import export_file
-        except ImportError:
-            self.warn("导出功能尚未安装。")
-            return
+        from zwgk.store.export import export_file
+
         path = Path(cmd.text).expanduser()
         snap = self.store.snapshot()
         rows = export_file(snap, path, today=self.today, events=self.store.events())

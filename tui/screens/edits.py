@@ -13,8 +13,9 @@ from rich.text import Text
 
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import DOING, DONE, TODO, Event
+from zwgk.store.signoff import confirm
+from zwgk.tui.render import clean, event_text
 from zwgk.tui.screens.parts import ScreenPart
-from zwgk.tui.widgets.cards import clean, event_text
 
 CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
 UNDO_HINT = "撤销：按 u 或输入 /undo"
@@ -101,9 +102,4 @@ class TaskEdits(ScreenPart):
             self._guard(self.confirm, task_id, "")
 
     def confirm(self, task_id: int, note: str) -> None:
-        try:
-            from zwgk.store.signoff import confirm
-        except ImportError:
-            self.warn("办结确认功能尚未安装。")
-            return
         self.changed(confirm(self.store, task_id, note))

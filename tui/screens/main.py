@@ -34,12 +34,12 @@ from zwgk.store.errors import ZwgkError
 from zwgk.store.model import STATUSES, Event, Task
 from zwgk.tui.chat import Command, parse
 from zwgk.tui.history import History
+from zwgk.tui.render import clean, due_counts, task_card
 from zwgk.tui.screens.commands import ChatHandlers
 from zwgk.tui.screens.edits import TaskEdits
 from zwgk.tui.screens.reload import LiveReload
 from zwgk.tui.screens.searching import ListSearch
 from zwgk.tui.screens.views import View, view_label, view_tasks
-from zwgk.tui.widgets.cards import clean, due_counts, task_card
 from zwgk.tui.widgets.detail import DetailPane
 from zwgk.tui.widgets.header import StatusHeader
 from zwgk.tui.widgets.keybar import KeyBar

@@ -15,8 +15,8 @@ from textual import work
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Event
 from zwgk.tui.chat import parse
+from zwgk.tui.render import clean, event_line
 from zwgk.tui.screens.parts import ScreenPart
-from zwgk.tui.widgets.cards import clean, event_line
 
 if TYPE_CHECKING:
     from zwgk.store.db import Snapshot

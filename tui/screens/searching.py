@@ -57,10 +57,8 @@ class ListSearch(ScreenPart):
         """Units a whole line names (`区编办`, `编办`, `qbb`, `信息办`), else []."""
         if " " in text or not text or len(text) > 30:
             return []
-        try:
-            from zwgk.store.search import WHOLE, norm, resolve_units, unit_match
-        except ImportError:
-            return [u.name for u in self.snap.units.values() if text in (u.name, *u.aliases)]
+        from zwgk.store.search import WHOLE, norm, resolve_units, unit_match
+
         q = norm(text)
         strong = False
         for unit in self.snap.units.values():

@@ -3,7 +3,7 @@
 `unit:编办`, `status:进行中`, `due:<30`, `逾期`, `#7`: filters narrow the result and never
 score; everything else is a term, normalised like the texts. A filter that cannot be
 understood adds a warning and matches nothing (a wrong filter must not widen the result).
-Applying the filters to an index is `filters.py`.
+Applying the filters to an index is `masks.py`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..model import DONE
-from .query import Query
-from .units import resolve_units, suggest_unit
+from .parse import Query
+from .unitmatch import resolve_units, suggest_unit
 
 if TYPE_CHECKING:
     from .index import SearchIndex
