@@ -39,6 +39,10 @@ STATUS_ALIASES: dict[str, str] = {
     "finish": DONE,
     "finished": DONE,
 }
+# The one English word per status, for messages ("todo/doing/blocked/done") and chat views.
+STATUS_CODES: dict[str, str] = {TODO: "todo", DOING: "doing", BLOCKED: "blocked", DONE: "done"}
+# Words that name the derived 逾期 state where a status may be written (`--status`, `status:`).
+OVERDUE_WORDS: tuple[str, ...] = (OVERDUE, "overdue")
 
 # Deadline kinds: a single date, an ongoing duty, a recurring duty, or a phrase not understood.
 KIND_DATE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, KIND_NONE = (
