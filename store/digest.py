@@ -19,13 +19,12 @@ from typing import Any
 
 from .db import Snapshot
 from .errors import InputError
-from .model import DONE, ROLES, Event, Task
+from .model import DONE, ROLE_WORDS, ROLES, Event, Task
 from .textutil import sanitize
 from .textwidth import char_width, fit, text_width
 
 WIDTH = 80
 SOON, MONTH = 7, 30
-ROLE_NAMES = {"lead": "牵头", "support": "配合", "guide": "指导"}
 # Events worth telling a unit about (imports and refusals are housekeeping).
 REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
 FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
@@ -138,7 +137,7 @@ def build(
 def role_of(task: Task, unit: str) -> str:
     for role in ROLES:
         if unit in task.units(role):
-            return ROLE_NAMES[role]
+            return ROLE_WORDS[role]
     return ""
 
 

@@ -1,116 +1,87 @@
-"""Filters over a snapshot: the questions `list`, `units` and the TUI's views ask."""
+"""`TaskFilter`: the one way to say which tasks, whoever asks.
+
+`zwgk list/export` flags (tui/cli/common.py), the app's chat views (tui/screens/views.py) and
+the filters written in a search query (store/search/parse.py) all compile to this object. It
+is evaluated two ways with one meaning: task by task here (`matches`, `apply`), and as bitsets
+over a search index (store/search/masks.py), which keeps searching 100,000 tasks fast.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
-from .db import Snapshot
 from .errors import InputError
-from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task, parse_status
+from .model import ROLES, Task, Unit
+from .unitnames import resolve_units
+
+if TYPE_CHECKING:
+    from .db import Snapshot
 
 
-@dataclass
+@dataclass(frozen=True)
 class TaskFilter:
-    unit: str | None = None
-    role: str = "any"
-    status: str | None = None
+    """Conditions that all hold for a kept task; an empty filter keeps every task."""
+
+    units: tuple[str, ...] = ()  # unit words as typed; a task names (in `role`) one of each
+    role: str = "any"  # lead | support | guide | any
+    statuses: tuple[str, ...] = ()  # canonical statuses; any of them
     overdue: bool = False
-    due_within: int | None = None
-    group: int | None = None
-
-    def resolved_units(self, snap: Snapshot) -> list[str]:
-        if not self.unit:
-            return []
-        from .search import resolve_units
-
-        names = resolve_units(self.unit, snap.units)
-        if not names:
-            raise InputError(f"没有找到单位“{self.unit}”，可用 zwgk units 查看全部单位。")
-        return names
-
-
-def filter_tasks(snap: Snapshot, today: date, flt: TaskFilter) -> list[Task]:
-    """Tasks matching every given condition, in id order."""
-    if flt.role not in (*ROLES, "any"):
-        raise InputError(f"角色“{flt.role}”无效，应为 lead、support、guide 或 any。")
-    status = None
-    if flt.status:
-        status = parse_status(flt.status)
-        if status is None and flt.status.strip() not in ("逾期", "overdue"):
-            raise InputError(
-                f"状态“{flt.status}”无效，应为 未开始、进行中、受阻、已完成（或 todo/doing/blocked/done）。"
-            )
-    overdue = flt.overdue or (flt.status or "").strip() in ("逾期", "overdue")
-    units = set(flt.resolved_units(snap))
-    horizon = today + timedelta(days=flt.due_within) if flt.due_within is not None else None
-    out: list[Task] = []
-    for task in snap.task_list():
-        if units and not units.intersection(task.units(flt.role)):
-            continue
-        if status and task.status != status:
-            continue
-        if overdue and not task.overdue(today):
-            continue
-        if horizon is not None and not (task.due and today <= task.due <= horizon):
-            continue
-        if flt.group is not None and task.group != flt.group:
-            continue
-        out.append(task)
-    return out
-
-
-@dataclass
-class UnitCount:
-    name: str
-    aliases: list[str]
-    lead: int = 0
-    support: int = 0
-    guide: int = 0
-    done: int = 0
-    overdue: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
+    due_from: date | None = None  # due in [due_from, due_to]; either end may be open
+    due_to: date | None = None
+    ids: tuple[int, ...] = ()
+    group: int | None = None  # the document's Nth 工作任务
+    by_due: bool = False  # order by due date (undated last), then id; else by id
+    notes: tuple[str, ...] = ()  # the conditions as asked, for a ledger's 筛选条件 line
 
     @property
-    def total(self) -> int:
-        return self.lead + self.support + self.guide
+    def dated(self) -> bool:
+        return self.due_from is not None or self.due_to is not None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "aliases": self.aliases,
-            "lead": self.lead,
-            "support": self.support,
-            "guide": self.guide,
-            "tasks": self.total,
-            "done": self.done,
-            "overdue": self.overdue,
-            "by_status": self.by_status,
-        }
+    def resolved_units(self, snap: Snapshot) -> list[str]:
+        """Every unit name the unit words mean; InputError naming a word that means none."""
+        return sorted({name for names in self.unit_sets(snap.units) for name in names})
 
+    def unit_sets(self, units: dict[str, Unit]) -> list[frozenset[str]]:
+        """Per unit word, the names it means (`编办` -> {区编办})."""
+        out = []
+        for word in self.units:
+            names = resolve_units(word, units)
+            if not names:
+                raise InputError(f"没有找到单位“{word}”，可用 zwgk units 查看全部单位。")
+            out.append(frozenset(names))
+        return out
 
-def unit_counts(snap: Snapshot, today: date) -> list[UnitCount]:
-    """Each unit with its task counts per role, done and overdue (a task counts once)."""
-    counts = {
-        u.name: UnitCount(
-            u.name, list(u.aliases), by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)
-        )
-        for u in snap.units.values()
-    }
-    for task in snap.task_list():
-        seen: set[str] = set()
-        for role in ROLES:
-            for name in task.units(role):
-                c = counts.setdefault(
-                    name,
-                    UnitCount(name, [], by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)),
-                )
-                setattr(c, role, getattr(c, role) + 1)
-                if name in seen:
-                    continue
-                seen.add(name)
-                c.by_status[task.status] = c.by_status.get(task.status, 0) + 1
-                c.done += task.status == DONE
-                c.overdue += task.overdue(today)
-    return sorted(counts.values(), key=lambda c: (-c.total, c.name))
+    def matches(
+        self, task: Task, today: date, unit_sets: list[frozenset[str]] | None = None
+    ) -> bool:
+        """Does `task` pass? `unit_sets`: the resolved `units` (see `unit_sets`)."""
+        if unit_sets:
+            named = task.units(self.role)
+            if not all(names.intersection(named) for names in unit_sets):
+                return False
+        if self.statuses and task.status not in self.statuses:
+            return False
+        if self.overdue and not task.overdue(today):
+            return False
+        if self.dated:
+            if task.due is None:
+                return False
+            if self.due_from is not None and task.due < self.due_from:
+                return False
+            if self.due_to is not None and task.due > self.due_to:
+                return False
+        if self.ids and task.id not in self.ids:
+            return False
+        return self.group is None or task.group == self.group
+
+    def apply(self, snap: Snapshot, today: date) -> list[Task]:
+        """The tasks of `snap` that pass, in id order (or by due date when `by_due`)."""
+        if self.role not in (*ROLES, "any"):
+            raise InputError(f"角色“{self.role}”无效，应为 lead、support、guide 或 any。")
+        sets = self.unit_sets(snap.units)
+        out = [t for t in snap.task_list() if self.matches(t, today, sets)]
+        if self.by_due:
+            out.sort(key=lambda t: (t.due or date.max, t.id))
+        return out

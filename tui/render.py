@@ -1,8 +1,8 @@
-"""Rich `Text` for tasks and units: list rows, task cards, unit cards, the three lights.
+"""Rich `Text` for what the app shows of tasks and units: list rows, task cards, unit cards.
 
-Only Rich here (no Textual widgets), so the transcript, the detail pane and the list share one
-look. Glyphs are ASCII (`[ ]` `[~]` `[!]` `[x]`): they survive LANG=C, monochrome terminals and
-"ambiguous width = wide" settings. Colours are the 16 ANSI ones so they read over plain ssh.
+One function per thing rendered; what to show (glyphs, labels, due phrases, the card's lines)
+comes from store/present.py, shared with the command line, so both look alike. Only Rich here
+(no Textual widgets), so the transcript, the detail pane and the list share one look.
 """
 
 from __future__ import annotations
@@ -10,88 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from rich.cells import cell_len
 from rich.text import Text
 
-from zwgk.store.describe import clean, describe_event, event_line
-from zwgk.store.model import (
-    BLOCKED,
-    DOING,
-    DONE,
-    LIGHT_BLUE,
-    LIGHT_RED,
-    LIGHT_YELLOW,
-    TODO,
-    Event,
-    Task,
+from zwgk.store.model import DONE, Event, Task
+from zwgk.store.present import (
+    LIGHT_MARKS,
+    LIGHT_STYLES,
+    ROLE_LABELS,
+    STATUS_STYLES,
+    CardLine,
+    due_counts,
+    due_label,
+    glyph,
+    history_lines,
+    progress_bar,
 )
+from zwgk.store.present import task_card as card_lines
+from zwgk.store.textutil import one_line
+from zwgk.store.textwidth import fit, text_width
 
-GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
-STATUS_STYLES = {TODO: "", DOING: "cyan", BLOCKED: "bold magenta", DONE: "green"}
-# How the three lights (`Task.light`) look: a colour, and a mark for monochrome terminals.
-LIGHT_STYLES = {LIGHT_RED: "bold red", LIGHT_YELLOW: "yellow", LIGHT_BLUE: "bright_blue"}
-LIGHT_MARKS = {LIGHT_RED: "!", LIGHT_YELLOW: "*"}
 MATCH_STYLE = "bold underline"
-KIND_LABELS = {"ongoing": "长期", "recurring": "定期", "unknown": "未识别", "none": "-"}
-ROLE_NAMES = (("lead", "主体责任单位"), ("support", "配合单位"), ("guide", "指导责任单位"))
-
-
-def light_style(task: Task, today: date) -> str:
-    """The Rich style of the task's light (`Task.light`), or "" when it shows none."""
-    return LIGHT_STYLES.get(task.light(today) or "", "")
-
-
-def due_counts(tasks: Iterable[Task], today: date) -> tuple[int, int]:
-    """How many tasks are overdue (red light) and due within 7 days (yellow light)."""
-    overdue = soon = 0
-    for t in tasks:
-        lit = t.light(today)
-        overdue += lit == LIGHT_RED
-        soon += lit == LIGHT_YELLOW
-    return overdue, soon
-
-
-def due_label(task: Task) -> str:
-    return task.due.isoformat() if task.due else KIND_LABELS.get(task.deadline_kind, "-")
-
-
-def due_phrase(task: Task, today: date) -> str:
-    """`2020-12-31，还有 12 天` / `逾期 3 天` / `长期`."""
-    if task.due is None:
-        return KIND_LABELS.get(task.deadline_kind, "-")
-    days = (task.due - today).days
-    if task.status == DONE:
-        return task.due.isoformat()
-    if days < 0:
-        return f"{task.due.isoformat()}，逾期 {-days} 天"
-    if days == 0:
-        return f"{task.due.isoformat()}，今天到期"
-    return f"{task.due.isoformat()}，还有 {days} 天"
-
-
-def pad(text: str, cells: int) -> str:
-    return text + " " * max(0, cells - cell_len(text))
-
-
-def fit(text: str, cells: int) -> str:
-    """Cut to at most `cells` columns, marking a cut with `..` (`…` is ambiguous width)."""
-    if cell_len(text) <= cells:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > cells - 2:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + ".."
-
-
-def glyph(task: Task) -> str:
-    """`[x]` done, `[X]` done and signed off (办结确认)."""
-    if task.status == DONE and task.confirmed_by:
-        return "[X]"
-    return GLYPHS.get(task.status, "[?]")
 
 
 def status_text(task: Task) -> Text:
@@ -109,11 +47,11 @@ def task_row(
     lit, due = task.light(today) or "", due_label(task)
     # Beside the colour, a mark for monochrome terminals: ! overdue, * due within 7 days.
     row.append(due + LIGHT_MARKS.get(lit, ""), style=LIGHT_STYLES.get(lit, ""))
-    row.append(" " * max(1, 12 - cell_len(due + LIGHT_MARKS.get(lit, ""))))
-    text = clean(task.text)
+    row.append(" " * max(1, 12 - text_width(due + LIGHT_MARKS.get(lit, ""))))
+    text = one_line(task.text)
     start = len(row.plain)
     if text_cells is not None:
-        text = fit(text, text_cells)
+        text = fit(text, text_cells, pad=False)
         spans = ()
     row.append(text)
     if len(text) == len(task.text):
@@ -123,70 +61,30 @@ def task_row(
                 row.stylize(MATCH_STYLE, start + a, start + b)
     lead = "、".join(task.lead_units)
     if lead and text_cells is None:
-        row.append("  " + clean(lead), style="dim")
+        row.append("  " + one_line(lead), style="dim")
     return row
 
 
-event_text = describe_event  # the name the screens use
-
-
-def task_card(task: Task, today: date, history: list[Event] | None = None) -> Text:
-    """Everything about one task: text, units by role, deadline verbatim and as a date, history."""
+def card_text(lines: list[CardLine]) -> Text:
+    """Card lines (store/present.py) as Rich text: labels bold, pieces in their styles."""
     out = Text()
-    out.append(f"#{task.id} ", style="bold")
-    out.append_text(status_text(task))
-    lit = light_style(task, today)
-    if task.overdue(today):
-        out.append("  逾期", style=lit)
-    elif lit:
-        out.append("  临近期限", style=lit)
-    if task.confirmed_by:
-        out.append("  已办结确认", style="green")
-    elif task.status == DONE:
-        out.append("  待确认", style="dim")
-    out.append("\n")
-    group = f"{task.group} " if task.group is not None else ""
-    out.append("工作任务：", style="bold")
-    out.append(f"{group}{clean(task.group_title)}\n")
-    out.append("具体事项：", style="bold")
-    out.append(clean(task.text) + "\n")
-    for role, label in ROLE_NAMES:
-        names = task.units(role)
-        if names or role != "support":
-            out.append(f"{label}：", style="bold")
-            out.append(("、".join(clean(n) for n in names) or "-") + "\n")
-    out.append("完成时间：", style="bold")
-    out.append(clean(task.deadline_text) or "-")
-    out.append("（")
-    out.append(due_phrase(task, today), style=lit)
-    out.append("）\n")
-    if task.note:
-        out.append("最新进展：", style="bold")
-        out.append(clean(task.note) + "\n")
-    if task.updated_at:
-        out.append("更新：", style="bold")
-        out.append(f"{task.updated_at.replace('T', ' ')[:16]} {clean(task.updated_by)}\n")
-    if task.confirmed_by:
-        out.append("办结确认：", style="bold")
-        out.append(
-            f"{clean(task.confirmed_by)} {(task.confirmed_at or '')[:16].replace('T', ' ')}\n"
-        )
-    if history is not None:
-        out.append("历史：", style="bold")
-        if not history:
-            out.append("（无修改）")
-        for e in history:
-            out.append("\n  " + event_line(e), style="dim" if e.action == "undo" else "")
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        if line.label:
+            out.append(line.label, style="bold")
+        for piece in line.pieces:
+            out.append(piece.text, style=piece.style)
     out.rstrip()
     return out
 
 
-def progress_bar(done: int, total: int, cells: int = 20) -> str:
-    """`[########------------]  40%` in ASCII: block characters are ambiguous width."""
-    if total <= 0:
-        return "[" + "-" * cells + "]   -"
-    filled = round(cells * done / total)
-    return f"[{'#' * filled}{'-' * (cells - filled)}] {round(100 * done / total):>3}%"
+def task_card(task: Task, today: date, history: list[Event] | None = None) -> Text:
+    """Everything about one task: text, units by role, deadline verbatim and as a date, history."""
+    lines = card_lines(task, today)
+    if history is not None:
+        lines += history_lines(history)
+    return card_text(lines)
 
 
 def unit_card(
@@ -194,9 +92,9 @@ def unit_card(
 ) -> Text:
     """A unit: its tasks by role, done and overdue counts, a progress bar."""
     out = Text()
-    out.append(clean(name), style="bold")
+    out.append(one_line(name), style="bold")
     if aliases:
-        out.append(f"（又称：{'、'.join(clean(a) for a in aliases)}）", style="dim")
+        out.append(f"（又称：{'、'.join(one_line(a) for a in aliases)}）", style="dim")
     out.append("\n")
     mine = [t for t in tasks if name in t.units()]
     done = sum(t.status == DONE for t in mine)
@@ -206,7 +104,7 @@ def unit_card(
     out.append("  ")
     out.append(f"7天内到期 {soon}", style="yellow" if soon else "")
     out.append("\n完成进度 " + progress_bar(done, len(mine)) + "\n")
-    for role, label in ROLE_NAMES:
+    for role, label in ROLE_LABELS:
         in_role = [t for t in mine if name in t.units(role)]
         if not in_role:
             continue

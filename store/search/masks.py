@@ -1,7 +1,9 @@
-"""The filters of a parsed query applied to an index: one bitset every hit must be in.
+"""A `TaskFilter` evaluated over an index: one bitset every hit must be in.
 
-Units resolve like `zwgk list --unit`; due dates become a run of ranks (tasks are ranked by
-due date, so "due within 30 days" is a contiguous slice, see `SearchIndex.due_range`).
+The same filter `TaskFilter.matches` checks task by task, computed with the index's bitsets
+instead: units resolve like `zwgk list --unit`, and due dates become a run of ranks (tasks
+are ranked by due date, so "due within 30 days" is a contiguous slice, see
+`SearchIndex.due_range`).
 """
 
 from __future__ import annotations
@@ -9,72 +11,49 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from ..filters import TaskFilter
 from ..model import DONE
-from .parse import Query
-from .unitmatch import resolve_units, suggest_unit
+from ..unitnames import resolve_units, suggest_unit
 
 if TYPE_CHECKING:
     from .index import SearchIndex
 
 
-def filter_bits(index: SearchIndex, q: Query, today: date) -> tuple[int, str | None]:
-    """Tasks passing every filter of `q`, and a unit suggestion when a unit is unknown.
+def filter_bits(
+    index: SearchIndex, flt: TaskFilter, today: date, warnings: list[str]
+) -> tuple[int, str | None]:
+    """Tasks passing `flt`, and a unit suggestion when a unit word names no unit.
 
-    Filters that refer to nothing add a warning to `q.warnings`.
+    What refers to nothing (a unit, an id) adds a sentence to `warnings` instead of raising:
+    a search answers every keystroke.
     """
     mask = index.all_bits
-    suggestion = None
-    for raw in q.units:
+    for raw in flt.units:
         names = resolve_units(raw, index.units)
         if not names:
-            q.warnings.append(f"没有找到单位“{raw}”。")
-            suggestion = suggest_unit(raw, index.units)
-            return 0, suggestion
+            warnings.append(f"没有找到单位“{raw}”。")
+            return 0, suggest_unit(raw, index.units)
         bits = 0
         for name in names:
-            bits |= index.unit_bits(name)
+            bits |= index.unit_bits(name, flt.role)
         mask &= bits
-    if q.statuses:
+    if flt.statuses:
         bits = 0
-        for status in q.statuses:
+        for status in flt.statuses:
             bits |= index.status_bits(status)
         mask &= bits
-    if q.overdue:
+    if flt.overdue:
         mask &= index.due_range(None, today - timedelta(days=1)) & ~index.status_bits(DONE)
-    for op, value in q.due:
-        mask &= _due_bits(index, op, value, today)
-    if q.ids:
+    if flt.dated:
+        mask &= index.due_range(flt.due_from, flt.due_to)
+    if flt.ids:
         bits = 0
-        for tid in q.ids:
+        for tid in flt.ids:
             if tid in index.pos_of_id:
                 bits |= 1 << index.pos_of_id[tid]
             else:
-                q.warnings.append(f"没有编号为 {tid} 的任务。")
+                warnings.append(f"没有编号为 {tid} 的任务。")
         mask &= bits
-    return mask, suggestion
-
-
-def _due_bits(index: SearchIndex, op: str, value: str, today: date) -> int:
-    """One `due:` filter: a date (`due:<2021-06-30`) or days from today (`due:<30`)."""
-    if op == "!":
-        return 0
-    if "-" in value:
-        try:
-            limit = date.fromisoformat(value)
-        except ValueError:
-            return 0
-        if op in ("<", "<="):
-            return index.due_range(None, limit)
-        if op in (">", ">="):
-            return index.due_range(limit, None)
-        return index.due_range(limit, limit)
-    days = int(value)
-    try:
-        limit = today + timedelta(days=days)
-    except OverflowError:
-        limit = date.max
-    if op in (">", ">="):
-        return index.due_range(limit + timedelta(days=1) if limit < date.max else limit, None)
-    if op == "=":
-        return index.due_range(limit, limit)
-    return index.due_range(today, limit)  # `<30`: due within the next 30 days
+    if flt.group is not None:
+        mask &= index.group_number_bits(flt.group)
+    return mask, None

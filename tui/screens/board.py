@@ -24,8 +24,7 @@ from textual.widgets import Static
 from zwgk.store.db import Snapshot
 from zwgk.store.model import Task
 from zwgk.store.stats import Counts, Stats, compute, month_key, month_range
-
-from ..render import fit, pad
+from zwgk.store.textwidth import fit, pad
 
 ROLE_CYCLE = ("lead", "guide", "any")
 ROLE_LABELS = {"lead": "牵头", "guide": "指导", "support": "配合", "any": "全部角色"}

@@ -15,8 +15,10 @@ from rich.text import Text
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Task
 from zwgk.store.signoff import send_back
+from zwgk.store.textutil import one_line as clean
+from zwgk.store.textwidth import fit, pad
 from zwgk.tui.chat import Command, parse
-from zwgk.tui.render import clean, fit, pad, task_card, task_row, unit_card
+from zwgk.tui.render import task_card, task_row, unit_card
 from zwgk.tui.screens.parts import ScreenPart
 from zwgk.tui.screens.views import View
 from zwgk.tui.widgets.tasklist import LIMIT
@@ -156,7 +158,7 @@ class ChatHandlers(ScreenPart):
         self.action_undo()
 
     def command_units(self, cmd: Command) -> None:
-        from zwgk.store.filters import unit_counts
+        from zwgk.store.stats import unit_counts
 
         counts = unit_counts(self.snap, self.today)
         out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")

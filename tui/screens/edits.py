@@ -11,10 +11,11 @@ from typing import Any
 
 from rich.text import Text
 
+from zwgk.store.describe import describe_event as event_text
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import DOING, DONE, TODO, Event
 from zwgk.store.signoff import confirm
-from zwgk.tui.render import clean, event_text
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.screens.parts import ScreenPart
 
 CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}

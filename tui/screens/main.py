@@ -32,9 +32,11 @@ from textual.worker import Worker, WorkerState
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import STATUSES, Event, Task
+from zwgk.store.present import due_counts
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.chat import Command, parse
 from zwgk.tui.history import History
-from zwgk.tui.render import clean, due_counts, task_card
+from zwgk.tui.render import task_card
 from zwgk.tui.screens.commands import ChatHandlers
 from zwgk.tui.screens.edits import TaskEdits
 from zwgk.tui.screens.reload import LiveReload

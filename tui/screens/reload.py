@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from zwgk.store.describe import event_line
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Event
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.chat import parse
-from zwgk.tui.render import clean, event_line
 from zwgk.tui.screens.parts import ScreenPart
 
 if TYPE_CHECKING:

@@ -1,6 +1,7 @@
 """Which unit a typed word names: full name, alias, name without 区/各, pinyin, or a part.
 
-Shared by search (unit terms and `unit:` filters), `zwgk list --unit` and the TUI. A unit's
+Shared by search (unit terms and `unit:` filters), `TaskFilter` (`zwgk list --unit`) and the
+app. Outside store/search/ so that the filter and the search can both use it without a cycle. A unit's
 matching forms are computed once per distinct unit (`unit_key`, cached), and the "did you
 mean" suggestion after a miss is here too.
 """
@@ -10,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..model import Unit
-from ..textutil import sanitize
-from .normalize import norm
+from .model import Unit
+from .textutil import norm, sanitize
 
 # Administrative prefixes people leave out when naming a unit (区编办 -> 编办 / bianban).
 UNIT_PREFIXES = {"区": "qu", "市": "shi", "县": "xian", "省": "sheng", "各": "ge"}
