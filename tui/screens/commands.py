@@ -14,6 +14,7 @@ from rich.text import Text
 
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Task
+from zwgk.store.service import Service
 from zwgk.store.signoff import send_back
 from zwgk.store.textutil import one_line as clean
 from zwgk.store.textwidth import fit, pad
@@ -183,14 +184,9 @@ class ChatHandlers(ScreenPart):
         self.app.push_screen(BoardScreen(self.snap, self.today))
 
     def command_import_file(self, cmd: Command) -> None:
-        from zwgk.store.importing import import_into, parse_file
-
-        path = Path(cmd.text).expanduser()
-        parsed = parse_file(path)
-        with self.store.transaction() as txn:
-            txn.require(None, "import")
-            report = import_into(txn, parsed, year=None)
-            self.my_seqs.update(int(e.get("seq", 0)) for e in txn.new_events)
+        imported = Service(self.store).import_file(Path(cmd.text).expanduser())
+        self.my_seqs.update(imported.seqs)  # our own change: not news from a colleague
+        report = imported.report
         self.say(
             f"已导入《{clean(report.title)}》：新增 {report.added} 项，更新 {report.updated} 项，"
             f"未变 {report.unchanged} 项。"
@@ -200,11 +196,8 @@ class ChatHandlers(ScreenPart):
         self.reload_now()
 
     def command_export_file(self, cmd: Command) -> None:
-        from zwgk.store.export import export_file
-
         path = Path(cmd.text).expanduser()
-        snap = self.store.snapshot()
-        rows = export_file(snap, path, today=self.today, events=self.store.events())
+        rows = Service(self.store).export_file(path)
         self.say(f"已导出 {rows} 项到 {clean(str(path))}。")
 
     def command_today(self, cmd: Command) -> None:
