@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import Snapshot
+from .describe import FIELD_NAMES, HIDDEN_FIELDS
 from .errors import InputError
 from .model import DONE, ROLE_WORDS, ROLES, Event, Task
 from .textutil import sanitize
@@ -27,7 +28,6 @@ WIDTH = 80
 SOON, MONTH = 7, 30
 # Events worth telling a unit about (imports and refusals are housekeeping).
 REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
-FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
 
 
 # -- the digest ------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def task_line(task: Task, unit: str, today: date, width: int = WIDTH) -> str:
 def describe(event: Event) -> str:
     parts = []
     for name, pair in (event.changes or {}).items():
-        if name in ("note", "confirmed_at") or not isinstance(pair, list) or len(pair) != 2:
+        if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
         parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'}→{new or '-'}")

@@ -25,6 +25,7 @@ from .db import Snapshot
 from .errors import InputError
 from .filters import TaskFilter
 from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
+from .present import short_time
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
 
@@ -132,10 +133,6 @@ def row_fill(task: Task, today: date) -> str | None:
     if task.status == DONE:
         return GREEN_FILL
     return {LIGHT_RED: RED_FILL, LIGHT_YELLOW: YELLOW_FILL}.get(task.light(today) or "")
-
-
-def short_time(ts: str | None) -> str:
-    return (ts or "")[:16].replace("T", " ")
 
 
 def confirmation(task: Task) -> str:

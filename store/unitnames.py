@@ -1,9 +1,9 @@
 """Which unit a typed word names: full name, alias, name without 区/各, pinyin, or a part.
 
 Shared by search (unit terms and `unit:` filters), `TaskFilter` (`zwgk list --unit`) and the
-app. Outside store/search/ so that the filter and the search can both use it without a cycle. A unit's
-matching forms are computed once per distinct unit (`unit_key`, cached), and the "did you
-mean" suggestion after a miss is here too.
+app; outside store/search/ so the filter and the search both use it without an import cycle.
+A unit's matching forms are computed once per distinct unit (`unit_key`, cached), and the
+"did you mean" suggestion after a miss is here too.
 """
 
 from __future__ import annotations
