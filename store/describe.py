@@ -7,22 +7,18 @@ person or a file is sanitised here, so no caller can forget.
 from __future__ import annotations
 
 from .model import Event
-from .textutil import sanitize
+from .textutil import one_line
 
 FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
 PREFIXES = {"undo": "撤销：", "confirm": "办结确认：", "sendback": "退回："}
 HIDDEN_FIELDS = ("note", "confirmed_at")  # the note is shown apart; a timestamp says nothing
 
 
-def clean(text: str | None) -> str:
-    return sanitize(text or "", keep_newlines=False)
-
-
 def describe_event(e: Event) -> str:
     """`#7 状态 未开始 → 已完成` (the note and the timestamp are left to the caller)."""
     target = f"#{e.task} " if e.task is not None else ""
     if e.action == "import":
-        return clean(e.note) or "导入"
+        return one_line(e.note) or "导入"
     if e.action == "restore":
         return "恢复备份"
     if e.action == "refused":
@@ -32,7 +28,9 @@ def describe_event(e: Event) -> str:
         if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
-        parts.append(f"{FIELD_NAMES.get(name, name)} {clean(old) or '-'} → {clean(new) or '-'}")
+        parts.append(
+            f"{FIELD_NAMES.get(name, name)} {one_line(old) or '-'} → {one_line(new) or '-'}"
+        )
     if not parts and "note" in (e.changes or {}):
         parts.append("添加进展")
     return target + PREFIXES.get(e.action, "") + ("，".join(parts) or "无变化")
@@ -42,5 +40,5 @@ def event_line(e: Event) -> str:
     """`2020-12-15 09:30 zhang #7 状态 未开始 → 已完成  备注：…`"""
     when = (e.ts or "").replace("T", " ")[:16]
     # An import's note is its description already.
-    note = f"  备注：{clean(e.note)}" if e.note and e.action != "import" else ""
-    return f"{when} {clean(e.user)} {describe_event(e)}{note}"
+    note = f"  备注：{one_line(e.note)}" if e.note and e.action != "import" else ""
+    return f"{when} {one_line(e.user)} {describe_event(e)}{note}"

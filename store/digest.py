@@ -17,18 +17,17 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from .cells import char_width, fit, text_width
 from .db import Snapshot
+from .describe import FIELD_NAMES, HIDDEN_FIELDS
 from .errors import InputError
-from .model import DONE, ROLES, Event, Task
+from .model import DONE, ROLE_WORDS, ROLES, Event, Task
 from .textutil import sanitize
+from .textwidth import char_width, fit, text_width
 
 WIDTH = 80
 SOON, MONTH = 7, 30
-ROLE_NAMES = {"lead": "牵头", "support": "配合", "guide": "指导"}
 # Events worth telling a unit about (imports and refusals are housekeeping).
 REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
-FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
 
 
 # -- the digest ------------------------------------------------------------------------------
@@ -138,7 +137,7 @@ def build(
 def role_of(task: Task, unit: str) -> str:
     for role in ROLES:
         if unit in task.units(role):
-            return ROLE_NAMES[role]
+            return ROLE_WORDS[role]
     return ""
 
 
@@ -156,7 +155,7 @@ def task_line(task: Task, unit: str, today: date, width: int = WIDTH) -> str:
 def describe(event: Event) -> str:
     parts = []
     for name, pair in (event.changes or {}).items():
-        if name in ("note", "confirmed_at") or not isinstance(pair, list) or len(pair) != 2:
+        if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
         parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'}→{new or '-'}")

@@ -23,8 +23,9 @@ from typing import Any
 
 from .db import Snapshot
 from .errors import InputError
+from .filters import TaskFilter
 from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
-from .query import TaskFilter, filter_tasks
+from .present import short_time
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
 
@@ -61,7 +62,7 @@ def export_file(
         raise InputError(f"导出路径 {path} 是一个目录，请给出文件名。")
     if not path.parent.exists():
         raise InputError(f"导出目录 {path.parent} 不存在。")
-    tasks = filter_tasks(snapshot, today, flt) if flt else snapshot.task_list()
+    tasks = flt.apply(snapshot, today) if flt else snapshot.task_list()
     report = Report(snapshot, tasks, today, flt, list(events or []))
     _atomic_write(path, writer(report))
     return len(tasks)
@@ -134,10 +135,6 @@ def row_fill(task: Task, today: date) -> str | None:
     return {LIGHT_RED: RED_FILL, LIGHT_YELLOW: YELLOW_FILL}.get(task.light(today) or "")
 
 
-def short_time(ts: str | None) -> str:
-    return (ts or "")[:16].replace("T", " ")
-
-
 def confirmation(task: Task) -> str:
     if not task.confirmed_by:
         return ""
@@ -171,21 +168,8 @@ def cells(task: Task, report: Report, unit_sep: str) -> list[Any]:
 
 
 def filter_note(flt: TaskFilter | None) -> str:
-    if not flt:
-        return ""
-    parts = []
-    if flt.unit:
-        role = {"lead": "牵头", "support": "配合", "guide": "指导"}.get(flt.role, "")
-        parts.append(f"单位：{flt.unit}{'（' + role + '）' if role else ''}")
-    if flt.status:
-        parts.append(f"状态：{flt.status}")
-    if flt.overdue:
-        parts.append("仅逾期")
-    if flt.due_within is not None:
-        parts.append(f"{flt.due_within} 天内到期")
-    if flt.group is not None:
-        parts.append(f"第 {flt.group} 项工作任务")
-    return "筛选条件：" + "；".join(parts) if parts else ""
+    """`筛选条件：单位：编办（牵头）；仅逾期`, as the person asked (`TaskFilter.notes`)."""
+    return "筛选条件：" + "；".join(flt.notes) if flt and flt.notes else ""
 
 
 def summary_line(report: Report) -> str:

@@ -19,7 +19,7 @@ from .deadlines import parse_deadline
 from .errors import InputError
 from .importers.base import ParsedPlan, ParsedTask
 from .model import TODO, Plan, Task, Unit, parse_status
-from .units import build_aliases
+from .unitsplit import build_aliases
 
 if TYPE_CHECKING:
     from .db import Transaction

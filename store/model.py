@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from .errors import InputError
+
 TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
 STATUSES: tuple[str, ...] = (TODO, DOING, BLOCKED, DONE)
 OVERDUE = "逾期"  # derived, never stored
@@ -39,6 +41,10 @@ STATUS_ALIASES: dict[str, str] = {
     "finish": DONE,
     "finished": DONE,
 }
+# The one English word per status, for messages ("todo/doing/blocked/done") and chat views.
+STATUS_CODES: dict[str, str] = {TODO: "todo", DOING: "doing", BLOCKED: "blocked", DONE: "done"}
+# Words that name the derived 逾期 state where a status may be written (`--status`, `status:`).
+OVERDUE_WORDS: tuple[str, ...] = (OVERDUE, "overdue")
 
 # Deadline kinds: a single date, an ongoing duty, a recurring duty, or a phrase not understood.
 KIND_DATE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN, KIND_NONE = (
@@ -54,11 +60,21 @@ LIGHT_RED, LIGHT_YELLOW, LIGHT_BLUE = "red", "yellow", "blue"
 
 # Roles a unit can have on a task, as used by `list --role`.
 ROLES: tuple[str, ...] = ("lead", "support", "guide")
+ROLE_WORDS: dict[str, str] = {"lead": "牵头", "support": "配合", "guide": "指导"}
 
 
 def parse_status(word: str) -> str | None:
     """Return the canonical status for a typed word, or None when it names no status."""
     return STATUS_ALIASES.get(word.strip().lower()) or STATUS_ALIASES.get(word.strip())
+
+
+def require_status(word: str) -> str:
+    """The canonical status for a typed word, or InputError in one sentence."""
+    status = parse_status(word)
+    if status is None:
+        codes = "/".join(STATUS_CODES.values())
+        raise InputError(f"状态“{word}”无效，应为 {'、'.join(STATUSES)}（或 {codes}）。")
+    return status
 
 
 @dataclass

@@ -178,3 +178,59 @@ def month_range(first: str, last: str) -> list[str]:
         if m > 12:
             y, m = y + 1, 1
     return out
+
+
+# -- units and their task counts (`zwgk units`, the app's /units) --------------------------
+@dataclass
+class UnitCount:
+    name: str
+    aliases: list[str]
+    lead: int = 0
+    support: int = 0
+    guide: int = 0
+    done: int = 0
+    overdue: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.lead + self.support + self.guide
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "aliases": self.aliases,
+            "lead": self.lead,
+            "support": self.support,
+            "guide": self.guide,
+            "tasks": self.total,
+            "done": self.done,
+            "overdue": self.overdue,
+            "by_status": self.by_status,
+        }
+
+
+def unit_counts(snap: Snapshot, today: date) -> list[UnitCount]:
+    """Each unit with its task counts per role, done and overdue (a task counts once)."""
+    counts = {
+        u.name: UnitCount(
+            u.name, list(u.aliases), by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)
+        )
+        for u in snap.units.values()
+    }
+    for task in snap.task_list():
+        seen: set[str] = set()
+        for role in ROLES:
+            for name in task.units(role):
+                c = counts.setdefault(
+                    name,
+                    UnitCount(name, [], by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)),
+                )
+                setattr(c, role, getattr(c, role) + 1)
+                if name in seen:
+                    continue
+                seen.add(name)
+                c.by_status[task.status] = c.by_status.get(task.status, 0) + 1
+                c.done += task.status == DONE
+                c.overdue += task.overdue(today)
+    return sorted(counts.values(), key=lambda c: (-c.total, c.name))

@@ -33,6 +33,8 @@ from zwgk.tui.history import History
         ("7 备注", "note_prompt", 7, None, ""),
         ("7 确认", "confirm", 7, None, ""),
         ("7 退回 材料不全", "send_back", 7, None, "材料不全"),
+        ("7 in-progress", "mark", 7, "进行中", ""),  # the chat once missed this model word
+        ("7 重置", "mark", 7, "未开始", ""),
     ],
 )
 def test_task_commands(line: str, name: str, task_id: int, status: str | None, text: str) -> None:
@@ -206,3 +208,12 @@ def test_parser_and_history_are_pure_python() -> None:
             if isinstance(node, ast.ImportFrom) and node.module
         }
         assert not {m.split(".")[0] for m in modules} & {"textual", "rich", "store"}, name
+
+
+def test_chat_accepts_every_status_word_the_command_line_does() -> None:
+    """One vocabulary: every spelling `zwgk mark` knows (store/model.py) marks in the chat."""
+    from zwgk.store.model import STATUS_ALIASES
+
+    for word, status in STATUS_ALIASES.items():
+        cmd = parse(f"7 {word}")
+        assert (cmd.name, cmd.status) == ("mark", status), word

@@ -15,8 +15,8 @@ from zwgk.store import signoff
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.export import GREEN_FILL, RED_FILL, YELLOW_FILL, export_file, ledger_title
+from zwgk.store.filters import TaskFilter
 from zwgk.store.model import DONE
-from zwgk.store.query import TaskFilter
 
 LATE_DEC = date(2020, 12, 28)  # (7)(8)(9)… are due 2020-12-31: within 7 days
 HEADER = ["序号", "工作任务", "具体事项", "主体责任单位", "指导责任单位", "完成时间"]

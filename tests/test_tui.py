@@ -565,6 +565,19 @@ async def test_import_and_export(app: ZwgkApp, db: Path, tmp_path: Path) -> None
         assert len(fresh(db).snapshot().tasks) == 29
 
 
+async def test_import_of_an_exported_json_file(app: ZwgkApp, db: Path, tmp_path: Path) -> None:
+    """`/import x.json` reads a `zwgk export x.json` file (once: "没有找到可识别的表头")."""
+    out = tmp_path / "交换.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_line(pilot, "7 完成 已印发")
+        await type_line(pilot, f"/export {out}")
+        assert "已导出 29 项" in transcript(app)
+        await type_line(pilot, f"/import {out}")
+        assert "已导入" in transcript(app) and "表头" not in transcript(app)
+    assert task_in_db(db, 7).status == "已完成"
+
+
 async def test_quit_command(app: ZwgkApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

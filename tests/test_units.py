@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zwgk.store.importers.base import ParsedPlan, ParsedTask
-from zwgk.store.units import build_aliases, split_units
+from zwgk.store.unitsplit import build_aliases, split_units
 
 
 @pytest.mark.parametrize(

@@ -22,30 +22,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
+from zwgk.store.model import DONE, STATUS_ALIASES, STATUS_CODES, STATUSES, parse_status
 
-# Words that set a status when they follow (or precede) a task number.
-STATUS_WORDS: dict[str, str] = {
-    "未开始": TODO,
-    "重置": TODO,
-    "todo": TODO,
-    "reset": TODO,
-    "进行中": DOING,
-    "开始": DOING,
-    "doing": DOING,
-    "start": DOING,
-    "started": DOING,
-    "progress": DOING,
-    "受阻": BLOCKED,
-    "阻塞": BLOCKED,
-    "blocked": BLOCKED,
-    "block": BLOCKED,
-    "已完成": DONE,
-    "完成": DONE,
-    "done": DONE,
-    "finish": DONE,
-    "finished": DONE,
-}
+# Words that set a status when they follow (or precede) a task number: the model's table, so
+# the chat accepts every word `zwgk mark` does.
+STATUS_WORDS: dict[str, str] = STATUS_ALIASES
 NOTE_WORDS = {"备注", "进展", "note", "comment"}
 CONFIRM_WORDS = {"确认", "办结", "confirm"}
 SEND_BACK_WORDS = {"退回", "sendback", "send-back", "reject"}
@@ -64,15 +45,9 @@ VIEW_WORDS: dict[str, str] = {
     "all": "all",
 }
 STATUS_VIEWS: dict[str, str] = {
-    "未开始": TODO,
-    "进行中": DOING,
-    "受阻": BLOCKED,
-    "已完成": DONE,
+    **{status: status for status in STATUSES},
+    **{code: status for status, code in STATUS_CODES.items()},
     "完成": DONE,
-    "todo": TODO,
-    "doing": DOING,
-    "blocked": BLOCKED,
-    "done": DONE,
 }
 
 # Slash (and bare-word) commands: alias -> command name. The screen has `command_<name>`.
@@ -165,10 +140,6 @@ def parse_task_id(word: str) -> int | None:
     return value if value > 0 else None
 
 
-def _status_word(word: str) -> str | None:
-    return STATUS_WORDS.get(word.lower())
-
-
 def _split_action(rest: str) -> tuple[str, str]:
     """`完成已印发` or `完成 已印发` -> (`完成`, `已印发`): Chinese rarely puts a space there."""
     if not rest:
@@ -198,7 +169,7 @@ def _known_action(word: str) -> bool:
 def _task_action(task_id: int, action: str, text: str, raw: str) -> Command:
     if not action:
         return Command("card", task_id=task_id, raw=raw)
-    status = _status_word(action)
+    status = parse_status(action)
     if status:
         return Command("mark", task_id=task_id, status=status, text=text, raw=raw)
     if action in NOTE_WORDS:

@@ -18,21 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from zwgk.store.errors import InputError, ZwgkError
+from zwgk.store.describe import describe_event, event_line
+from zwgk.store.errors import ZwgkError
 from zwgk.store.model import DOING, DONE, TODO, Event, Task
+from zwgk.store.present import due_counts
+from zwgk.store.service import Service, missing_task
+from zwgk.store.textutil import one_line as clean
+from zwgk.store.textwidth import fit, pad
 from zwgk.tui.chat import Command, parse
+from zwgk.tui.render import task_card, task_row, unit_card
 from zwgk.tui.screens.views import View, view_label, view_tasks
-from zwgk.tui.widgets.cards import (
-    clean,
-    due_counts,
-    event_line,
-    event_text,
-    fit,
-    pad,
-    task_card,
-    task_row,
-    unit_card,
-)
 
 if TYPE_CHECKING:
     from zwgk.store.search import SearchResult
@@ -69,6 +64,7 @@ class ChatController:
 
     def __init__(self, live: LiveData) -> None:
         self.live = live
+        self.service = Service(live.store)
 
     @property
     def snap(self) -> Any:
@@ -130,12 +126,10 @@ class ChatController:
 
     # -- what a task number asks -------------------------------------------------------------
     def task(self, task_id: int) -> Task:
-        task = self.snap.tasks.get(task_id)
+        task: Task | None = self.snap.tasks.get(task_id)
         if task is None:
-            ids = sorted(self.snap.tasks)
-            hint = f"（现有编号 {ids[0]}–{ids[-1]}）" if ids else "（数据库中没有任务）"
-            raise InputError(f"没有编号为 {task_id} 的任务{hint}。")
-        return task  # type: ignore[no-any-return]
+            raise missing_task(self.snap, task_id)
+        return task
 
     def command_empty(self, cmd: Command, width: int) -> Reply:
         return Reply()
@@ -155,7 +149,7 @@ class ChatController:
     def command_note(self, cmd: Command, width: int) -> Reply:
         assert cmd.task_id is not None
         self.task(cmd.task_id)
-        return self.saved(self.live.store.add_note(cmd.task_id, cmd.text))
+        return self.saved(self.service.note(cmd.task_id, cmd.text))
 
     def command_note_prompt(self, cmd: Command, width: int) -> Reply:
         assert cmd.task_id is not None
@@ -167,15 +161,13 @@ class ChatController:
 
     def command_send_back(self, cmd: Command, width: int) -> Reply:
         assert cmd.task_id is not None
-        from zwgk.store.signoff import send_back
-
         self.task(cmd.task_id)
-        return self.saved(send_back(self.live.store, cmd.task_id, cmd.text))
+        return self.saved(self.service.send_back(cmd.task_id, cmd.text))
 
     # -- changes (also what the list's keys do) ----------------------------------------------
     def mark(self, task_id: int, status: str, note: str = "") -> Reply:
         self.task(task_id)
-        return self.saved(self.live.store.set_status(task_id, status, note))
+        return self.saved(self.service.mark(task_id, status, note))
 
     def cycle(self, task_id: int) -> Reply:
         """Space on the list: 未开始 → 进行中 → 已完成 → 未开始."""
@@ -187,19 +179,17 @@ class ChatController:
             return Reply()
         if not text.strip():
             return Reply().warn("备注内容为空，未做修改。")
-        return self.saved(self.live.store.add_note(task_id, text))
+        return self.saved(self.service.note(task_id, text))
 
     def confirm(self, task_id: int, note: str = "") -> Reply:
-        from zwgk.store.signoff import confirm
-
         self.task(task_id)
-        return self.saved(confirm(self.live.store, task_id, note))
+        return self.saved(self.service.confirm(task_id, note))
 
     def undo(self) -> Reply:
-        event = self.live.store.undo()
+        event = self.service.undo()
         self.live.own(event.seq)
         reply = Reply(changed=True)
-        return reply.say(f"已撤销第 {event.undoes} 号修改：{event_text(event)}。", "green")
+        return reply.say(f"已撤销第 {event.undoes} 号修改：{describe_event(event)}。", "green")
 
     def saved(self, event: Event) -> Reply:
         """A change of ours was written: confirm it with before -> after and how to undo."""
@@ -212,7 +202,7 @@ class ChatController:
                 f"已保存 #{event.task} 进展：{clean(event.note)}。{UNDO_HINT}", "green"
             )
         note = f"（备注：{clean(event.note)}）" if event.note else ""
-        return reply.say(f"已保存：{event_text(event)}{note}。{UNDO_HINT}", "green")
+        return reply.say(f"已保存：{describe_event(event)}{note}。{UNDO_HINT}", "green")
 
     def news(self, events: list[Event]) -> Reply:
         """Colleagues' changes that arrived with a reload."""
@@ -298,7 +288,7 @@ class ChatController:
         return self.undo()
 
     def command_units(self, cmd: Command, width: int) -> Reply:
-        from zwgk.store.query import unit_counts
+        from zwgk.store.stats import unit_counts
 
         counts = unit_counts(self.snap, self.today)
         out = Text(pad("单位", 14) + " 牵头 配合 指导 完成 逾期", style="bold")
@@ -338,18 +328,13 @@ class ChatController:
         )
 
     def import_file(self, path: Path) -> Reply:
-        """In a worker: read and import a plan; a problem is one sentence."""
-        from zwgk.store.importing import import_into, parse_file
-
+        """In a worker: read and import a plan or an exchange file; a problem is one sentence."""
         try:
-            parsed = parse_file(path)
-            with self.live.store.transaction() as txn:
-                txn.require(None, "import")
-                report = import_into(txn, parsed, year=None)
-                seqs = [int(e.get("seq", 0)) for e in txn.new_events]
+            imported = self.service.import_file(path)
         except ZwgkError as exc:
             return Reply().warn(exc.message)
-        self.live.own(*seqs)
+        self.live.own(*imported.seqs)  # our own change: not news from a colleague
+        report = imported.report
         reply = Reply(changed=True).say(
             f"已导入《{clean(report.title)}》：新增 {report.added} 项，更新 {report.updated} 项，"
             f"未变 {report.unchanged} 项。"
@@ -366,12 +351,8 @@ class ChatController:
 
     def export_file(self, path: Path) -> Reply:
         """In a worker: write the ledger the suffix names."""
-        from zwgk.store.export import export_file
-
         try:
-            rows = export_file(
-                self.live.store.snapshot(), path, today=self.today, events=self.live.store.events()
-            )
+            rows = self.service.export_file(path)
         except ZwgkError as exc:
             return Reply().warn(exc.message)
         return Reply().say(f"已导出 {rows} 项到 {clean(str(path))}。")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..textutil import sanitize
-from ..units import split_units
+from ..unitsplit import split_units
 from .base import ParsedPlan, ParsedTask, Row, Sheet
 
 # Header words per role, as written in real tables (spaces inside are removed before matching).

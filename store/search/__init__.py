@@ -17,13 +17,14 @@ and skipping them keeps common words fast.
 No Textual and no pypinyin here: pinyin readings come from keys stored in `task.extra` at
 import time (see store.pinyin).
 
+The matching form of a text (norm, norm_map) is store/textutil.py; which unit a word names
+(resolve_units, unit_match, suggest_unit) is store/unitnames.py, shared with `TaskFilter`.
+
 Modules, in the order a query meets them:
-  query.py         the typed query taken apart: terms and `unit:`/`status:`/`due:` filters
-  normalize.py     the matching form of a text (norm, norm_map)
+  parse.py         the typed query taken apart: terms and `unit:`/`status:`/`due:` filters
   index.py         SearchIndex: the prepared texts, primitive lookups, `search`
-  filters.py       filters applied to an index
+  masks.py         a query's filters as one bitset over an index
   terms.py         how one term matches and what each way scores
-  units.py         which unit a word names (resolve_units, unit_match, suggest_unit)
   pinyin_match.py  typed pinyin matched per character through stored readings
   typos.py         one wrong, missing or extra character; homophones
   ranking.py       per-term tiers combined into a ranked result
@@ -35,13 +36,13 @@ Modules, in the order a query meets them:
 
 from __future__ import annotations
 
+from ..textutil import norm, norm_map
+from ..unitnames import PART, WEAK, WHOLE, resolve_units, suggest_unit, unit_key, unit_match
 from .index import SearchIndex, index_for, search
-from .normalize import norm, norm_map
+from .parse import MAX_QUERY_CHARS, MAX_TERMS, Query, parse_query
 from .pinyin_match import PinyinPattern
-from .query import MAX_QUERY_CHARS, MAX_TERMS, Query, parse_query
 from .results import Hit, SearchResult
 from .typos import typo_pattern, typo_variants
-from .units import PART, WEAK, WHOLE, resolve_units, suggest_unit, unit_key, unit_match
 
 __all__ = [
     "MAX_QUERY_CHARS",

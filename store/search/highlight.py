@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .normalize import norm_map
+from ..textutil import norm_map
 from .typos import MAX_FUZZY_CHARS, MAX_SPLIT_CHARS, typo_pattern
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ The index holds the tasks in rank order (due date, undated last, then id), their
 normalised texts joined into one string per kind (texts, group titles, units), and caches
 per-term results; it answers the primitive questions ("which tasks contain this word",
 "which tasks does this unit lead") as bitsets (see bitsets.py). What a term is worth is
-terms.py, combining terms is ranking.py, filters are filters.py.
+terms.py, combining terms is ranking.py, filters are masks.py.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from ..model import ROLES, Task, Unit
+from ..textutil import norm
+from ..unitnames import unit_key
 from . import highlight, ranking
 from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, positions, regex_find, span_bits
-from .filters import filter_bits
-from .normalize import norm
+from .masks import filter_bits
+from .parse import parse_query
 from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
-from .query import parse_query
 from .results import Hit, SearchResult
 from .terms import term_tiers
 from .typos import HOMOPHONE_MAX, homophone_slip
-from .units import unit_key
 
 if TYPE_CHECKING:
     from ..db import Snapshot
@@ -129,8 +129,8 @@ class SearchIndex:
 
     # -- the query -----------------------------------------------------------------------
     def search(self, query: str, *, today: date, limit: int = 50) -> SearchResult:
-        q = parse_query(query)
-        mask, suggestion = filter_bits(self, q, today)
+        q = parse_query(query, today)
+        mask, suggestion = filter_bits(self, q.filter, today, q.warnings)
         combined: ranking.Combined = {0.0: [("filter", mask)]}
         per_term: list[list[ranking.Tier]] = []
         for word in q.terms:
@@ -240,6 +240,11 @@ class SearchIndex:
                 self._status_pos.setdefault(t.status, []).append(p)
         found = self._status_pos.get(status, [])
         return self.cached("status", status, lambda: bits(found, self.n))  # type: ignore[no-any-return]
+
+    def group_number_bits(self, group: int) -> int:
+        """Tasks of the document's Nth 工作任务 (`zwgk list --group N`)."""
+        make = lambda: bits((p for p, t in enumerate(self.tasks) if t.group == group), self.n)  # noqa: E731
+        return self.cached("groupno", str(group), make)  # type: ignore[no-any-return]
 
     def due_range(self, lo: date | None, hi: date | None) -> int:
         """Tasks due in [lo, hi] (either end open): a contiguous run of ranks."""

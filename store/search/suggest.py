@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .normalize import PUNCTUATION
+from ..textutil import PUNCTUATION
+from ..unitnames import strip_prefix, suggest_unit
 from .ranking import Tier
-from .units import strip_prefix, suggest_unit
 
 if TYPE_CHECKING:
     from .index import SearchIndex

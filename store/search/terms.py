@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..unitnames import PART, WEAK, WHOLE, unit_key, unit_match
 from .bitsets import regex_find
 from .ranking import Tier
 from .typos import FUZZY_FLOOR, MAX_FUZZY_CHARS, MAX_SPLIT_CHARS, typo_pattern, typo_variants
-from .units import PART, WEAK, WHOLE, unit_key, unit_match
 
 if TYPE_CHECKING:
     from .index import SearchIndex

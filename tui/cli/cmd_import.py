@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zwgk.store.context import Context
+from zwgk.store.service import Service
+from zwgk.store.textutil import one_line, sanitize
 
 from . import render
-from .common import add_json, open_store
+from .common import add_json
 
 if TYPE_CHECKING:
     from zwgk.store.importing import ImportReport
@@ -25,47 +27,19 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
-    if args.file.suffix.lower() == ".json":
-        return import_json(args, ctx)
-    # Imported here: the readers pull in openpyxl/docx/pypinyin, which `zwgk list` never needs.
-    from zwgk.store.importing import import_into, parse_file
-
-    # Parse fully before touching the database: bad input leaves the file untouched.
-    parsed = parse_file(args.file)
-    store = open_store(ctx, seed=False)  # a missing database holds only the imported file
-    with store.transaction() as txn:
-        txn.require(None, "import")
-        report = import_into(txn, parsed, year=args.year, title=args.plan)
-    print_report(report, as_json=args.json)
-    return 0
-
-
-def print_report(report: ImportReport, *, as_json: bool) -> None:
-    if as_json:
-        render.print_json(report.to_json())
-        return
-    for line in summary_lines(report):
+    # seed=False: a missing database holds only the imported file.
+    imported = Service.open(ctx, seed=False).import_file(args.file, year=args.year, title=args.plan)
+    if args.json:
+        render.print_json(imported.report.to_json())
+        return 0
+    for line in summary_lines(imported.report):
         render.out(line)
-
-
-def import_json(args: argparse.Namespace, ctx: Context) -> int:
-    """A zwgk exchange file (`zwgk export x.json`): the plan, statuses and history."""
-    from zwgk.store.exchange import import_exchange, load
-
-    data = load(args.file)  # validated before the database is touched
-    store = open_store(ctx, seed=False)
-    with store.transaction() as txn:
-        txn.require(None, "import")
-        report = import_exchange(txn, data, str(args.file))
-    print_report(report, as_json=args.json)
     return 0
 
 
 def summary_lines(report: ImportReport) -> list[str]:
-    from zwgk.store.textutil import sanitize
-
     # File names and cells come from outside: nothing in them may drive the terminal.
-    title, source = sanitize(report.title, keep_newlines=False), sanitize(Path(report.source).name)
+    title, source = one_line(report.title), sanitize(Path(report.source).name)
     lines = [
         f"已导入《{title}》（{source}，年份 {report.year}）",
         f"工作任务 {report.groups} 项，具体事项 {report.tasks} 项，涉及单位 {report.units} 个",
@@ -73,9 +47,7 @@ def summary_lines(report: ImportReport) -> list[str]:
     ]
     if report.unparsed:
         lines.append(f"以下 {len(report.unparsed)} 项的完成时间未能识别，已原样保留：")
-        lines += [
-            f"  #{tid} {sanitize(text, keep_newlines=False)}" for tid, text in report.unparsed
-        ]
+        lines += [f"  #{tid} {one_line(text)}" for tid, text in report.unparsed]
     if report.missing:
         ids = "、".join(f"#{i}" for i in report.missing)
         lines.append(f"新文件中已没有以下 {len(report.missing)} 项，已保留原状态：{ids}")

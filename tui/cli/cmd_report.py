@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from zwgk.store.context import Context
-from zwgk.store.query import TaskFilter
+from zwgk.store.filters import TaskFilter
+from zwgk.store.service import Service
 
 from . import render
-from .common import add_filter_args, add_json, filter_from_args, open_store, task_id
+from .common import add_filter_args, add_json, filter_from_args, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -51,18 +52,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_sendback)
 
 
-def _filter(args: argparse.Namespace) -> TaskFilter | None:
-    flt = filter_from_args(args)
-    return flt if flt != TaskFilter() else None
-
-
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.export import export_file
-
-    store = open_store(ctx)
-    snap = store.snapshot()
-    events = store.events() if args.file.suffix.lower() == ".json" else None
-    rows = export_file(snap, args.file, today=ctx.today, flt=_filter(args), events=events)
+    flt = filter_from_args(args, ctx.today)
+    rows = Service.open(ctx).export_file(args.file, flt if flt != TaskFilter() else None)
     render.out(f"已导出 {rows} 项任务到 {args.file}")
     return 0
 
@@ -119,7 +111,7 @@ def stats_lines(st: Any) -> list[str]:
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.stats import of_snapshot
 
-    st = of_snapshot(open_store(ctx).snapshot(), ctx.today)
+    st = of_snapshot(Service.open(ctx).snapshot(), ctx.today)
     if args.json:
         render.print_json(st.to_json())
         return 0
@@ -133,9 +125,9 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store import digest
     from zwgk.store.db import now_iso
 
-    store = open_store(ctx)
+    store = Service.open(ctx).store
     snap = store.snapshot()
-    units = TaskFilter(unit=args.unit).resolved_units(snap) if args.unit else None
+    units = TaskFilter(units=(args.unit,)).resolved_units(snap) if args.unit else None
     key = digest.state_key(units)
     started = digest.parse_since(now_iso())
     if args.since:
@@ -152,9 +144,7 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- sign-off --------------------------------------------------------------------------------
 def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.signoff import confirm
-
-    event = confirm(open_store(ctx), args.id, args.note)
+    event = Service.open(ctx).confirm(args.id, args.note)
     when = (event.changes.get("confirmed_at") or [None, ""])[1] or ""
     render.out(
         f"已办结确认 #{event.task}：{event.user} {when[:16].replace('T', ' ')}。如需撤销：zwgk undo"
@@ -163,9 +153,7 @@ def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sendback(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.signoff import send_back
-
-    event = send_back(open_store(ctx), args.id, args.reason)
+    event = Service.open(ctx).send_back(args.id, args.reason)
     render.out(
         f"已退回 #{event.task}：状态 已完成 → 进行中，原因：{event.note}。如需撤销：zwgk undo"
     )

@@ -7,15 +7,14 @@ from datetime import date
 from typing import Any
 
 from zwgk.store.context import Context, parse_day
-from zwgk.store.db import Snapshot, Store
 from zwgk.store.describe import describe_event, event_line
-from zwgk.store.errors import InputError
-from zwgk.store.model import STATUSES, Event, Task, parse_status
-from zwgk.store.query import TaskFilter, filter_tasks, unit_counts
-from zwgk.store.textutil import sanitize
+from zwgk.store.model import Event, Task, require_status
+from zwgk.store.present import due_label, history_lines, task_card
+from zwgk.store.service import Service
+from zwgk.store.textutil import one_line
 
 from . import render
-from .common import add_filter_args, add_json, filter_from_args, open_store, positive_int, task_id
+from .common import add_filter_args, add_json, filter_from_args, positive_int, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -65,8 +64,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 # -- read commands ---------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
-    snap = open_store(ctx).snapshot()
-    tasks = filter_tasks(snap, ctx.today, filter_from_args(args))
+    flt = filter_from_args(args, ctx.today)
+    tasks = Service.open(ctx).tasks(flt)
     if args.json:
         render.print_json([t.to_json(ctx.today) for t in tasks])
         return 0
@@ -78,76 +77,24 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def task_history(store: Store, task_id: int) -> list[Event]:
-    return [e for e in store.events() if e.task == task_id]
-
-
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
-    store = open_store(ctx)
-    task = _task(store.snapshot(), args.id)
-    history = task_history(store, task.id)
+    service = Service.open(ctx)
+    task = service.task(args.id)
+    history = service.history(task.id)
     if args.json:
         data = task.to_json(ctx.today)
         data["history"] = [e.to_record() for e in history]
         render.print_json(data)
         return 0
-    for line in task_card(task, ctx.today):
+    for line in render.card(task_card(task, ctx.today, terse=True) + history_lines(history)):
         render.out(line)
-    render.out("历史：" if history else "历史：（无修改）")
-    for e in history:
-        render.out("  " + event_line(e))
     return 0
 
 
-def task_card(task: Task, today: date) -> list[str]:
-    s = sanitize
-    due = task.due.isoformat() if task.due else render.due_label(task, today)
-    lines = [
-        f"#{task.id} {render.GLYPHS.get(task.status, '')} {task.status}"
-        + ("（逾期）" if task.overdue(today) else ""),
-        f"工作任务：{task.group or ''} {s(task.group_title)}",
-        f"具体事项：{s(task.text)}",
-        f"主体责任单位：{s('、'.join(task.lead_units)) or '-'}",
-    ]
-    if task.support_units:
-        lines.append(f"配合单位：{s('、'.join(task.support_units))}")
-    lines.append(f"指导责任单位：{s('、'.join(task.guide_units)) or '-'}")
-    lines.append(f"完成时间：{s(task.deadline_text) or '-'}（{due}）")
-    if task.note:
-        lines.append(f"最新进展：{s(task.note)}")
-    if task.updated_at:
-        lines.append(f"更新：{task.updated_at} {task.updated_by or ''}")
-    if task.confirmed_by:
-        lines.append(f"办结确认：{task.confirmed_by} {task.confirmed_at or ''}")
-    return lines
-
-
-def _task(snap: Snapshot, tid: int) -> Task:
-    task = snap.tasks.get(tid)
-    if task is None:
-        ids = sorted(snap.tasks)
-        hint = f"（现有编号 {ids[0]}–{ids[-1]}）" if ids else "（数据库中没有任务）"
-        raise InputError(f"没有编号为 {tid} 的任务{hint}。")
-    return task
-
-
 def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
-    store = open_store(ctx)
-    snap = store.snapshot()
-    events = store.events()
-    if args.id is not None:
-        _task(snap, args.id)
-        events = [e for e in events if e.task == args.id]
-    if args.unit:
-        names = set(TaskFilter(unit=args.unit).resolved_units(snap))
-        ids = {t.id for t in snap.task_list() if names.intersection(t.units())}
-        events = [e for e in events if e.task in ids]
-    if args.user:
-        events = [e for e in events if e.user == args.user]
-    if args.since:
-        events = [e for e in events if e.ts[:10] >= args.since.isoformat()]
-    if args.until:
-        events = [e for e in events if e.ts[:10] <= args.until.isoformat()]
+    events = Service.open(ctx).log(
+        args.id, unit=args.unit, user=args.user, since=args.since, until=args.until
+    )
     if args.json:
         render.print_json([e.to_record() for e in events])
         return 0
@@ -161,8 +108,9 @@ UNIT_COLUMNS = ("牵头", "配合", "指导", "完成", "逾期")
 
 
 def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
-    snap = open_store(ctx).snapshot()
-    counts = unit_counts(snap, ctx.today)
+    from zwgk.store.stats import unit_counts
+
+    counts = unit_counts(Service.open(ctx).snapshot(), ctx.today)
     if args.json:
         render.print_json([c.to_json() for c in counts])
         return 0
@@ -180,20 +128,14 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.search import search
 
     query = " ".join(args.query)
-    snap = open_store(ctx).snapshot()
+    snap = Service.open(ctx).snapshot()
     result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
-        rows = []
-        for hit in result.hits:
-            data = hit.task.to_json(ctx.today)
-            data["score"] = round(float(hit.score), 2)
-            data["spans"] = [list(s) for s in hit.spans]
-            rows.append(data)
-        render.print_json(rows)
+        render.print_json([hit.to_json(ctx.today) for hit in result.hits])
         return 0
     if not result.hits:
         hint = f"，您是不是要找“{result.suggestion}”？" if result.suggestion else "。"
-        render.out(f"没有找到与“{sanitize(query, keep_newlines=False)}”相关的任务{hint}")
+        render.out(f"没有找到与“{one_line(query)}”相关的任务{hint}")
         return 0
     colour = render.use_colour()
     for hit in result.hits:
@@ -204,10 +146,8 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
 
 def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: bool) -> str:
     """A hit in 80 columns; on a terminal its matched characters are bold red, on a pipe plain."""
-    head = f"{task.id:>4} {render.GLYPHS.get(task.status, '[?]')} "
-    due = render.paint(
-        render.fit(render.due_label(task, today), 15), render.light(task, today), colour
-    )
+    head = render.task_head(task)
+    due = render.paint(render.fit(due_label(task, today), 15), render.light(task, today), colour)
     text = render.fit(task.text, 80 - render.width(head) - 16, pad=False)
     if colour:
         shown = len(text)  # spans past a cut are simply not drawn
@@ -220,27 +160,18 @@ def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: b
 
 # -- write commands --------------------------------------------------------------------------
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
-    status = parse_status(args.status)
-    if status is None:
-        raise InputError(
-            f"状态“{args.status}”无效，应为 {'、'.join(STATUSES)}（或 todo/doing/blocked/done）。"
-        )
-    store = open_store(ctx)
-    event = store.set_status(args.id, status, args.note)
-    render.out(change_summary(event))
+    status = require_status(args.status)  # before the database is opened
+    render.out(change_summary(Service.open(ctx).mark(args.id, status, args.note)))
     return 0
 
 
 def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
-    store = open_store(ctx)
-    event = store.add_note(args.id, " ".join(args.text))
-    render.out(change_summary(event))
+    render.out(change_summary(Service.open(ctx).note(args.id, " ".join(args.text))))
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
-    store = open_store(ctx)
-    event = store.undo()
+    event = Service.open(ctx).undo()
     render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event)}")
     return 0
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 
-from zwgk.store.context import Context
-from zwgk.store.db import Store
 from zwgk.store.errors import InputError
-from zwgk.store.query import TaskFilter
-
-
-def open_store(ctx: Context, *, seed: bool = True) -> Store:
-    return Store(ctx, seed=seed)
+from zwgk.store.filters import TaskFilter
+from zwgk.store.model import OVERDUE_WORDS, ROLE_WORDS, require_status
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
@@ -50,12 +46,31 @@ def add_filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
 
 
-def filter_from_args(args: argparse.Namespace) -> TaskFilter:
+def filter_from_args(args: argparse.Namespace, today: date) -> TaskFilter:
+    """`--unit --role --status --overdue --due-within --group` as the one filter object."""
+    status = (args.status or "").strip()
+    overdue = bool(args.overdue) or status in OVERDUE_WORDS
+    statuses = (require_status(status),) if status and status not in OVERDUE_WORDS else ()
+    notes = []  # what was asked, as the exported ledger repeats it
+    if args.unit:
+        role = ROLE_WORDS.get(args.role, "")
+        notes.append(f"单位：{args.unit}{'（' + role + '）' if role else ''}")
+    if args.status:
+        notes.append(f"状态：{args.status}")
+    if args.overdue:
+        notes.append("仅逾期")
+    if args.due_within is not None:
+        notes.append(f"{args.due_within} 天内到期")
+    if args.group is not None:
+        notes.append(f"第 {args.group} 项工作任务")
+    within = args.due_within
     return TaskFilter(
-        unit=args.unit,
+        units=(args.unit,) if args.unit else (),
         role=args.role,
-        status=args.status,
-        overdue=args.overdue,
-        due_within=args.due_within,
+        statuses=statuses,
+        overdue=overdue,
+        due_from=today if within is not None else None,
+        due_to=today + timedelta(days=within) if within is not None else None,
         group=args.group,
+        notes=tuple(notes),
     )

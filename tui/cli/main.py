@@ -108,14 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_tui(ctx: Context, *, mouse: bool) -> int:
-    try:
-        app_module = importlib.import_module("zwgk.tui.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "zwgk.tui.app":
-            raise
-        sys.stderr.write("zwgk：终端界面尚未安装，请先使用子命令（zwgk --help）。\n")
-        return 1
-    return int(app_module.run(ctx, mouse=mouse) or 0)
+    from zwgk.tui.app import run  # here, not at the top: subcommands never load Textual
+
+    return int(run(ctx, mouse=mouse) or 0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Terminal output for the command line: double-width aware columns, the three lights, JSON.
 
 No Textual or Rich here: `zwgk list` must start fast, and East Asian width is all we need.
+What to show comes from store/present.py (shared with the app); this module only turns it
+into plain text or ANSI colours.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from zwgk.store.cells import char_width, fit, rjust, text_width
-from zwgk.store.model import BLOCKED, DOING, DONE, LIGHT_BLUE, LIGHT_RED, LIGHT_YELLOW, TODO, Task
+from zwgk.store.model import LIGHT_BLUE, LIGHT_RED, LIGHT_YELLOW, Task
+from zwgk.store.present import CardLine, due_label, glyph
+from zwgk.store.textwidth import char_width, fit, rjust, text_width
 
-# ASCII glyphs: they survive LANG=C, monochrome terminals and "ambiguous = wide" settings.
-GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
 RED, YELLOW, BLUE, GREEN, BOLD, DIM, RESET = (
     "\x1b[31m",
     "\x1b[33m",
@@ -25,7 +26,6 @@ RED, YELLOW, BLUE, GREEN, BOLD, DIM, RESET = (
     "\x1b[2m",
     "\x1b[0m",
 )
-
 
 LIGHT_COLOURS = {LIGHT_RED: RED, LIGHT_YELLOW: YELLOW, LIGHT_BLUE: BLUE}
 width = text_width  # the name the command modules use
@@ -49,14 +49,9 @@ def light(task: Task, today: date) -> str:
     return LIGHT_COLOURS.get(task.light(today) or "", "")
 
 
-def due_label(task: Task, today: date) -> str:
-    if task.due is None:
-        kinds = {"ongoing": "长期", "recurring": "定期", "unknown": "未识别", "none": "-"}
-        return kinds.get(task.deadline_kind, "-")
-    label = task.due.isoformat()
-    if task.overdue(today):
-        label += " 逾期"
-    return label
+def task_head(task: Task) -> str:
+    """`   7 [x] `: the id and glyph that start a list or search line."""
+    return f"{task.id:>4} {glyph(task, signoff=False)} "
 
 
 def task_line(task: Task, today: date, total: int = 80, colour: bool = False) -> str:
@@ -66,11 +61,15 @@ def task_line(task: Task, today: date, total: int = 80, colour: bool = False) ->
     lead_cells = min(16, max(8, width(lead)))
     text_cells = total - 5 - 1 - 4 - 15 - 1 - lead_cells - 1
     line = (
-        f"{task.id:>4} {GLYPHS.get(task.status, '[?]')} "
-        f"{paint(due, light(task, today), colour)} {fit(task.text, text_cells)} "
-        f"{fit(lead, lead_cells)}"
+        f"{task_head(task)}{paint(due, light(task, today), colour)} "
+        f"{fit(task.text, text_cells)} {fit(lead, lead_cells)}"
     )
     return line.rstrip()
+
+
+def card(lines: list[CardLine]) -> list[str]:
+    """A card (store/present.py) as plain lines: the command line prints cards uncoloured."""
+    return [line.plain for line in lines]
 
 
 def print_json(data: Any) -> None:

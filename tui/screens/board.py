@@ -24,9 +24,9 @@ from textual.widgets import Static
 from zwgk.store.db import Snapshot
 from zwgk.store.model import Task
 from zwgk.store.stats import Counts, Stats, compute, month_key, month_range
+from zwgk.store.textwidth import fit, pad
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged
-from zwgk.tui.widgets.cards import fit, pad
 
 ROLE_CYCLE = ("lead", "guide", "any")
 ROLE_LABELS = {"lead": "牵头", "guide": "指导", "support": "配合", "any": "全部角色"}

@@ -28,11 +28,11 @@ from textual.worker import Worker, WorkerState
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import STATUSES
 from zwgk.store.snapshot import Snapshot
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.controller import ChatController, Reply
 from zwgk.tui.history import History
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import RunLine, SnapshotChanged, WorkFailed, failure_text
-from zwgk.tui.widgets.cards import clean
 from zwgk.tui.widgets.detail import DetailPane
 from zwgk.tui.widgets.header import StatusHeader
 from zwgk.tui.widgets.keybar import KeyBar

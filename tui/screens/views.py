@@ -1,7 +1,8 @@
 """What the task list can show, as pure functions of a snapshot and "today".
 
-No Textual here: the main screen asks `view_tasks(snapshot, today, view)` on every keystroke
-that names a view, and tests can call it directly.
+A chat view (`逾期`, `本周`, `2021年6月`, `进行中` …) is a thin mapping from a parsed `Command` to
+the one `TaskFilter` (store/filters.py) that `zwgk list` flags and search filters compile to,
+plus a label. No Textual here: tests call it directly.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from zwgk.store.db import Snapshot
+from zwgk.store.filters import TaskFilter
 from zwgk.store.model import Task
 from zwgk.tui.chat import Command
 
@@ -29,38 +31,46 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
     """The tasks of every kind of view except searches (those go through the search index)."""
     cmd = view.command
     if view.kind == "unit":
-        names = set(view.units)
-        return [t for t in snap.task_list() if names.intersection(t.units())]
+        # The typed word, resolved again, names the same units; without one, each name.
+        words = (cmd.text,) if cmd is not None and cmd.text else tuple(view.units)
+        return _any_unit(snap, today, words)
     if view.kind == "task" and cmd is not None and cmd.task_id is not None:
-        task = snap.tasks.get(cmd.task_id)
-        return [task] if task else []
+        return TaskFilter(ids=(cmd.task_id,)).apply(snap, today)
     if view.kind == "view" and cmd is not None:
-        return view_filter(snap, today, cmd)
+        return view_filter(cmd, today).apply(snap, today)
     return snap.task_list()
 
 
-def view_filter(snap: Snapshot, today: date, cmd: Command) -> list[Task]:
-    """Status views in id order; deadline views by due date."""
-    tasks = snap.task_list()
-    if cmd.view == "status":
-        return [t for t in tasks if t.status == cmd.status]
+def _any_unit(snap: Snapshot, today: date, words: tuple[str, ...]) -> list[Task]:
+    """Tasks naming a unit any of `words` names (a filter ANDs its unit words)."""
+    if len(words) == 1:
+        return TaskFilter(units=words).apply(snap, today)
+    ids = {t.id for w in words for t in TaskFilter(units=(w,)).apply(snap, today)}
+    return [t for t in snap.task_list() if t.id in ids]
+
+
+def view_filter(cmd: Command, today: date) -> TaskFilter:
+    """A chat view as the one filter: status views in id order, deadline views by due date."""
+    if cmd.view == "status" and cmd.status:
+        return TaskFilter(statuses=(cmd.status,))
     if cmd.view == "overdue":
-        out = [t for t in tasks if t.overdue(today)]
-    elif cmd.view == "week":  # Monday to Sunday of this week
-        lo = today - timedelta(days=today.weekday())
-        hi = lo + timedelta(days=6)
-        out = [t for t in tasks if t.due and lo <= t.due <= hi]
-    elif cmd.view == "month":
-        out = [t for t in tasks if t.due and (t.due.year, t.due.month) == (today.year, today.month)]
-    elif cmd.view == "within":
-        hi = today + timedelta(days=cmd.days or 0)
-        out = [t for t in tasks if t.due and today <= t.due <= hi]
-    elif cmd.view == "year_month":
-        year = cmd.year or today.year
-        out = [t for t in tasks if t.due and (t.due.year, t.due.month) == (year, cmd.month)]
-    else:
-        return tasks
-    return sorted(out, key=lambda t: (t.due or date.max, t.id))
+        return TaskFilter(overdue=True, by_due=True)
+    if cmd.view == "week":  # Monday to Sunday of this week
+        monday = today - timedelta(days=today.weekday())
+        return TaskFilter(due_from=monday, due_to=monday + timedelta(days=6), by_due=True)
+    if cmd.view == "month":
+        return _month(today.year, today.month)
+    if cmd.view == "within":
+        return TaskFilter(due_from=today, due_to=today + timedelta(days=cmd.days or 0), by_due=True)
+    if cmd.view == "year_month" and cmd.month:
+        return _month(cmd.year or today.year, cmd.month)
+    return TaskFilter()
+
+
+def _month(year: int, month: int) -> TaskFilter:
+    first = date(year, month, 1)
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return TaskFilter(due_from=first, due_to=last, by_due=True)
 
 
 def view_label(cmd: Command, today: date) -> str:

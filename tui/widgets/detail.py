@@ -16,9 +16,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from zwgk.store.errors import ZwgkError
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged
-from zwgk.tui.widgets.cards import clean, task_card
+from zwgk.tui.render import task_card
 
 DEBOUNCE = 0.05  # seconds
 

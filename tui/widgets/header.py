@@ -10,9 +10,9 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from zwgk.store.model import BLOCKED, DOING, DONE, Task
+from zwgk.store.textutil import one_line as clean
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged
-from zwgk.tui.widgets.cards import clean
 
 
 def counts_text(tasks: list[Task], today: date) -> Text:

@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from zwgk.store.model import Task
 
-from .cards import task_row
+from ..render import task_row
 
 LIMIT = 200  # search hits shown per keystroke
 

@@ -1,8 +1,9 @@
 """Which unit a typed word names: full name, alias, name without 区/各, pinyin, or a part.
 
-Shared by search (unit terms and `unit:` filters), `zwgk list --unit` and the TUI. A unit's
-matching forms are computed once per distinct unit (`unit_key`, cached), and the "did you
-mean" suggestion after a miss is here too.
+Shared by search (unit terms and `unit:` filters), `TaskFilter` (`zwgk list --unit`) and the
+app; outside store/search/ so the filter and the search both use it without an import cycle.
+A unit's matching forms are computed once per distinct unit (`unit_key`, cached), and the
+"did you mean" suggestion after a miss is here too.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..model import Unit
-from ..textutil import sanitize
-from .normalize import norm
+from .model import Unit
+from .textutil import norm, sanitize
 
 # Administrative prefixes people leave out when naming a unit (区编办 -> 编办 / bianban).
 UNIT_PREFIXES = {"区": "qu", "市": "shi", "县": "xian", "省": "sheng", "各": "ge"}

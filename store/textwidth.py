@@ -1,4 +1,6 @@
-"""Terminal cell widths for plain-text output (CLI tables, the digest).
+"""Terminal cell widths: how wide text is, and cutting or padding it to a width.
+
+Used by every column of plain text (CLI tables, the digest) and by the app's Rich rows.
 
 Chinese characters take two cells. The cut marker is `..`, not `…`: `…` is East Asian
 "ambiguous" width, which PuTTY/Xshell with "CJK ambiguous as wide" draw as two cells and so
@@ -10,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from .textutil import sanitize
+from .textutil import one_line
 
 CUT = ".."
 
@@ -29,8 +31,10 @@ def text_width(text: str) -> int:
 
 
 def fit(text: str, cells: int, *, pad: bool = True) -> str:
-    """Cut `text` to at most `cells` columns (marking the cut) and pad it to that width."""
-    text = sanitize(text or "", keep_newlines=False)
+    """Cut `text` to at most `cells` columns (marking the cut) and pad it to that width.
+
+    One line always: control characters go and newlines become spaces (`one_line`)."""
+    text = one_line(text)
     if text_width(text) > cells:
         out, used = [], 0
         for ch in text:
@@ -41,6 +45,11 @@ def fit(text: str, cells: int, *, pad: bool = True) -> str:
             used += w
         text = "".join(out) + CUT
     return text + " " * (cells - text_width(text)) if pad else text
+
+
+def pad(text: str, cells: int) -> str:
+    """`text` padded with spaces to `cells` columns (never cut)."""
+    return text + " " * max(0, cells - text_width(text))
 
 
 def rjust(text: str, cells: int) -> str:

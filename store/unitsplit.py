@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only a type here; keeps `store.units` light for the CLI
+if TYPE_CHECKING:  # only a type here; keeps `store.unitsplit` light for the CLI
     from .importers.base import ParsedPlan
 
 OPEN = "（(〔[【《「"

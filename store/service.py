@@ -1,0 +1,169 @@
+"""What a person can ask of zwgk, once, for the command line and the app alike.
+
+`zwgk import x.json` and the app's `/import x.json` used to orchestrate the import each in its
+own way (and the app forgot exchange files); now both call `Service.import_file`. Methods
+return plain results (reports, events, tasks) and raise `ZwgkError` subclasses carrying one
+Chinese sentence; rendering them is the caller's business. Slow readers (openpyxl, docx,
+pypinyin) are imported inside the methods that need them, so `zwgk mark` starts fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .context import Context
+from .db import Snapshot, Store
+from .errors import InputError
+from .filters import TaskFilter
+from .model import Event, Task, require_status
+
+if TYPE_CHECKING:
+    from .importing import ImportReport
+
+EXCHANGE_SUFFIX = ".json"  # `zwgk export x.json` writes the exchange format, import reads it
+
+
+@dataclass
+class Imported:
+    """An import's report and the seqs of the events it wrote (the app does not announce
+    its own changes as news from colleagues)."""
+
+    report: ImportReport
+    seqs: list[int] = field(default_factory=list)
+
+
+def missing_task(snap: Snapshot, task_id: int) -> InputError:
+    """The one sentence for an unknown id, with the ids there are."""
+    ids = sorted(snap.tasks)
+    hint = f"（现有编号 {ids[0]}–{ids[-1]}）" if ids else "（数据库中没有任务）"
+    return InputError(f"没有编号为 {task_id} 的任务{hint}。")
+
+
+class Service:
+    """The operations over one `Store` (and its `Context`: who acts, and what day it is)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, ctx: Context, *, seed: bool = True) -> Service:
+        """`seed=False`: a missing database stays empty (an import fills it with its file)."""
+        return cls(Store(ctx, seed=seed))
+
+    @property
+    def today(self) -> date:
+        return self.store.ctx.today
+
+    # -- reading -------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return self.store.snapshot()
+
+    def task(self, task_id: int, snap: Snapshot | None = None) -> Task:
+        """One task, or InputError "没有编号为 N 的任务（现有编号 a–b）。"."""
+        snap = snap or self.snapshot()
+        task = snap.tasks.get(task_id)
+        if task is None:
+            raise missing_task(snap, task_id)
+        return task
+
+    def history(self, task_id: int) -> list[Event]:
+        """A task's events, oldest first."""
+        return self.store.events(task=task_id)
+
+    def tasks(self, flt: TaskFilter | None = None, snap: Snapshot | None = None) -> list[Task]:
+        """The tasks a filter keeps (all of them without one), in its order."""
+        snap = snap or self.snapshot()
+        return flt.apply(snap, self.today) if flt else snap.task_list()
+
+    def log(
+        self,
+        task_id: int | None = None,
+        *,
+        unit: str | None = None,
+        user: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Event]:
+        """The audit trail, narrowed to a task, a unit's tasks, a person, or a span of days."""
+        snap = self.snapshot()
+        events: Iterable[Event] = self.store.events()
+        if task_id is not None:
+            self.task(task_id, snap)
+            events = (e for e in events if e.task == task_id)
+        if unit:
+            names = set(TaskFilter(units=(unit,)).resolved_units(snap))
+            ids = {t.id for t in snap.task_list() if names.intersection(t.units())}
+            events = (e for e in events if e.task in ids)
+        if user:
+            events = (e for e in events if e.user == user)
+        if since:
+            events = (e for e in events if e.ts[:10] >= since.isoformat())
+        if until:
+            events = (e for e in events if e.ts[:10] <= until.isoformat())
+        return list(events)
+
+    # -- files ---------------------------------------------------------------------------
+    def import_file(
+        self, path: Path, *, year: int | None = None, title: str | None = None
+    ) -> Imported:
+        """Read a work plan (.txt .docx .xlsx .csv) or a zwgk exchange file (.json), by suffix.
+
+        The file is read and validated in full before the database is touched: bad input
+        leaves the database as it was.
+        """
+        if path.suffix.lower() == EXCHANGE_SUFFIX:
+            from .exchange import import_exchange, load
+
+            data = load(path)
+            with self.store.transaction() as txn:
+                txn.require(None, "import")
+                report = import_exchange(txn, data, str(path))
+                seqs = _seqs(txn.new_events)
+        else:
+            from .importing import import_into, parse_file
+
+            parsed = parse_file(path)
+            with self.store.transaction() as txn:
+                txn.require(None, "import")
+                report = import_into(txn, parsed, year=year, title=title)
+                seqs = _seqs(txn.new_events)
+        return Imported(report, seqs)
+
+    def export_file(self, path: Path, flt: TaskFilter | None = None) -> int:
+        """Write the (filtered) plan to `path`, format by suffix; the number of task rows."""
+        from .export import export_file
+
+        snap = self.snapshot()
+        # Only the exchange format carries the history: reading the log is skipped otherwise.
+        events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
+        return export_file(snap, path, today=self.today, flt=flt, events=events)
+
+    # -- changes -------------------------------------------------------------------------
+    def mark(self, task_id: int, word: str, note: str = "") -> Event:
+        """Set a status given as any word for it (`完成`, `done`, `in-progress` …)."""
+        return self.store.set_status(task_id, require_status(word), note)
+
+    def note(self, task_id: int, text: str) -> Event:
+        return self.store.add_note(task_id, text)
+
+    def undo(self) -> Event:
+        """Undo this person's newest change that is not undone yet."""
+        return self.store.undo()
+
+    def confirm(self, task_id: int, note: str = "") -> Event:
+        from .signoff import confirm
+
+        return confirm(self.store, task_id, note)
+
+    def send_back(self, task_id: int, reason: str) -> Event:
+        from .signoff import send_back
+
+        return send_back(self.store, task_id, reason)
+
+
+def _seqs(records: Iterable[dict[str, object]]) -> list[int]:
+    return [int(str(r.get("seq", 0))) for r in records]

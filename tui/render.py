@@ -1,0 +1,117 @@
+"""Rich `Text` for what the app shows of tasks and units: list rows, task cards, unit cards.
+
+One function per thing rendered; what to show (glyphs, labels, due phrases, the card's lines)
+comes from store/present.py, shared with the command line, so both look alike. Only Rich here
+(no Textual widgets), so the transcript, the detail pane and the list share one look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from rich.text import Text
+
+from zwgk.store.model import DONE, Event, Task
+from zwgk.store.present import (
+    LIGHT_MARKS,
+    LIGHT_STYLES,
+    ROLE_LABELS,
+    STATUS_STYLES,
+    CardLine,
+    due_counts,
+    due_label,
+    glyph,
+    history_lines,
+    progress_bar,
+)
+from zwgk.store.present import task_card as card_lines
+from zwgk.store.textutil import one_line
+from zwgk.store.textwidth import fit, text_width
+
+MATCH_STYLE = "bold underline"
+
+
+def status_text(task: Task) -> Text:
+    return Text(f"{glyph(task)} {task.status}", style=STATUS_STYLES.get(task.status, ""))
+
+
+def task_row(
+    task: Task, today: date, spans: Iterable[tuple[int, int]] = (), text_cells: int | None = None
+) -> Text:
+    """One list row: id, glyph, due (lit), text with matched characters marked, lead units."""
+    row = Text(no_wrap=True, overflow="crop", end="")
+    row.append(f"{task.id:>4} ", style="dim")
+    row.append(glyph(task), style=STATUS_STYLES.get(task.status, ""))
+    row.append(" ")
+    lit, due = task.light(today) or "", due_label(task)
+    # Beside the colour, a mark for monochrome terminals: ! overdue, * due within 7 days.
+    row.append(due + LIGHT_MARKS.get(lit, ""), style=LIGHT_STYLES.get(lit, ""))
+    row.append(" " * max(1, 12 - text_width(due + LIGHT_MARKS.get(lit, ""))))
+    text = one_line(task.text)
+    start = len(row.plain)
+    if text_cells is not None:
+        text = fit(text, text_cells, pad=False)
+        spans = ()
+    row.append(text)
+    if len(text) == len(task.text):
+        for a, b in spans:
+            a, b = max(0, int(a)), min(len(text), int(b))
+            if a < b:
+                row.stylize(MATCH_STYLE, start + a, start + b)
+    lead = "、".join(task.lead_units)
+    if lead and text_cells is None:
+        row.append("  " + one_line(lead), style="dim")
+    return row
+
+
+def card_text(lines: list[CardLine]) -> Text:
+    """Card lines (store/present.py) as Rich text: labels bold, pieces in their styles."""
+    out = Text()
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        if line.label:
+            out.append(line.label, style="bold")
+        for piece in line.pieces:
+            out.append(piece.text, style=piece.style)
+    out.rstrip()
+    return out
+
+
+def task_card(task: Task, today: date, history: list[Event] | None = None) -> Text:
+    """Everything about one task: text, units by role, deadline verbatim and as a date, history."""
+    lines = card_lines(task, today)
+    if history is not None:
+        lines += history_lines(history)
+    return card_text(lines)
+
+
+def unit_card(
+    name: str, aliases: list[str], tasks: list[Task], today: date, width: int = 78
+) -> Text:
+    """A unit: its tasks by role, done and overdue counts, a progress bar."""
+    out = Text()
+    out.append(one_line(name), style="bold")
+    if aliases:
+        out.append(f"（又称：{'、'.join(one_line(a) for a in aliases)}）", style="dim")
+    out.append("\n")
+    mine = [t for t in tasks if name in t.units()]
+    done = sum(t.status == DONE for t in mine)
+    overdue, soon = due_counts(mine, today)
+    out.append(f"共 {len(mine)} 项  已完成 {done}  ")
+    out.append(f"逾期 {overdue}", style="bold red" if overdue else "")
+    out.append("  ")
+    out.append(f"7天内到期 {soon}", style="yellow" if soon else "")
+    out.append("\n完成进度 " + progress_bar(done, len(mine)) + "\n")
+    for role, label in ROLE_LABELS:
+        in_role = [t for t in mine if name in t.units(role)]
+        if not in_role:
+            continue
+        out.append(f"{label}（{len(in_role)} 项）：\n", style="bold")
+        for t in in_role:
+            out.append("  ")
+            out.append_text(task_row(t, today, text_cells=max(10, width - 23)))
+            out.append("\n")
+    out.rstrip()
+    return out
