@@ -162,7 +162,9 @@ def import_into(
     # per call, so per-task calls make a 10k-task import quadratic.
     if inserts:
         tasks_table.insert_multiple(inserts)
-    if updates:  # the documented batch form of update(): one table write for all of them
+    if updates:
+        # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
+        # once; the callable sees the bare record, whose "id" is its doc id (validation checks).
         tasks_table.update(lambda rec: rec.update(updates[rec["id"]]), doc_ids=list(updates))
     _merge_units(txn, unit_names, aliases, unit_keys)
     _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))

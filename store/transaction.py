@@ -99,8 +99,11 @@ class Transaction:
 
         from .tinystorage import TaskFileStorage
 
+        # TinyDB builds its storage from these arguments (its documented extension point).
         self._db = TinyDB(self.path, data, storage=TaskFileStorage)
-        self._storage = self._db.storage
+        storage = self._db.storage
+        assert isinstance(storage, TaskFileStorage)
+        self._storage = storage
         meta = _writable_meta(meta_of(data))
         if hasattr(self, "meta"):  # keep the seq counter this transaction already advanced
             meta["last_seq"] = max(int(meta.get("last_seq", 0)), int(self.meta["last_seq"]))
