@@ -1,7 +1,7 @@
 """Rotating backups beside the database: `<db>.backups/`.
 
 The task file is rewritten (a checkpoint: imports, and whenever enough changes have piled up
-in the event log, see `db.CHECKPOINT_BYTES`) by renaming a new file over it, so the file being
+in the event log, see `transaction.CHECKPOINT_BYTES`) by renaming a new file over it, so the file being
 replaced is never written again. Just before the rename, `keep_previous` hard-links it into
 the backup directory: no bytes are copied, and after the rename the link is the only name of
 the previous version. (When a hard link is impossible — another filesystem, or a kernel that
@@ -26,6 +26,11 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from .dbfile import read_json
+from .errors import DatabaseError
+from .files import DIR_MODE, set_mode
+from .validation import validate
 
 KEEP_RECENT = 10
 KEEP_DAYS = 30
@@ -94,8 +99,6 @@ def keep_previous(db_path: Path, *, now: datetime | None = None) -> Path | None:
 
 
 def _keep(db_path: Path, st: os.stat_result, now: datetime) -> Path:
-    from .storage import DIR_MODE, set_mode
-
     bdir = backup_dir(db_path)
     if not bdir.is_dir():
         bdir.mkdir(mode=DIR_MODE, exist_ok=True)
@@ -166,14 +169,11 @@ def rotate(db_path: Path, *, today: date | None = None) -> list[Path]:
 
 def check_file(path: Path) -> str | None:
     """None when `path` holds a database that loads and validates, else the problem."""
-    from . import db, storage
-    from .errors import DatabaseError
-
     try:
-        data = storage.read_json(path)
+        data = read_json(path)
         if data is None:
             return "文件不存在"
-        problems = db.validate(data, limit=1)
+        problems = validate(data, limit=1)
     except DatabaseError as exc:
         return getattr(exc, "problem", exc.message)
     return problems[0] if problems else None

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from .errors import InputError
 
@@ -61,6 +62,14 @@ def current_terminal() -> str:
         except OSError:
             continue
     return ""
+
+
+class Actor(Protocol):
+    """Who makes a change, as every logged event records it (a `Context` is one)."""
+
+    user: str
+    host: str
+    tty: str
 
 
 @dataclass

@@ -17,10 +17,21 @@ newest good backup. A transaction validates what it is about to write, so no cod
 save a database that would not load again.
 
 This module holds `Store` (and `clean_note`, the check on what people type as a note). The
-pieces it is built from live beside it: `validation` (the schema and record checks),
-`snapshot` (`Snapshot` and the table-shaped data it is built from), `eventlog` (stamping,
-cleaning and replaying logged events) and `transaction` (`Transaction`, the write path). Every
-name other code imports from `store.db` is still importable from here (`__all__`).
+pieces it is built from live beside it, each importing only modules listed above it:
+
+    validation   the schema and record checks
+    snapshot     `Snapshot` and the table-shaped data it is built from
+    files        names and modes of the files beside the database, one checked open
+    codec        JSON as written to disk, one line read back
+    lock         the exclusive lock (`locked`)
+    dbfile       the task file: layout, CRC, `FileView`, atomic replace
+    eventfile    the event log on disk: append, read, read backwards
+    eventlog     what a logged event is: made, cleaned, replayed
+    backup       rotating backups beside the database
+    loading      the read path: read, check, roll forward
+    tinystorage  TinyDB's storage for one transaction (whole-file writes only)
+    transaction  `Transaction`, the write path
+    seed         how a missing database begins
 """
 
 from __future__ import annotations
@@ -28,60 +39,28 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import storage
+from . import seed
+from .codec import dump_json
 from .context import Context
 from .errors import DatabaseError, InputError
-from .eventlog import (
-    LOG_ONLY,
-    NO_CHANGE_ACTIONS,
-    _roll_forward,
-    apply_event,
-    clean_event,
-    now_iso,
-    replays,
-)
+from .eventfile import iter_events_backwards, read_events
+from .eventlog import NO_CHANGE_ACTIONS
+from .files import events_path, shown
+from .loading import load_database, read_file
+from .lock import locked
 from .model import DONE, STATUSES, Event, parse_status
-from .snapshot import Snapshot, _meta, _snapshot_of, _tables_of
+from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
-from .transaction import CHECKPOINT_BYTES, Transaction
-from .validation import (
-    _UNIT_LISTS,
-    SCHEMA,
-    TABLES,
-    _is_int,
-    corrupt_error,
-    task_problem,
-    validate,
-)
+from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
 
-# Everything other modules, tests and benches import from here, wherever it now lives.
-__all__ = [
-    "CHECKPOINT_BYTES",
-    "LOG_ONLY",
-    "NO_CHANGE_ACTIONS",
-    "NOTE_LIMIT",
-    "SCHEMA",
-    "TABLES",
-    "_UNIT_LISTS",
-    "Snapshot",
-    "Store",
-    "Transaction",
-    "_is_int",
-    "_meta",
-    "_roll_forward",
-    "_snapshot_of",
-    "_tables_of",
-    "apply_event",
-    "clean_event",
-    "clean_note",
-    "corrupt_error",
-    "now_iso",
-    "replays",
-    "task_problem",
-    "validate",
-]
+if TYPE_CHECKING:
+    from .permissions import Policy
+
+# The public names the app and the CLI import from here.
+__all__ = ["CHECKPOINT_BYTES", "NOTE_LIMIT", "Snapshot", "Store", "Transaction", "clean_note"]
 
 NOTE_LIMIT = 2000  # characters: a progress note, not an essay
 
@@ -97,25 +76,25 @@ class Store:
 
     # -- paths and existence -------------------------------------------------------------
     def _check_path(self) -> None:
-        shown = storage.shown(self.path)
+        where = shown(self.path)
         if self.path.is_symlink():
-            raise DatabaseError(f"数据库路径 {shown} 是一个符号链接，为安全起见拒绝使用。")
+            raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
         if self.path.is_dir():
-            raise DatabaseError(f"数据库路径 {shown} 是一个目录，请指定一个文件。")
+            raise DatabaseError(f"数据库路径 {where} 是一个目录，请指定一个文件。")
         if self.path.exists() and not self.path.is_file():
-            raise DatabaseError(f"数据库路径 {shown} 不是普通文件。")
+            raise DatabaseError(f"数据库路径 {where} 不是普通文件。")
 
     def exists(self) -> bool:
         return self.path.exists()
 
     @property
-    def events_path(self) -> Any:
-        return storage.events_path(self.path)
+    def events_path(self) -> Path:
+        return events_path(self.path)
 
     def signature(self) -> tuple[int, int, int]:
         """Changes whenever another process writes: for live reload polling."""
         sig: list[int] = []
-        for p in (self.path, storage.events_path(self.path)):
+        for p in (self.path, self.events_path):
             try:
                 st = os.stat(p)
                 sig += [st.st_mtime_ns, st.st_size]
@@ -124,56 +103,17 @@ class Store:
         return (sig[0], sig[1], sig[3])
 
     # -- reading -------------------------------------------------------------------------
-    def _load_raw(self, raw: bytes | None = None) -> dict[str, Any] | None:
-        """The whole database, validated and rolled forward; None when it does not exist."""
-        try:
-            if raw is None:
-                raw = storage.read_bytes(self.path)
-            if raw is None:
-                return None
-            data = storage.parse_json(self.path, raw)
-        except storage.CorruptDatabase as exc:
-            raise corrupt_error(self.path, exc.problem) from None
-        if not storage.verified(raw):  # hand-edited, older layout, or damaged: check it all
-            problems = validate(data, limit=1)
-            if problems:
-                raise corrupt_error(self.path, f"未通过检查（{problems[0]}）")
-        data = _tables_of(data)
-        meta = _meta(data)
-        offset = int(meta.get("events_offset", 0))
-        events, end = storage.read_events(storage.events_path(self.path), offset)
-        if events:
-            _roll_forward(data, events, end)
-        return data
-
-    def _read(self) -> tuple[bytes | None, storage.FileView | None]:
-        """The file's bytes (None: no file) and, when its CRC verifies, a view of its lines."""
-        raw = storage.read_bytes(self.path)
-        return raw, storage.FileView.of(raw) if raw is not None else None
-
-    def _missing(self) -> None:
-        """A database that vanished while its backups remain is not silently re-created."""
-        from . import backup
-
-        good = backup.newest_good(self.path)
-        if good is not None:
-            raise DatabaseError(
-                f"数据库 {storage.shown(self.path)} 不存在，但备份目录中有 "
-                f"{storage.shown(good.path)}（{good.when}）：请用 zwgk doctor --restore 恢复，"
-                f"或先移走 {storage.shown(backup.backup_dir(self.path))} 再新建。"
-            )
-
     def snapshot(self) -> Snapshot:
         """The database as it is now (seeding it first if it does not exist yet)."""
         sig = self.signature()
-        data = self._load_raw()
+        data = load_database(self.path)
         if data is None:
             if not self.seed:
-                return _snapshot_of(_tables_of(None))
+                return snapshot_of(tables_of(None))
             self.ensure_seeded()
             sig = self.signature()
-            data = self._load_raw()
-        return _snapshot_of(data or _tables_of(None), sig)
+            data = load_database(self.path)
+        return snapshot_of(data or tables_of(None), sig)
 
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
         """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing)."""
@@ -181,8 +121,8 @@ class Store:
         if task is not None:
             needle = f'"task":{int(task)},'.encode()
         elif user is not None:
-            needle = storage.dump_json({"user": user})[1:-1]
-        raw, _ = storage.read_events(storage.events_path(self.path), 0, contains=needle)
+            needle = dump_json({"user": user})[1:-1]
+        raw, _ = read_events(self.events_path, 0, contains=needle)
         out = []
         for rec in raw:
             if task is not None and rec.get("task") != task:
@@ -198,7 +138,7 @@ class Store:
     def last_events(self, n: int) -> list[Event]:
         """The newest `n` events, oldest first, read from the end of the log."""
         out: list[Event] = []
-        for rec in storage.iter_events_backwards(storage.events_path(self.path)):
+        for rec in iter_events_backwards(self.events_path):
             if len(out) >= n:
                 break
             with contextlib.suppress(TypeError):
@@ -206,7 +146,7 @@ class Store:
         return out[::-1]
 
     # -- permissions ---------------------------------------------------------------------
-    def policy(self) -> Any:
+    def policy(self) -> Policy:
         """The permission rules in force (see `permissions.py`); unconfigured: all allowed."""
         from .permissions import load_policy
 
@@ -224,12 +164,12 @@ class Store:
             rec = task.to_record() if task is not None else None
             units = {str(i): u.to_record() for i, u in enumerate(snapshot.units.values(), 1)}
         else:
-            raw, view = self._read()
+            raw, view = read_file(self.path)
             if view is not None:
                 rec = view.task(task_id) if task_id is not None else None
                 units = view.table("units")
             else:
-                data = self._load_raw(raw) or _tables_of(None)
+                data = load_database(self.path, raw) or tables_of(None)
                 rec = data["tasks"].get(str(task_id)) if task_id is not None else None
                 units = data.get("units", {})
         if task_id is not None and rec is None:
@@ -241,65 +181,35 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, then commit atomically (nothing is written on error)."""
         self._check_path()
-        with storage.locked(self.path):
-            raw, view = self._read()
-            if view is not None:
-                txn = Transaction(self, view=view)
-                yield txn
-                txn.commit()
-                return
-            data = self._load_raw(raw) if raw is not None else None
-            if data is None:
-                self._missing()
-                data = _tables_of(None)
-                data["meta"]["1"] = self._fresh_meta()
-                txn = Transaction(self, data)
-                if self.seed:
-                    self._seed_into(txn)
-            else:
-                txn = Transaction(self, data)
+        with locked(self.path):
+            txn = self._open_locked()
             yield txn
             txn.commit()
 
-    def _checkpoint(self) -> None:
-        """Rewrite the task file with every logged change absorbed. Call holding the lock."""
-        data = self._load_raw()
-        if data is None:
-            return
-        txn = Transaction(self, data)
-        txn.meta["events_offset"] = _meta(data).get("events_offset", 0)
-        txn.commit_full()
+    def _open_locked(self) -> Transaction:
+        """A transaction on what is on disk now; a missing database is created (and seeded)."""
+        raw, view = read_file(self.path)
+        if view is not None:  # verified: read lines on demand, never parse the whole file
+            return Transaction(self.path, self.ctx, self.policy, view=view)
+        data = load_database(self.path, raw) if raw is not None else None
+        if data is not None:
+            return Transaction(self.path, self.ctx, self.policy, data=data)
+        seed.refuse_if_backups_remain(self.path)
+        txn = Transaction(self.path, self.ctx, self.policy, data=seed.empty_database(self.path))
+        if self.seed:
+            seed.plant(txn)
+        return txn
 
     def checkpoint(self) -> None:
         """Absorb the event log into the task file now (normally automatic)."""
-        with storage.locked(self.path):
-            self._checkpoint()
-
-    def _fresh_meta(self) -> dict[str, Any]:
-        """Meta for a new database: carry on the seq of an event log that already exists."""
-        last = 0
-        for rec in storage.iter_events_backwards(storage.events_path(self.path)):
-            if _is_int(rec.get("seq")):
-                last = rec["seq"]
-                break
-        try:
-            offset = os.path.getsize(storage.events_path(self.path))
-        except OSError:
-            offset = 0
-        return {"schema": SCHEMA, "last_seq": last, "events_offset": offset}
+        with locked(self.path):
+            checkpoint(self.path, self.ctx)
 
     def ensure_seeded(self) -> None:
         if self.exists() or not self.seed:
             return
         with self.transaction():
-            pass  # transaction() seeds a missing database
-
-    def _seed_into(self, txn: Transaction) -> None:
-        from .importing import import_into, parse_file
-        from .seed import seed_path
-
-        parsed = parse_file(seed_path())
-        import_into(txn, parsed, year=None, quiet=True)
+            pass  # opening a missing database creates and seeds it
 
     # -- the changes people make -----------------------------------------------------------
     def set_status(self, task_id: int, status: str, note: str = "") -> Event:
@@ -336,7 +246,7 @@ class Store:
         user = sanitize(self.ctx.user, keep_newlines=False)
         with self.transaction() as txn:
             undone: set[Any] = set()
-            for ev in storage.iter_events_backwards(storage.events_path(self.path)):
+            for ev in iter_events_backwards(self.events_path):
                 if ev.get("action") == "undo":
                     undone.add(ev.get("undoes"))
                     continue

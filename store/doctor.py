@@ -16,11 +16,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import backup, db, storage
+from . import backup
+from .codec import parse_line
 from .context import Context
+from .db import Store
+from .dbfile import CorruptDatabase, atomic_write_bytes, read_bytes, read_json, tmp_prefix, verified
 from .errors import DatabaseError, PermissionDenied, ZwgkError
+from .eventfile import append_events, iter_events_backwards, last_seq
+from .eventlog import event_record, new_event, replays
+from .files import events_path, fsync_dir, set_mode, shown
+from .lock import locked
 from .model import Event
+from .snapshot import meta_of, tables_of
 from .textutil import sanitize
+from .validation import UNIT_LISTS, is_int, validate
 
 OK, WARN, ERROR = "ok", "warn", "error"
 MAX_REPORTED = 20  # problems of one kind listed one by one; the rest are counted
@@ -75,7 +84,7 @@ class Report:
 
 
 def _shown(p: Any) -> str:
-    return storage.shown(p)
+    return shown(p)
 
 
 def check(db_path: Path) -> Report:
@@ -98,8 +107,8 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
         rep.add(WARN, "database", f"数据库 {_shown(path)} 不存在（首次使用时会自动创建）。")
         return None
     try:
-        data = storage.read_json(path)
-    except storage.CorruptDatabase as exc:
+        data = read_json(path)
+    except CorruptDatabase as exc:
         rep.add(ERROR, "database", f"数据库 {_shown(path)} {exc.problem}。")
         return None
     except DatabaseError as exc:
@@ -107,22 +116,22 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
         return None
     assert data is not None
     with contextlib.suppress(DatabaseError):
-        raw = storage.read_bytes(path)
-        if raw is not None and not storage.verified(raw):
+        raw = read_bytes(path)
+        if raw is not None and not verified(raw):
             rep.add(
                 WARN,
                 "database",
                 "数据库的校验和不符或缺失（可能被手工修改过，或由旧版本写入）：已逐项检查，"
                 "下次整理（checkpoint）时会重写。",
             )
-    problems = db.validate(data, limit=MAX_REPORTED + 1)
+    problems = validate(data, limit=MAX_REPORTED + 1)
     for p in problems[:MAX_REPORTED]:
         rep.add(ERROR, "database", f"数据库{p}。" if p.startswith("的") else f"数据库中{p}。")
     if len(problems) > MAX_REPORTED:
         rep.add(ERROR, "database", "还有更多问题未列出。")
     if problems:
         return None
-    data = db._tables_of(data)
+    data = tables_of(data)
     rep.db_ok = True
     rep.tasks = len(data["tasks"])
     # Cross-checks that do not stop loading: units named by tasks but missing from the table.
@@ -132,7 +141,7 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
         known.update(a for a in rec.get("aliases") or [] if isinstance(a, str))
     missing: dict[str, list[str]] = {}
     for key, rec in data["tasks"].items():
-        for role in db._UNIT_LISTS:
+        for role in UNIT_LISTS:
             for u in rec.get(role) or []:
                 if u not in known:
                     missing.setdefault(u, []).append(key)
@@ -177,7 +186,7 @@ def _control_text(data: dict[str, Any]) -> list[str]:
 
 
 def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
-    path = storage.events_path(rep.db_path)
+    path = events_path(rep.db_path)
     if path.is_symlink():
         rep.add(ERROR, "events", f"修改记录 {_shown(path)} 是符号链接，zwgk 拒绝使用。")
         return
@@ -189,7 +198,7 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
     except OSError as exc:
         rep.add(ERROR, "events", f"无法读取修改记录 {_shown(path)}：{exc.strerror}。")
         return
-    meta = db._meta(data) if data is not None else {}
+    meta = meta_of(data) if data is not None else {}
     tasks = data["tasks"] if data is not None else None
     last_seq = 0
     disorder: list[str] = []
@@ -199,7 +208,7 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
     for no, line in enumerate(raw[:complete].split(b"\n")[:-1], start=1):
         if not line.strip():
             continue
-        rec = storage.parse_line(line)
+        rec = parse_line(line)
         if rec is None:
             rep.damaged_lines.append(no)
             continue
@@ -210,11 +219,11 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
             bad_fields.append(no)
             continue
         seq = rec.get("seq")
-        if not db._is_int(seq) or seq <= last_seq:
+        if not is_int(seq) or seq <= last_seq:
             disorder.append(f"第 {no} 行（序号 {seq!r}，前一条 {last_seq}）")
         else:
             last_seq = seq
-        if data is not None and db._is_int(seq) and seq > int(meta.get("last_seq", 0)):
+        if data is not None and is_int(seq) and seq > int(meta.get("last_seq", 0)):
             rep.pending_events += 1
         if tasks is not None and rec.get("task") is not None and str(rec["task"]) not in tasks:
             unknown_tasks.add(rec["task"])
@@ -308,7 +317,7 @@ def db_names(units: dict[str, Any]) -> list[str]:
 
 def _check_files(rep: Report) -> None:
     path = rep.db_path
-    for p in (path, storage.events_path(path)):
+    for p in (path, events_path(path)):
         with contextlib.suppress(OSError):
             mode = os.stat(p, follow_symlinks=False).st_mode & 0o777
             if mode & 0o007:
@@ -323,7 +332,7 @@ def _check_files(rep: Report) -> None:
         stale = [
             e.name
             for e in os.scandir(path.parent)
-            if e.name.startswith(storage.tmp_prefix(path)) and e.name.endswith(".tmp")
+            if e.name.startswith(tmp_prefix(path)) and e.name.endswith(".tmp")
         ]
         if stale:
             rep.add(
@@ -352,23 +361,9 @@ class RestoreResult:
 
 def _append_refusal(ctx: Context, reason: str) -> None:
     """Log a refused restore; the database may be unreadable, so the seq comes from the log."""
-    path = storage.events_path(ctx.db_path)
-    last = 0
-    for rec in storage.iter_events_backwards(path):
-        if db._is_int(rec.get("seq")):
-            last = rec["seq"]
-            break
-    event = Event(
-        seq=last + 1,
-        ts=db.now_iso(),
-        user=ctx.user,
-        action="refused",
-        field="restore",
-        note=reason,
-        host=ctx.host,
-        tty=ctx.tty,
-    )
-    storage.append_events(path, [db.clean_event(event.to_record())])
+    path = events_path(ctx.db_path)
+    event = new_event(last_seq(path) + 1, ctx, "refused", note=reason, field="restore")
+    append_events(path, [event_record(event)])
 
 
 def restore(ctx: Context) -> RestoreResult:
@@ -378,7 +373,7 @@ def restore(ctx: Context) -> RestoreResult:
     path = ctx.db_path
     if path.is_symlink() or path.is_dir():
         raise DatabaseError(f"数据库路径 {_shown(path)} 不是普通文件，无法恢复到这里。")
-    with storage.locked(path):
+    with locked(path):
         policy = load_policy(path)
         reason = policy.refusal(ctx.user, "restore", None)
         if reason:
@@ -404,36 +399,26 @@ def restore(ctx: Context) -> RestoreResult:
                 os.link(path, aside)
             except OSError:
                 shutil.copy2(path, aside)
-            storage.set_mode(aside)
-        storage.atomic_write_bytes(path, good.path.read_bytes())
-        storage.fsync_dir(path.parent)
+            set_mode(aside)
+        atomic_write_bytes(path, good.path.read_bytes())
+        fsync_dir(path.parent)
     # Roll forward and record the restore in a normal transaction (takes the lock again).
-    restored = storage.read_json(path) or {}
-    since = int(db._meta(db._tables_of(restored)).get("last_seq", 0))
+    restored = read_json(path) or {}
+    since = int(meta_of(tables_of(restored)).get("last_seq", 0))
     replayed = imports = 0
-    for rec in storage.iter_events_backwards(storage.events_path(path)):
+    for rec in iter_events_backwards(events_path(path)):
         seq = rec.get("seq")
-        if not db._is_int(seq) or seq <= since:
+        if not is_int(seq) or seq <= since:
             break
         if rec.get("action") == "import":
             imports += 1
-        elif db.replays(rec):
+        elif replays(rec):
             replayed += 1
-    store = db.Store(ctx, seed=False)
+    store = Store(ctx, seed=False)
     note = f"从备份 {good.path.name} 恢复" + (f"，损坏的文件另存为 {aside.name}" if aside else "")
     try:
         with store.transaction() as txn:
-            txn.log(
-                Event(
-                    seq=txn.next_seq(),
-                    ts=db.now_iso(),
-                    user=ctx.user,
-                    action="restore",
-                    note=note,
-                    host=ctx.host,
-                    tty=ctx.tty,
-                )
-            )
+            txn.log(txn.new_event(None, action="restore", note=note))
     except ZwgkError:
         pass  # the restore itself is done; the log line is a courtesy
     msg = f"已从备份 {_shown(good.path)}（{good.when}）恢复数据库 {_shown(path)}"

@@ -1,19 +1,24 @@
-"""The records of the event log (the write-ahead log): how they are stamped, cleaned, replayed.
+"""The records of the event log (the write-ahead log): how they are made, cleaned, replayed.
 
 Its own module because a logged event is read in more places than it is written: a
-`Transaction` appends events and replays them onto the one task it reads, `Store` rolls the
-log forward onto a freshly loaded task file, and `doctor --restore` replays it onto a backup.
-All of them must agree on which events change a task (`replays`) and how (`apply_event`).
+`Transaction` appends events and replays them onto the one task it reads, loading rolls the
+log forward onto a freshly read task file, and `doctor --restore` replays it onto a backup.
+All of them must agree on which events change a task (`replays`) and how (`apply_event`),
+and every event is made by `new_event`, whoever writes it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .snapshot import _meta
+from .model import Event
+from .snapshot import meta_of
 from .textutil import sanitize
-from .validation import _is_int
+from .validation import is_int
+
+if TYPE_CHECKING:
+    from .context import Actor
 
 # Logged actions that never change a task record (roll-forward skips them).
 NO_CHANGE_ACTIONS = frozenset({"refused", "import"})
@@ -29,6 +34,23 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def new_event(
+    seq: int, actor: Actor, action: str, task: int | None = None, note: str = "", **fields: Any
+) -> Event:
+    """An event numbered `seq`, by this user on this host and tty, stamped now."""
+    return Event(
+        seq=seq,
+        ts=now_iso(),
+        user=actor.user,
+        action=action,
+        task=task,
+        note=note,
+        host=actor.host,
+        tty=actor.tty,
+        **fields,
+    )
+
+
 def clean_event(record: dict[str, Any]) -> dict[str, Any]:
     """No control characters from $ZWGK_USER, host names, ttys or notes reach the log."""
     for name in _EVENT_TEXT:
@@ -36,6 +58,11 @@ def clean_event(record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(v, str):
             record[name] = sanitize(v, keep_newlines=name == "note")
     return record
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """The event as one log line holds it (cleaned)."""
+    return clean_event(event.to_record())
 
 
 def replays(ev: dict[str, Any]) -> bool:
@@ -52,13 +79,13 @@ def apply_event(task: dict[str, Any], event: dict[str, Any]) -> None:
     task["updated_by"] = event.get("user")
 
 
-def _roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: int) -> None:
+def roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: int) -> None:
     """Apply events the task file has not absorbed yet (a crash between log and rename)."""
-    meta = _meta(data)
+    meta = meta_of(data)
     last = int(meta.get("last_seq", 0))
     for ev in events:
         seq = ev.get("seq")
-        if not _is_int(seq) or seq <= last:
+        if not is_int(seq) or seq <= last:
             continue
         rec = data["tasks"].get(str(ev.get("task")))
         if rec is not None and replays(ev):

@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .eventfile import read_events
+from .eventlog import now_iso
 from .importers.base import ParsedPlan, ParsedTask
 from .model import STATUSES, Event, Plan, Task
 
 if TYPE_CHECKING:
-    from .db import Snapshot, Transaction
     from .importing import ImportReport
+    from .snapshot import Snapshot
+    from .transaction import Transaction
 
 FORMAT = "zwgk-exchange"
 VERSION = 1
@@ -59,8 +62,6 @@ def build(
     events: Iterable[Event] | None,
     today: date,
 ) -> dict[str, Any]:
-    from .db import now_iso
-
     chosen = list(tasks)
     ids = {t.id for t in chosen}
     plans = {t.plan for t in chosen}
@@ -243,9 +244,7 @@ def _restore_people(
 
 
 def _append_history(txn: Transaction, events: list[Any], id_map: dict[int, int]) -> None:
-    from . import storage
-
-    existing, _ = storage.read_events(storage.events_path(txn.store.path), 0)
+    existing, _ = read_events(txn.events_path, 0)
     known = {_event_key(e) for e in existing}
     seq_map: dict[int, int] = {}
     for raw in events:

@@ -17,12 +17,13 @@ from tinydb.table import Document
 
 from .deadlines import parse_deadline
 from .errors import InputError
+from .eventlog import now_iso
 from .importers.base import ParsedPlan, ParsedTask
 from .model import TODO, Plan, Task, Unit, parse_status
 from .unitsplit import build_aliases
 
 if TYPE_CHECKING:
-    from .db import Transaction
+    from .transaction import Transaction
 
 # Fields a revised document may change; status, notes and sign-off belong to the people.
 DOCUMENT_FIELDS = (
@@ -162,7 +163,9 @@ def import_into(
     if inserts:
         tasks_table.insert_multiple(inserts)
     if updates:
-        _update_each(txn, "tasks", updates)
+        # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
+        # once; the callable sees the bare record, whose "id" is its doc id (validation checks).
+        tasks_table.update(lambda rec: rec.update(updates[rec["id"]]), doc_ids=list(updates))
     _merge_units(txn, unit_names, aliases, unit_keys)
     _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))
     report.groups = len(groups)
@@ -244,16 +247,6 @@ def _new_task_defaults() -> dict[str, Any]:
     return out
 
 
-def _update_each(txn: Transaction, table_name: str, changes: dict[int, dict[str, Any]]) -> None:
-    """Apply different changes to many documents in one table write."""
-
-    def updater(table: dict[int, dict[str, Any]]) -> None:
-        for doc_id, fields_ in changes.items():
-            table[doc_id].update(fields_)
-
-    txn.db.table(table_name)._update_table(updater)  # noqa: SLF001 - the batch form of update()
-
-
 def _aliases(txn: Transaction, parsed: ParsedPlan) -> dict[str, str]:
     """This document's aliases, then those the database already knows (earlier plans), with
     chains followed (`各街道办事处` -> `各街道办` -> `各街道`)."""
@@ -280,28 +273,27 @@ def _merge_units(
     table = txn.db.table("units")
     known = {d["name"]: (int(d.doc_id), d.get("aliases", [])) for d in table.all()}
     inserts: list[dict[str, Any]] = []
-    updates: dict[int, dict[str, Any]] = {}
+    updates: dict[str, dict[str, Any]] = {}  # by unit name
     for name in sorted(names):
         own = {a for a, c in aliases.items() if c == name and a != name}
         full, initials = unit_keys(name)
         if name in known:
-            doc_id, had = known[name]
+            had = known[name][1]
             # Keep aliases earlier plans taught; add this document's.
             own.update(had)
-            updates[doc_id] = {"aliases": sorted(own), "pinyin": full, "initials": initials}
+            updates[name] = {"aliases": sorted(own), "pinyin": full, "initials": initials}
         else:
             inserts.append(
                 Unit(name=name, aliases=sorted(own), pinyin=full, initials=initials).to_record()
             )
-    if updates:
-        _update_each(txn, "units", updates)
+    if updates:  # one table write; the callable sees the bare record, so match it by name
+        ids = [known[name][0] for name in updates]
+        table.update(lambda rec: rec.update(updates[rec["name"]]), doc_ids=ids)
     if inserts:
         table.insert_multiple(inserts)
 
 
 def _upsert_plan(txn: Transaction, plan: Plan) -> None:
-    from .db import now_iso
-
     table = txn.db.table("plans")
     for doc in table.all():
         if doc.get("title") == plan.title:

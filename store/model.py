@@ -209,13 +209,25 @@ class Event:
     task: int | None = None
     # field -> [old, new]; declared before `field` below, which shadows dataclasses.field here.
     changes: dict[str, list[Any]] = field(default_factory=dict)
-    field: str | None = None
-    old: Any = None
-    new: Any = None
+    field: str | None = None  # the field the person meant to change (first of `changes`)
     note: str = ""
     host: str = ""
     tty: str = ""
     undoes: int | None = None  # for action == "undo": the seq it compensates
+
+    # `old`/`new` are not stored (they repeated `changes[field]`); older logs that carry them
+    # still load: `from_record` skips keys it does not know.
+    @property
+    def old(self) -> Any:
+        """`field`'s value before this event, when the event changed it."""
+        pair = self.changes.get(self.field) if self.field else None
+        return pair[0] if isinstance(pair, list) and len(pair) == 2 else None
+
+    @property
+    def new(self) -> Any:
+        """`field`'s value after this event, when the event changed it."""
+        pair = self.changes.get(self.field) if self.field else None
+        return pair[1] if isinstance(pair, list) and len(pair) == 2 else None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

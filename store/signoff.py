@@ -6,8 +6,9 @@ see them like any other edit; who may do them is decided by `Transaction.require
 
 from __future__ import annotations
 
-from .db import Store, clean_note, now_iso
+from .db import Store, clean_note
 from .errors import InputError
+from .eventlog import now_iso
 from .model import DOING, DONE, Event
 
 CONFIRM = "confirm"

@@ -3,8 +3,12 @@
 Its own module because it is the one place where the write path's rules live: read the least
 that is needed (one task line and the log since, or the whole file), check permissions
 (`require`), change a task and log it as one event (`change`, `log`), and commit — a fsynced
-append to the event log, or the whole task file rewritten atomically after validation. `Store`
-opens it (`Store.transaction()`); importers, sign-off and exchange write through it.
+append to the event log, or the whole task file rewritten atomically after validation.
+
+It is handed what it needs — the database's path, who is acting, where the permission rules
+come from, and the file already read under the lock (a `FileView` or the loaded data) — and
+knows nothing of `Store`, which opens it (`Store.transaction()`); importers, sign-off and
+exchange write through it.
 
 TinyDB is imported only when the whole file is needed: a status change (`zwgk mark`) never
 loads it.
@@ -13,18 +17,26 @@ loads it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import storage
+from .codec import parse_line
+from .dbfile import FileView
 from .errors import DatabaseError, InputError, PermissionDenied
-from .eventlog import LOG_ONLY, apply_event, clean_event, now_iso, replays
+from .eventfile import append_events, read_tail
+from .eventlog import LOG_ONLY, apply_event, event_record, new_event, replays
+from .files import events_path
+from .loading import load_database
 from .model import Event, Task
-from .snapshot import _meta, _tables_of
+from .snapshot import meta_of, tables_of
 from .textutil import sanitize
-from .validation import _is_int, task_problem, validate
+from .validation import is_int, task_problem, validate
 
 if TYPE_CHECKING:
-    from .db import Store
+    from .context import Actor
+    from .permissions import Policy
+    from .tinystorage import TaskFileStorage
 
 # Rewrite the task file once the log written since exceeds this, or an eighth of the file:
 # readers then never spend more than ~1/8 extra on rolling the log forward.
@@ -36,28 +48,36 @@ class Transaction:
 
     Two speeds. A transaction that only calls `task_record`/`task`/`change`/`log`/`require`
     never parses the whole task file: it reads the one task line it needs from a CRC-verified
-    file (`storage.FileView`) plus the log written since, and its commit is one fsynced append
-    to the event log (the write-ahead log *is* the commit; the task file is rewritten — a
-    checkpoint — once enough log has piled up, see `CHECKPOINT_BYTES`). Touching `db` or `data`
-    loads, validates and rolls forward the whole file, and a commit that changed it writes it
-    back atomically (with a backup of the version it replaces).
+    file (`FileView`) plus the log written since, and its commit is one fsynced append to the
+    event log (the write-ahead log *is* the commit; the task file is rewritten — a checkpoint —
+    once enough log has piled up, see `CHECKPOINT_BYTES`). Touching `db` or `data` loads,
+    validates and rolls forward the whole file, and a commit that changed it writes it back
+    atomically (with a backup of the version it replaces).
     """
 
     def __init__(
         self,
-        store: Store,
-        data: dict[str, Any] | None = None,
+        path: Path,
+        actor: Actor,
+        policy: Callable[[], Policy],
         *,
-        view: storage.FileView | None = None,
+        data: dict[str, Any] | None = None,
+        view: FileView | None = None,
     ) -> None:
-        self.store = store
+        """`path`: the task file (held locked by the caller); `actor`: who is acting;
+        `policy`: the permission rules, asked for on the first check; `data` (the whole
+        database, loaded) or `view` (the verified file, not parsed): what was read."""
+        self.path = path
+        self.events_path = events_path(path)
+        self.actor = actor
+        self._policy_of = policy
         self._view = view
-        self._storage: storage.TransactionStorage | None = None
+        self._storage: TaskFileStorage | None = None
         self._db: Any = None
         self._overlay: dict[int, dict[str, Any]] = {}  # tasks changed here (fast path)
         self._tail_lines: list[bytes] = []  # logged events the task file lacks
         self.new_events: list[dict[str, Any]] = []
-        self._policy: Any = None
+        self._policy: Policy | None = None
         if data is not None:
             self._use_full(data)
         else:
@@ -65,25 +85,33 @@ class Transaction:
             self.meta = _writable_meta(dict(view.meta))
             # The log written since the task file: kept as bytes, parsed per task on demand.
             offset = int(self.meta.get("events_offset", 0))
-            tail = storage.read_tail(storage.events_path(store.path), offset)
+            tail = read_tail(self.events_path, offset)
             self._tail_lines = tail
             for line in reversed(tail):
-                rec = storage.parse_line(line)
-                if rec is not None and _is_int(rec.get("seq")):
+                rec = parse_line(line)
+                if rec is not None and is_int(rec.get("seq")):
                     self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
                     break
 
     # -- the whole file, loaded on demand ---------------------------------------------------
     def _use_full(self, data: dict[str, Any]) -> None:
-        self._storage = storage.TransactionStorage(self.store.path, data)
-        meta = _writable_meta(_meta(data))
+        from tinydb import TinyDB
+
+        from .tinystorage import TaskFileStorage
+
+        # TinyDB builds its storage from these arguments (its documented extension point).
+        self._db = TinyDB(self.path, data, storage=TaskFileStorage)
+        storage = self._db.storage
+        assert isinstance(storage, TaskFileStorage)
+        self._storage = storage
+        meta = _writable_meta(meta_of(data))
         if hasattr(self, "meta"):  # keep the seq counter this transaction already advanced
             meta["last_seq"] = max(int(meta.get("last_seq", 0)), int(self.meta["last_seq"]))
         self.meta = meta
 
-    def _full(self) -> storage.TransactionStorage:
+    def _full(self) -> TaskFileStorage:
         if self._storage is None:
-            data = self.store._load_raw() or _tables_of(None)
+            data = load_database(self.path) or tables_of(None)
             for tid, rec in self._overlay.items():
                 data["tasks"][str(tid)] = rec
             self._use_full(data)
@@ -94,11 +122,8 @@ class Transaction:
 
     @property
     def db(self) -> Any:
-        if self._db is None:
-            from tinydb import TinyDB
-
-            st = self._full()
-            self._db = TinyDB(storage=lambda: st)  # type: ignore[arg-type]
+        """The whole database as a TinyDB instance (loads it on first use)."""
+        self._full()
         return self._db
 
     @property
@@ -120,7 +145,7 @@ class Transaction:
                 for line in self._tail_lines:
                     if needle not in line:
                         continue
-                    ev = storage.parse_line(line)
+                    ev = parse_line(line)
                     if ev is not None and ev.get("task") == task_id and replays(ev):
                         apply_event(found, ev)
         if found is None:
@@ -147,35 +172,23 @@ class Transaction:
         if reason is None:
             return
         event = self.new_event(task_id, action="refused", note=reason, field=action)
-        record = clean_event(event.to_record())
-        storage.append_events(storage.events_path(self.store.path), [record])
+        append_events(self.events_path, [event_record(event)])
         raise PermissionDenied(reason)
 
     def refusal(self, task_id: int | None, action: str) -> str | None:
         """Why this user may not do `action` on the task (None: allowed). Logs nothing."""
         if self._policy is None:
-            self._policy = self.store.policy()
+            self._policy = self._policy_of()
         if not self._policy.configured:
             return None
         rec = self.task_record(task_id) if task_id is not None else None
-        return self._policy.refusal(self.store.ctx.user, action, rec, self.units_table())
+        return self._policy.refusal(self.actor.user, action, rec, self.units_table())
 
     def new_event(
         self, task_id: int | None, *, action: str, note: str = "", **fields: Any
     ) -> Event:
         """An event by this user, on this host and tty, numbered next in the log."""
-        ctx = self.store.ctx
-        return Event(
-            seq=self.next_seq(),
-            ts=now_iso(),
-            user=ctx.user,
-            action=action,
-            task=task_id,
-            note=note,
-            host=ctx.host,
-            tty=ctx.tty,
-            **fields,
-        )
+        return new_event(self.next_seq(), self.actor, action, task_id, note, **fields)
 
     def next_seq(self) -> int:
         self.meta["last_seq"] = int(self.meta.get("last_seq", 0)) + 1
@@ -186,7 +199,7 @@ class Transaction:
 
         Roll-forward never replays it (see `LOG_ONLY`): change tasks with `change()`.
         """
-        record = clean_event(event.to_record())
+        record = event_record(event)
         record[LOG_ONLY] = True
         self.new_events.append(record)
         return event
@@ -197,18 +210,11 @@ class Transaction:
         """Change fields of one task and log it as one event with from -> to for each field."""
         rec = self.task_record(task_id)
         pairs = {k: [rec.get(k), v] for k, v in changes.items() if rec.get(k) != v}
-        field_name = next(iter(changes), None)
         event = self.new_event(
-            task_id,
-            action=action,
-            note=note,
-            field=field_name,
-            old=rec.get(field_name) if field_name else None,
-            new=changes.get(field_name) if field_name else None,
-            **extra,
+            task_id, action=action, note=note, field=next(iter(changes), None), **extra
         )
         event.changes = pairs
-        record = clean_event(event.to_record())
+        record = event_record(event)
         apply_event(rec, record)
         problem = task_problem(str(task_id), rec)
         if problem:
@@ -221,6 +227,7 @@ class Transaction:
         event.user, event.host, event.tty = record["user"], record["host"], record["tty"]
         return event
 
+    # -- committing --------------------------------------------------------------------------
     def commit(self) -> None:
         if self._storage is None:
             self._commit_log_only()
@@ -239,9 +246,7 @@ class Transaction:
             raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
         if self.new_events:
             # Write-ahead: the log first, so a crash before the rename is rolled forward.
-            self.meta["events_offset"] = storage.append_events(
-                storage.events_path(self.store.path), self.new_events
-            )
+            self.meta["events_offset"] = append_events(self.events_path, self.new_events)
         self.db.table("meta").upsert(Document(self.meta, doc_id=1))
         self._storage.dirty = True
         self._storage.flush()
@@ -255,11 +260,23 @@ class Transaction:
         """The fast commit: one fsynced append to the log; checkpoint when it has grown."""
         if not self.new_events:
             return
-        size = storage.append_events(storage.events_path(self.store.path), self.new_events)
+        size = append_events(self.events_path, self.new_events)
         body = self._view.body if self._view is not None else 0
         if size - int(self.meta.get("events_offset", 0)) > max(CHECKPOINT_BYTES, body // 8):
             with contextlib.suppress(DatabaseError):  # the change is safe in the log already
-                self.store._checkpoint()
+                checkpoint(self.path, self.actor)
+
+
+def checkpoint(path: Path, actor: Actor) -> None:
+    """Rewrite the task file with every logged change absorbed. Call holding the lock."""
+    data = load_database(path)
+    if data is None:
+        return
+    Transaction(path, actor, _no_rules, data=data).commit_full()
+
+
+def _no_rules() -> Policy:  # a checkpoint changes nothing a person asked for: nothing to check
+    raise AssertionError("a checkpoint never checks permissions")
 
 
 def _writable_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Whether data is a database zwgk may load or write: the schema and record-by-record checks.
 
-Its own module because three places need the same answer without needing each other: `Store`
-checks a file it did not write itself before loading it, a `Transaction` checks what it is
-about to write (so nothing can save a database that would not load again), and `backup` and
-`doctor` check backups and damaged files. It knows nothing of the lock, the log or TinyDB.
+Its own module because three places need the same answer without needing each other: loading
+checks a file zwgk did not write itself (`loading`), a `Transaction` checks what it is about to
+write (so nothing can save a database that would not load again), and `backup` and `doctor`
+check backups and damaged files. It knows nothing of files, the lock, the log or TinyDB.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from . import storage
-from .errors import DatabaseError
 from .model import STATUSES
 from .textutil import sanitize
 
@@ -30,10 +28,12 @@ _OPTIONAL_TEXT = (
     "confirmed_by",
     "confirmed_at",
 )
-_UNIT_LISTS = ("lead_units", "support_units", "guide_units")
+# The task fields that name units.
+UNIT_LISTS = ("lead_units", "support_units", "guide_units")
 
 
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
+    """An int that is not a bool (JSON true/false must not pass as 1/0)."""
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -58,15 +58,15 @@ def task_problem(key: str, rec: Any) -> str | None:
         if not isinstance(rec.get(name), str):
             return f"任务 {key} 缺少文字字段 {name}"
     group = rec.get("group")
-    if group is not None and not _is_int(group):
+    if group is not None and not is_int(group):
         return f"任务 {key} 的工作任务序号不是整数"
     num = rec.get("num")
-    if num is not None and not _is_int(num):
+    if num is not None and not is_int(num):
         return f"任务 {key} 的事项序号不是整数"
     status = rec.get("status", STATUSES[0])
     if status not in _STATUS_SET:
         return f"任务 {key} 的状态“{sanitize(str(status), keep_newlines=False)}”无效"
-    for name in _UNIT_LISTS:
+    for name in UNIT_LISTS:
         units = rec.get(name, [])
         if not isinstance(units, list) or not all(isinstance(u, str) and u for u in units):
             return f"任务 {key} 的 {name} 不是单位名称列表"
@@ -109,11 +109,11 @@ def validate(data: Any, *, limit: int | None = None) -> list[str]:
             problems.append("的 meta 记录已损坏")
         else:
             schema = meta.get("schema", SCHEMA)
-            if not _is_int(schema) or schema > SCHEMA:
+            if not is_int(schema) or schema > SCHEMA:
                 problems.append(f"的格式版本（{schema!r}）不是本程序支持的版本 {SCHEMA}")
             for name in ("last_seq", "events_offset"):
                 v = meta.get(name, 0)
-                if not _is_int(v) or v < 0:
+                if not is_int(v) or v < 0:
                     problems.append(f"的 meta.{name} 无效")
     for key, rec in data.get("tasks", {}).items():
         if full():
@@ -135,24 +135,6 @@ def validate(data: Any, *, limit: int | None = None) -> list[str]:
             break
         if _doc_id(key) is None or not isinstance(rec, dict):
             problems.append(f"方案记录 {key} 已损坏")
-        elif not isinstance(rec.get("title"), str) or not _is_int(rec.get("year")):
+        elif not isinstance(rec.get("title"), str) or not is_int(rec.get("year")):
             problems.append(f"方案记录 {key} 缺少标题或年份")
     return problems[:limit] if limit else problems
-
-
-def corrupt_error(path: Any, problem: str) -> DatabaseError:
-    """One sentence: which file, what is wrong, which backup is the newest good one."""
-    from . import backup
-
-    good = backup.newest_good(path)
-    if good is not None:
-        hint = (
-            f"最近的完好备份是 {storage.shown(good.path)}（{good.when}），"
-            "可用 zwgk doctor --restore 恢复。"
-        )
-    else:
-        hint = "没有找到完好的备份，请用 zwgk doctor 检查。"
-    err = storage.CorruptDatabase(path, problem)
-    err.message = err.message.rstrip("。") + "；" + hint
-    err.args = (err.message,)
-    return err

@@ -17,6 +17,7 @@ import pytest
 
 from zwgk.store.context import Context
 from zwgk.store.db import Store
+from zwgk.store.model import Event
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_plan.txt"
@@ -154,3 +155,18 @@ def listed(app: Any) -> list[int]:
 def json_of(proc: subprocess.CompletedProcess[str]) -> object:
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def status_after_each(start: dict[int, str], events: list[Event]) -> dict[int, str]:
+    """seq -> its task's status once that event applied, replayed from `start` (the statuses
+    before the first event): the log records a field only when it changed."""
+    current = dict(start)
+    after: dict[int, str] = {}
+    for e in events:
+        if e.task is None:
+            continue
+        pair = e.changes.get("status")
+        if isinstance(pair, list) and len(pair) == 2:
+            current[e.task] = pair[1]
+        after[e.seq] = current[e.task]
+    return after

@@ -9,9 +9,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from conftest import status_after_each
 from conftest import zwgk_command as zwgk_cmd
 
-from zwgk.store import doctor, storage
+from zwgk.store import dbfile, doctor
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.model import STATUSES
@@ -31,8 +32,13 @@ def _worker(db: str, w: int, n: int) -> None:
         store.set_status(task, STATUSES[(w + i) % len(STATUSES)], note=f"w{w}-{i}")
 
 
-def _check_consistent(store: Store, expected_notes: set[str]) -> None:
+def _statuses(db: Path) -> dict[int, str]:
+    return {tid: t.status for tid, t in Store(_ctx(db)).snapshot().tasks.items()}
+
+
+def _check_consistent(store: Store, expected_notes: set[str], before: dict[int, str]) -> None:
     events = store.events()
+    after = status_after_each(before, events)
     seqs = [e.seq for e in events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), "seq must be strictly increasing"
     changes = [e for e in events if e.action == "status"]
@@ -42,9 +48,8 @@ def _check_consistent(store: Store, expected_notes: set[str]) -> None:
     snap = store.snapshot()
     last: dict[int, str] = {}
     for e in changes:
-        last[e.task] = e.changes["status"][1] if "status" in e.changes else last.get(e.task)
-        # an event whose status did not change still records the status it saw
-        last[e.task] = e.new
+        # an event whose status did not change leaves the status it found
+        last[e.task] = after[e.seq]
     for tid, status in last.items():
         assert snap.tasks[tid].status == status, f"task {tid}"
     assert snap.meta["last_seq"] == seqs[-1]
@@ -55,6 +60,7 @@ def _check_consistent(store: Store, expected_notes: set[str]) -> None:
 def test_eight_processes_two_hundred_changes_each(fast_dir: Path) -> None:
     db = fast_dir / "zwgk.json"
     Store(_ctx(db)).ensure_seeded()
+    before = _statuses(db)
     try:
         mp = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
@@ -69,7 +75,7 @@ def test_eight_processes_two_hundred_changes_each(fast_dir: Path) -> None:
     elapsed = time.perf_counter() - start
     store = Store(_ctx(db))
     expected = {f"w{w}-{i}" for w in range(WORKERS) for i in range(CHANGES)}
-    _check_consistent(store, expected)
+    _check_consistent(store, expected, before)
     assert len([e for e in store.events() if e.action == "status"]) == WORKERS * CHANGES
     print(f"{WORKERS * CHANGES} changes by {WORKERS} processes in {elapsed:.1f}s")
 
@@ -77,6 +83,7 @@ def test_eight_processes_two_hundred_changes_each(fast_dir: Path) -> None:
 def test_concurrent_real_zwgk_mark_commands(tmp_path: Path) -> None:
     db = tmp_path / "zwgk.json"
     Store(_ctx(db)).ensure_seeded()
+    before = _statuses(db)
     env = dict(os.environ, ZWGK_DB=str(db), ZWGK_TODAY="2021-01-01")
     env.pop("ZWGK_CONFIG", None)
     procs = []
@@ -97,7 +104,7 @@ def test_concurrent_real_zwgk_mark_commands(tmp_path: Path) -> None:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
     store = Store(_ctx(db))
-    _check_consistent(store, {f"z{w}-{i}" for w in range(3) for i in range(3)})
+    _check_consistent(store, {f"z{w}-{i}" for w in range(3) for i in range(3)}, before)
 
 
 def test_reader_never_sees_half_a_file(fast_dir: Path) -> None:
@@ -115,4 +122,4 @@ def test_reader_never_sees_half_a_file(fast_dir: Path) -> None:
         reads += 1
     p.join()
     assert p.exitcode == 0 and reads > 0
-    assert storage.read_json(db) is not None
+    assert dbfile.read_json(db) is not None

@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import status_after_each
 
-from zwgk.store import doctor, storage
+from zwgk.store import doctor, files
 from zwgk.store.context import Context
 from zwgk.store.db import CHECKPOINT_BYTES, Store
 from zwgk.store.model import STATUSES
@@ -81,6 +82,7 @@ def _run_round(db: Path, round_no: int, rng: random.Random) -> list[tuple[int, i
 def test_sigkill_at_random_moments_loses_nothing_acknowledged(fast_dir: Path) -> None:
     db = fast_dir / "zwgk.json"
     Store(_ctx(db)).ensure_seeded()
+    initial = {tid: t.status for tid, t in Store(_ctx(db)).snapshot().tasks.items()}
     rng = random.Random(20240611)
     acked: list[tuple[int, int, str, str]] = []
     rounds_with_acks = 0
@@ -93,17 +95,18 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(fast_dir: Path) ->
         snap = store.snapshot()
         assert len(snap.tasks) == 29
         events = store.events()
+        after = status_after_each(initial, events)
         by_note = {e.note[: len(e.note.rstrip("x"))]: e for e in events if e.action == "status"}
         # ... and holds every acknowledged change, with the seq it was acknowledged with.
         for seq, _task, status, note in acked:
             ev = by_note.get(note)
             assert ev is not None, f"acknowledged change {note} lost"
-            assert ev.seq == seq and ev.new == status
+            assert ev.seq == seq and after[ev.seq] == status
         # Each task shows the last change logged for it (acknowledged or not).
         last: dict[int, str] = {}
         for e in events:
             if e.action == "status":
-                last[e.task] = e.new
+                last[e.task] = after[e.seq]
         for tid, status in last.items():
             assert snap.tasks[tid].status == status
         seqs = [e.seq for e in events]
@@ -113,7 +116,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(fast_dir: Path) ->
     assert report.db_ok
     assert not report.damaged_lines
     # Plenty of log was written: checkpoints (full rewrites) happened under fire too.
-    assert os.path.getsize(storage.events_path(db)) > 2 * CHECKPOINT_BYTES
+    assert os.path.getsize(files.events_path(db)) > 2 * CHECKPOINT_BYTES
 
 
 def test_crash_between_log_append_and_rename_is_rolled_forward(tmp_path: Path, monkeypatch) -> None:
@@ -126,7 +129,7 @@ def test_crash_between_log_append_and_rename_is_rolled_forward(tmp_path: Path, m
     def boom(*a, **k):
         raise KeyboardInterrupt  # stands in for the process dying right before the rename
 
-    monkeypatch.setattr(storage.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(KeyboardInterrupt), store.transaction() as txn:
         assert txn.data  # load the whole file: the commit rewrites it
         txn.change(4, {"status": "进行中"}, action="status")
@@ -150,7 +153,7 @@ def test_logged_history_is_never_replayed_onto_tasks(tmp_path: Path, monkeypatch
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(storage.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(KeyboardInterrupt), store.transaction() as txn:
         assert txn.data
         old = Event(seq=txn.next_seq(), ts="2020-01-01T00:00:00+08:00", user="x", action="status")

@@ -14,7 +14,7 @@ from conftest import zwgk_command as zwgk_cmd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zwgk.store import storage
+from zwgk.store import dbfile, files
 from zwgk.store.context import Context
 from zwgk.store.db import NOTE_LIMIT, Store, clean_note
 from zwgk.store.errors import DatabaseError, InputError
@@ -185,8 +185,8 @@ def test_bad_notes_are_refused_and_change_nothing(seeded: Path) -> None:
     r = run(seeded, "note", "3", "长" * (NOTE_LIMIT + 1))
     assert r.returncode == 2 and "过长".encode() in r.stderr
     assert seeded.read_bytes() == before
-    assert not os.path.exists(storage.events_path(seeded)) or b"\xff" not in (
-        storage.events_path(seeded).read_bytes()
+    assert not os.path.exists(files.events_path(seeded)) or b"\xff" not in (
+        files.events_path(seeded).read_bytes()
     )
     for note in ("a\x00b", "x\udcff", "长" * (NOTE_LIMIT * 5)):
         with pytest.raises(InputError):
@@ -216,7 +216,7 @@ def test_database_path_that_is_a_directory_or_symlink(tmp_path: Path) -> None:
 def test_event_log_that_is_a_symlink_is_refused(seeded: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.txt"
     target.write_text("keep\n")
-    ev = storage.events_path(seeded)
+    ev = files.events_path(seeded)
     if ev.exists():
         ev.unlink()
     ev.symlink_to(target)
@@ -232,7 +232,7 @@ def test_deeply_nested_and_huge_json_are_refused(seeded: Path, monkeypatch) -> N
     assert r.returncode == 3 and "嵌套过深".encode() in r.stderr
     assert seeded.read_bytes() == before
     seeded.write_text(json.dumps({"tasks": {}, "pad": "x" * 5000}))
-    monkeypatch.setattr(storage, "MAX_DB_BYTES", 1000)
+    monkeypatch.setattr(dbfile, "MAX_DB_BYTES", 1000)
     with pytest.raises(DatabaseError) as err:
         Store(_ctx(seeded)).snapshot()
     assert "上限" in err.value.message

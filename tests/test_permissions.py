@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import zwgk_command as zwgk_cmd
 
-from zwgk.store import permissions, storage
+from zwgk.store import files, permissions
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.errors import DatabaseError, PermissionDenied
@@ -196,7 +196,7 @@ def test_config_lookup_order_and_broken_config(tmp_path: Path, monkeypatch) -> N
     with pytest.raises(DatabaseError):
         Store(ctx).set_status(1, "done")
     assert db.read_bytes() == before
-    assert not os.path.exists(storage.events_path(db))
+    assert not os.path.exists(files.events_path(db))
 
 
 def test_doctor_says_when_no_permission_file_is_in_force(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import zwgk_command as zwgk_cmd
 
-from zwgk.store import backup, doctor, storage
+from zwgk.store import backup, doctor, files
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 
@@ -132,7 +132,7 @@ def test_restore_of_a_healthy_database_does_nothing(used_db: Path) -> None:
 
 
 def test_doctor_reports_log_damage_and_json(used_db: Path) -> None:
-    ev = storage.events_path(used_db)
+    ev = files.events_path(used_db)
     n = len(ev.read_bytes().splitlines())
     with open(ev, "ab") as fh:
         fh.write(b"\x00\x01 not json\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from zwgk.store import backup, db, storage
+from zwgk.store import backup, db, dbfile, files, lock
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.errors import DatabaseError, InputError, LockTimeout
@@ -38,7 +38,7 @@ def test_written_file_is_plain_json_tinydb_can_read_and_crc_verified(store: Stor
     raw = store.path.read_bytes()
     data = json.loads(raw)
     assert set(data) >= {"tasks", "units", "plans", "meta"}
-    assert storage.verified(raw)
+    assert dbfile.verified(raw)
     assert "\\u" not in raw.decode()  # Chinese stays readable
     from tinydb import TinyDB
 
@@ -83,7 +83,7 @@ def test_hand_edited_but_valid_file_still_works(store: Store) -> None:
     data = json.loads(store.path.read_bytes())
     data["tasks"]["3"]["note"] = "手工修改"
     store.path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert not storage.verified(store.path.read_bytes())
+    assert not dbfile.verified(store.path.read_bytes())
     assert store.snapshot().tasks[3].note == "手工修改"
     store.set_status(3, "doing")
     assert store.snapshot().tasks[3].status == "进行中"
@@ -165,8 +165,8 @@ def test_undo_and_history_stay_fast_with_a_long_log(store: Store) -> None:
 
 # -- lock ------------------------------------------------------------------------------------
 def test_lock_timeout_says_so_in_chinese(store: Store, monkeypatch) -> None:
-    monkeypatch.setattr(storage, "LOCK_TIMEOUT", 0.3)
-    fd = os.open(storage.lock_path(store.path), os.O_RDWR | os.O_CREAT, 0o660)
+    monkeypatch.setattr(lock, "LOCK_TIMEOUT", 0.3)
+    fd = os.open(files.lock_path(store.path), os.O_RDWR | os.O_CREAT, 0o660)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # another process holding the lock
         t = time.monotonic()
@@ -190,7 +190,7 @@ def test_files_are_created_0660_whatever_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     assert _mode(s.path) == 0o660
     assert _mode(s.events_path) == 0o660
-    assert _mode(storage.lock_path(s.path)) == 0o660
+    assert _mode(files.lock_path(s.path)) == 0o660
     assert _mode(backup.backup_dir(s.path)) == 0o770
     for b in backup.list_backups(s.path):
         assert _mode(b.path) == 0o660
@@ -276,11 +276,11 @@ def test_new_database_next_to_an_old_log_continues_its_seq(tmp_path: Path) -> No
 
 
 def test_reads_of_a_verified_file_skip_full_validation(store: Store, monkeypatch) -> None:
-    from zwgk.store import transaction
+    from zwgk.store import loading, transaction
 
     calls = []
     spy = lambda *a, **k: calls.append(1) or []  # noqa: E731
-    monkeypatch.setattr(db, "validate", spy)  # the read path
+    monkeypatch.setattr(loading, "validate", spy)  # the read path
     monkeypatch.setattr(transaction, "validate", spy)  # a full (slow-path) commit
     store.snapshot()
     store.set_status(1, "doing")
@@ -308,7 +308,7 @@ def test_disk_full_is_one_sentence_and_changes_nothing(store: Store, monkeypatch
         real_write(fd, bytes(data)[:7])  # a partial line reaches the file, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "write", full)
+    monkeypatch.setattr(os, "write", full)
     with pytest.raises(DatabaseError) as err:
         store.set_status(2, "done")
     assert "磁盘空间已满" in err.value.message
@@ -319,7 +319,7 @@ def test_disk_full_is_one_sentence_and_changes_nothing(store: Store, monkeypatch
     def no_room(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "fsync", no_room)
+    monkeypatch.setattr(os, "fsync", no_room)
     with pytest.raises(DatabaseError):
         store.checkpoint()
     monkeypatch.undo()

@@ -123,7 +123,7 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
 # -- digest ----------------------------------------------------------------------------------
 def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store import digest
-    from zwgk.store.db import now_iso
+    from zwgk.store.eventlog import now_iso
 
     store = Service.open(ctx).store
     snap = store.snapshot()

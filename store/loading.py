@@ -1,0 +1,67 @@
+"""The read path: a task file read, checked and rolled forward with the event log.
+
+A file whose CRC shows it is exactly what zwgk wrote was validated before it was written; any
+other file is checked record by record (`validate`). A database that does not parse or does
+not validate is refused with one sentence naming the file and the newest good backup.
+`Store` reads through here, and so does a `Transaction` that needs the whole file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .dbfile import CorruptDatabase, FileView, parse_json, read_bytes, verified
+from .eventfile import read_events
+from .eventlog import roll_forward
+from .files import events_path, shown
+from .snapshot import meta_of, tables_of
+from .validation import validate
+
+
+def read_file(path: Path) -> tuple[bytes | None, FileView | None]:
+    """The file's bytes (None: no file) and, when its CRC verifies, a view of its lines."""
+    raw = read_bytes(path)
+    return raw, FileView.of(raw) if raw is not None else None
+
+
+def load_database(path: Path, raw: bytes | None = None) -> dict[str, Any] | None:
+    """The whole database, validated and rolled forward; None when it does not exist.
+
+    `raw`: the file's bytes when the caller has read them already.
+    """
+    try:
+        if raw is None:
+            raw = read_bytes(path)
+        if raw is None:
+            return None
+        data = parse_json(path, raw)
+    except CorruptDatabase as exc:
+        raise corrupt_error(path, exc.problem) from None
+    if not verified(raw):  # hand-edited, older layout, or damaged: check it all
+        problems = validate(data, limit=1)
+        if problems:
+            raise corrupt_error(path, f"未通过检查（{problems[0]}）")
+    data = tables_of(data)
+    offset = int(meta_of(data).get("events_offset", 0))
+    events, end = read_events(events_path(path), offset)
+    if events:
+        roll_forward(data, events, end)
+    return data
+
+
+def corrupt_error(path: Path, problem: str) -> CorruptDatabase:
+    """One sentence: which file, what is wrong, which backup is the newest good one."""
+    from .backup import newest_good  # only on the error path: keeps shutil off `zwgk mark`
+
+    good = newest_good(path)
+    if good is not None:
+        hint = (
+            f"最近的完好备份是 {shown(good.path)}（{good.when}），可用 zwgk doctor --restore 恢复。"
+        )
+    else:
+        hint = "没有找到完好的备份，请用 zwgk doctor 检查。"
+    err = CorruptDatabase(path, problem)
+    err.message = err.message.rstrip("。") + "；" + hint
+    err.args = (err.message,)
+    return err

@@ -1,0 +1,51 @@
+"""The TinyDB storage of one locked transaction: read once, written once, atomically.
+
+TinyDB's default JSONStorage keeps the file open, rewrites it in place and caches per process;
+two processes on one server lose changes with it. A custom `Storage` is TinyDB's extension
+point for that: this one serves the database already read (under the lock) from memory,
+buffers TinyDB's writes, and `flush` replaces the file atomically (`dbfile`) after keeping the
+version it replaces (`backup`). TinyDB calls read()/write() around every table operation, so
+a transaction that touches many documents still costs one read and one fsynced rename.
+
+Only transactions that need the whole file import this (and TinyDB): `zwgk mark` does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from .backup import keep_previous
+from .dbfile import atomic_write_bytes, dump_db, remove_stale_tmp
+
+
+class TaskFileStorage(Storage):
+    """TinyDB's view of the task file at `path`, holding `initial` until `flush`."""
+
+    def __init__(self, path: Path, initial: dict[str, Any] | None) -> None:
+        self.path = path
+        self._data: dict[str, Any] | None = initial
+        self.dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self.dirty = True
+
+    def close(self) -> None:
+        pass  # nothing is open: the file is read and written whole
+
+    def flush(self) -> None:
+        """Write what changed to disk: atomically, with a backup of the version replaced."""
+        if self.dirty and self._data is not None:
+            remove_stale_tmp(self.path)
+            atomic_write_bytes(self.path, dump_db(self._data), before_replace=keep_previous)
+            self.dirty = False
+
+    @property
+    def data(self) -> dict[str, Any] | None:
+        return self._data
