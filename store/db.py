@@ -51,7 +51,7 @@ from .eventlog import NO_CHANGE_ACTIONS
 from .files import events_path, shown
 from .loading import load_database, read_file
 from .lock import locked
-from .model import DONE, STATUSES, Event, parse_status
+from .model import DONE, Event, require_status
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
@@ -213,12 +213,7 @@ class Store:
 
     # -- the changes people make -----------------------------------------------------------
     def set_status(self, task_id: int, status: str, note: str = "") -> Event:
-        canonical = parse_status(status) if isinstance(status, str) else None
-        if canonical is None:
-            raise InputError(
-                f"状态“{sanitize(str(status), keep_newlines=False)}”无效，"
-                f"应为 {'、'.join(STATUSES)}（或 todo/doing/blocked/done）。"
-            )
+        canonical = require_status(status if isinstance(status, str) else str(status))
         note = clean_note(note)
         with self.transaction() as txn:
             txn.require(task_id, "status")

@@ -83,10 +83,6 @@ class Report:
         }
 
 
-def _shown(p: Any) -> str:
-    return shown(p)
-
-
 def check(db_path: Path) -> Report:
     """Everything `zwgk doctor` prints; reads only."""
     rep = Report(db_path)
@@ -101,15 +97,15 @@ def check(db_path: Path) -> Report:
 def _check_database(rep: Report) -> dict[str, Any] | None:
     path = rep.db_path
     if path.is_symlink():
-        rep.add(ERROR, "database", f"数据库路径 {_shown(path)} 是符号链接，zwgk 拒绝使用。")
+        rep.add(ERROR, "database", f"数据库路径 {shown(path)} 是符号链接，zwgk 拒绝使用。")
         return None
     if not path.exists():
-        rep.add(WARN, "database", f"数据库 {_shown(path)} 不存在（首次使用时会自动创建）。")
+        rep.add(WARN, "database", f"数据库 {shown(path)} 不存在（首次使用时会自动创建）。")
         return None
     try:
         data = read_json(path)
     except CorruptDatabase as exc:
-        rep.add(ERROR, "database", f"数据库 {_shown(path)} {exc.problem}。")
+        rep.add(ERROR, "database", f"数据库 {shown(path)} {exc.problem}。")
         return None
     except DatabaseError as exc:
         rep.add(ERROR, "database", exc.message)
@@ -160,7 +156,7 @@ def _check_database(rep: Report) -> dict[str, Any] | None:
             f"数据库中有 {len(hostile)} 处文字含控制字符或终端转义序列（{where}），"
             "显示时会被过滤；来源多半是手工修改的文件。",
         )
-    rep.add(OK, "database", f"数据库 {_shown(path)} 可以正常读取：{rep.tasks} 项任务。")
+    rep.add(OK, "database", f"数据库 {shown(path)} 可以正常读取：{rep.tasks} 项任务。")
     return data
 
 
@@ -188,7 +184,7 @@ def _control_text(data: dict[str, Any]) -> list[str]:
 def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
     path = events_path(rep.db_path)
     if path.is_symlink():
-        rep.add(ERROR, "events", f"修改记录 {_shown(path)} 是符号链接，zwgk 拒绝使用。")
+        rep.add(ERROR, "events", f"修改记录 {shown(path)} 是符号链接，zwgk 拒绝使用。")
         return
     try:
         raw = path.read_bytes()
@@ -196,7 +192,7 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
         rep.add(OK, "events", "还没有修改记录。")
         return
     except OSError as exc:
-        rep.add(ERROR, "events", f"无法读取修改记录 {_shown(path)}：{exc.strerror}。")
+        rep.add(ERROR, "events", f"无法读取修改记录 {shown(path)}：{exc.strerror}。")
         return
     meta = meta_of(data) if data is not None else {}
     tasks = data["tasks"] if data is not None else None
@@ -267,7 +263,7 @@ def _check_backups(rep: Report) -> None:
         rep.add(
             WARN,
             "backups",
-            f"还没有备份（每次重写数据库文件前自动保存在 {_shown(backup.backup_dir(rep.db_path))}）。",
+            f"还没有备份（每次重写数据库文件前自动保存在 {shown(backup.backup_dir(rep.db_path))}）。",
         )
         return
     rep.newest_backup = str(all_b[0].path)
@@ -279,7 +275,7 @@ def _check_backups(rep: Report) -> None:
     rep.add(
         OK,
         "backups",
-        f"{len(all_b)} 个备份，最近的完好备份：{_shown(good.path)}（{good.when}）。",
+        f"{len(all_b)} 个备份，最近的完好备份：{shown(good.path)}（{good.when}）。",
     )
 
 
@@ -322,11 +318,11 @@ def _check_files(rep: Report) -> None:
             mode = os.stat(p, follow_symlinks=False).st_mode & 0o777
             if mode & 0o007:
                 rep.add(
-                    WARN, "files", f"{_shown(p)} 的权限为 {mode:o}，其他用户也能访问（应为 660）。"
+                    WARN, "files", f"{shown(p)} 的权限为 {mode:o}，其他用户也能访问（应为 660）。"
                 )
             elif mode & 0o060 != 0o060:
                 rep.add(
-                    WARN, "files", f"{_shown(p)} 的权限为 {mode:o}，同组同事不能写入（应为 660）。"
+                    WARN, "files", f"{shown(p)} 的权限为 {mode:o}，同组同事不能写入（应为 660）。"
                 )
     with contextlib.suppress(OSError):
         stale = [
@@ -372,7 +368,7 @@ def restore(ctx: Context) -> RestoreResult:
 
     path = ctx.db_path
     if path.is_symlink() or path.is_dir():
-        raise DatabaseError(f"数据库路径 {_shown(path)} 不是普通文件，无法恢复到这里。")
+        raise DatabaseError(f"数据库路径 {shown(path)} 不是普通文件，无法恢复到这里。")
     with locked(path):
         policy = load_policy(path)
         reason = policy.refusal(ctx.user, "restore", None)
@@ -381,12 +377,10 @@ def restore(ctx: Context) -> RestoreResult:
             raise PermissionDenied(reason)
         problem = backup.check_file(path) if path.exists() else "不存在"
         if problem is None:
-            return RestoreResult(False, f"数据库 {_shown(path)} 完好，无需恢复。")
+            return RestoreResult(False, f"数据库 {shown(path)} 完好，无需恢复。")
         good = backup.newest_good(path)
         if good is None:
-            raise DatabaseError(
-                f"数据库 {_shown(path)} {problem}，但没有找到完好的备份，无法恢复。"
-            )
+            raise DatabaseError(f"数据库 {shown(path)} {problem}，但没有找到完好的备份，无法恢复。")
         aside = None
         if path.exists():
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -421,9 +415,9 @@ def restore(ctx: Context) -> RestoreResult:
             txn.log(txn.new_event(None, action="restore", note=note))
     except ZwgkError:
         pass  # the restore itself is done; the log line is a courtesy
-    msg = f"已从备份 {_shown(good.path)}（{good.when}）恢复数据库 {_shown(path)}"
+    msg = f"已从备份 {shown(good.path)}（{good.when}）恢复数据库 {shown(path)}"
     if aside:
-        msg += f"，损坏的文件另存为 {_shown(aside)}"
+        msg += f"，损坏的文件另存为 {shown(aside)}"
     if replayed:
         msg += f"；备份之后的 {replayed} 条修改已从修改记录中补上"
     msg += "。"

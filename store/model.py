@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from .errors import InputError
+from .textutil import one_line
 
 TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
 STATUSES: tuple[str, ...] = (TODO, DOING, BLOCKED, DONE)
@@ -73,7 +74,7 @@ def require_status(word: str) -> str:
     status = parse_status(word)
     if status is None:
         codes = "/".join(STATUS_CODES.values())
-        raise InputError(f"状态“{word}”无效，应为 {'、'.join(STATUSES)}（或 {codes}）。")
+        raise InputError(f"状态“{one_line(word)}”无效，应为 {'、'.join(STATUSES)}（或 {codes}）。")
     return status
 
 

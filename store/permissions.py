@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DatabaseError
+from .files import shown
 from .textutil import sanitize
 
 SYSTEM_CONFIG = Path("/etc/zwgk/config.toml")
@@ -78,13 +79,9 @@ def find_config(db_path: Path) -> Path | None:
             return path
         if env and path == Path(env).expanduser():
             raise ConfigError(
-                f"环境变量 {ENV_CONFIG} 指向的权限文件 {_shown(path)} 不存在，为安全起见拒绝修改。"
+                f"环境变量 {ENV_CONFIG} 指向的权限文件 {shown(path)} 不存在，为安全起见拒绝修改。"
             )
     return None
-
-
-def _shown(path: Path) -> str:
-    return sanitize(str(path), keep_newlines=False)
 
 
 @dataclass
@@ -101,7 +98,7 @@ class Policy:
         if not self.configured:
             return NO_CONFIG_NOTICE
         return (
-            f"权限文件 {_shown(self.source)} 生效：{len(self.users)} 个用户，"  # type: ignore[arg-type]
+            f"权限文件 {shown(self.source)} 生效：{len(self.users)} 个用户，"  # type: ignore[arg-type]
             f"{len(self.admins)} 个管理员"
         )
 
@@ -138,7 +135,7 @@ class Policy:
         label = _task_label(task)
         if not mine:
             return (
-                f"用户 {who} 未在权限文件 {_shown(self.source)} 中登记所属单位，"  # type: ignore[arg-type]
+                f"用户 {who} 未在权限文件 {shown(self.source)} 中登记所属单位，"  # type: ignore[arg-type]
                 f"不能{word}任务 {label}，未做修改。"
             )
         guide = set(task.get("guide_units") or [])
@@ -182,7 +179,7 @@ def _names(value: Any, where: str, path: Path) -> list[str]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(
-            f"权限文件 {_shown(path)} 中 {where} 应为名称或名称列表，为安全起见拒绝修改。"
+            f"权限文件 {shown(path)} 中 {where} 应为名称或名称列表，为安全起见拒绝修改。"
         )
     return [v.strip() for v in value]
 
@@ -195,12 +192,12 @@ def parse_config(path: Path) -> Policy:
             data = tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(
-            f"无法读取权限文件 {_shown(path)}：{exc.strerror}，为安全起见拒绝修改。"
+            f"无法读取权限文件 {shown(path)}：{exc.strerror}，为安全起见拒绝修改。"
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         detail = sanitize(str(exc), keep_newlines=False)
         raise ConfigError(
-            f"权限文件 {_shown(path)} 格式有误（{detail}），为安全起见拒绝修改。"
+            f"权限文件 {shown(path)} 格式有误（{detail}），为安全起见拒绝修改。"
         ) from None
     policy = Policy(source=path)
     policy.admins = set(_names(data.get("admins", []), "admins", path))
@@ -208,7 +205,7 @@ def parse_config(path: Path) -> Policy:
     units = data.get("units", {})
     if not isinstance(users, dict) or not isinstance(units, dict):
         raise ConfigError(
-            f"权限文件 {_shown(path)} 中 [users] 或 [units] 不是表，为安全起见拒绝修改。"
+            f"权限文件 {shown(path)} 中 [users] 或 [units] 不是表，为安全起见拒绝修改。"
         )
     for login, value in users.items():
         for unit in _names(value, f"users.{login}", path):
