@@ -9,7 +9,8 @@ from __future__ import annotations
 from .db import Store, clean_note
 from .errors import InputError
 from .eventlog import now_iso
-from .model import DOING, DONE, Event
+from .model import DOING, DONE, Event, Task
+from .transaction import Transaction
 
 CONFIRM = "confirm"
 SENDBACK = "sendback"
@@ -19,12 +20,7 @@ def confirm(store: Store, task_id: int, note: str = "") -> Event:
     """Confirm a completed task: sets confirmed_by/confirmed_at; the note goes to the log."""
     note = clean_note(note)
     with store.transaction() as txn:
-        txn.require(task_id, "confirm")
-        task = txn.task(task_id)
-        if task.status != DONE:
-            raise InputError(
-                f"任务 #{task_id} 当前状态为“{task.status}”，只有“{DONE}”的任务才能办结确认。"
-            )
+        task = _completed(txn, task_id, "办结确认")
         if task.confirmed_by:
             raise InputError(
                 f"任务 #{task_id} 已由 {task.confirmed_by} 于 "
@@ -40,12 +36,7 @@ def send_back(store: Store, task_id: int, reason: str) -> Event:
     if not reason:
         raise InputError("退回必须写明原因（--reason）。")
     with store.transaction() as txn:
-        txn.require(task_id, "confirm")
-        task = txn.task(task_id)
-        if task.status != DONE:
-            raise InputError(
-                f"任务 #{task_id} 当前状态为“{task.status}”，只有“{DONE}”的任务才能退回。"
-            )
+        _completed(txn, task_id, "退回")
         changes = {
             "status": DOING,
             "note": reason,
@@ -53,3 +44,14 @@ def send_back(store: Store, task_id: int, reason: str) -> Event:
             "confirmed_at": None,
         }
         return txn.change(task_id, changes, action=SENDBACK, note=reason)
+
+
+def _completed(txn: Transaction, task_id: int, verb: str) -> Task:
+    """The task, if this user may sign it off and it is 已完成; else one sentence why not."""
+    txn.require(task_id, "confirm")
+    task = txn.task(task_id)
+    if task.status != DONE:
+        raise InputError(
+            f"任务 #{task_id} 当前状态为“{task.status}”，只有“{DONE}”的任务才能{verb}。"
+        )
+    return task
