@@ -1,6 +1,6 @@
 """`TaskFilter`: the one way to say which tasks, whoever asks.
 
-`zwgk list/export` flags (tui/cli/common.py), the app's chat views (tui/screens/views.py) and
+`zwgk list/export` flags (tui/cli/common.py), the app's chat views (tui/views.py) and
 the filters written in a search query (store/search/parse.py) all compile to this object. It
 is evaluated two ways with one meaning: task by task here (`matches`, `apply`), and as bitsets
 over a search index (store/search/masks.py), which keeps searching 100,000 tasks fast.

@@ -1,4 +1,4 @@
-"""The list's views as pure functions (tui/screens/views.py) over the seed plan."""
+"""The list's views as pure functions (tui/views.py) over the seed plan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.tui.chat import parse
-from zwgk.tui.screens.views import View, view_label, view_tasks
+from zwgk.tui.views import View, view_label, view_tasks
 
 TODAY = date(2020, 9, 1)
 

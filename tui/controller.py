@@ -27,7 +27,7 @@ from zwgk.store.textutil import one_line as clean
 from zwgk.store.textwidth import fit, pad
 from zwgk.tui.chat import Command, parse
 from zwgk.tui.render import task_card, task_row, unit_card
-from zwgk.tui.screens.views import View, view_label, view_tasks
+from zwgk.tui.views import View, view_label, view_tasks
 
 if TYPE_CHECKING:
     from zwgk.store.search import SearchResult

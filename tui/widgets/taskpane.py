@@ -23,7 +23,7 @@ from zwgk.store.search import SearchIndex, SearchResult, index_for
 from zwgk.store.snapshot import Snapshot
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged, WorkFailed
-from zwgk.tui.screens.views import View, view_tasks
+from zwgk.tui.views import View, view_tasks
 from zwgk.tui.widgets.panetitle import PaneTitle
 from zwgk.tui.widgets.tasklist import LIMIT, TaskList
 
