@@ -111,6 +111,10 @@ def screen_text(app: ZwgkApp) -> str:
     return text.replace("\xa0", " ")
 
 
+def ascii_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{2,}", text))
+
+
 # -- the palette -----------------------------------------------------------------------------
 def test_pinyin_full_initials_and_mixed() -> None:
     for query in ("dc", "daochu", "daoc"):
@@ -193,9 +197,14 @@ async def test_palette_speaks_chinese(tui_app: ZwgkApp) -> None:
         await pilot.press(*"qqqxxx")
         await wait_until(pilot, lambda: NO_MATCHES in screen_text(tui_app))
         seen.append(screen_text(tui_app))
+        # The only ASCII words on screen are ours: key names, the user, the placeholder's
+        # pinyin examples and what was typed.
+        ours = {"zwgk", "tester", "bz", "help", "qqqxxx", *ascii_words(PLACEHOLDER)}
+        ours |= {w for a in ACTIONS for w in ascii_words(f"{a.help_keys} {a.bar_keys}")}
         for text in seen:
             for english in TEXTUAL_ENGLISH:
                 assert english not in text, english
+            assert ascii_words(text) <= ours, ascii_words(text) - ours
         assert "🔎" not in "".join(seen)
 
 

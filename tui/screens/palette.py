@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
@@ -121,7 +121,7 @@ class Entry:
     title: str
     help: str
     run: Callable[[], Any]
-    words: tuple[str, ...] = field(default=())
+    words: tuple[str, ...] = ()
 
 
 class ChatCommands(Provider):
