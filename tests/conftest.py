@@ -24,6 +24,7 @@ SEED = ROOT / "data" / "seed_plan.txt"
 # Copies of ../shared/samples, so the suite runs from any clone.
 SAMPLES = ROOT / "tests" / "fixtures" / "import"
 SEED_TODAY = date(2020, 12, 15)
+TUI_TODAY = date(2020, 9, 1)  # the app tests' today: seed tasks 1, 2, 3 and 13 are overdue
 
 
 @pytest.fixture
@@ -101,6 +102,17 @@ def zwgk(db_path: Path, tmp_path: Path) -> Runner:
 
 # -- the app through Textual's pilot ----------------------------------------------------------
 POLL = 0.05  # seconds between the app's looks at the database file, in tests
+
+
+@pytest.fixture
+def tui_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app on the bundled plan in a fresh database, as user `tester`, on `TUI_TODAY`."""
+    from zwgk.tui.app import make_app
+
+    monkeypatch.setenv("ZWGK_USER", "tester")
+    monkeypatch.delenv("ZWGK_HISTORY", raising=False)
+    ctx = Context(tmp_path / "z.json", TUI_TODAY, user="tester")
+    return make_app(ctx, history_path=tmp_path / "history.json", poll_seconds=POLL)
 
 
 async def settle(pilot: Any) -> None:

@@ -10,15 +10,15 @@ import os
 from pathlib import Path
 
 from textual.app import App
-from textual.binding import Binding
 
 from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
+from zwgk.tui.actions import BY_ID, bindings_for
 from zwgk.tui.history import History, default_history_path
 from zwgk.tui.live import LiveData
 from zwgk.tui.screens.main import MainScreen
-from zwgk.tui.screens.palette import ChatCommands
+from zwgk.tui.screens.palette import ChatCommands, ZwgkPalette
 
 POLL_SECONDS = 1.0  # how soon a colleague's change shows up
 
@@ -27,13 +27,9 @@ class ZwgkApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "zwgk 政务公开任务跟踪"
     COMMAND_PALETTE_DISPLAY = "命令"
-    COMMANDS = App.COMMANDS | {ChatCommands}
-    BINDINGS = [
-        Binding("f1", "help", "帮助", id="help"),
-        Binding("question_mark", "help", "帮助", show=False, id="help2"),
-        Binding("ctrl+p", "command_palette", "命令", id="palette"),
-        Binding("ctrl+q", "quit", "退出", priority=True, id="quit"),
-    ]
+    # Only our own entries: Textual's system commands (Theme, Keys, Screenshot…) are English.
+    COMMANDS = {ChatCommands}
+    BINDINGS = bindings_for("app")
 
     def __init__(
         self,
@@ -66,12 +62,14 @@ class ZwgkApp(App[int]):
         self.push_screen(MainScreen(self.live, self.history))
         self.set_interval(self.poll_seconds, self.live.poll)
 
-    def on_command_palette_opened(self) -> None:
-        """The palette's magnifier is an emoji (wide, and missing from some SSH fonts)."""
-        from textual.command import SearchIcon
+    def action_command_palette(self) -> None:
+        """Textual's palette, speaking Chinese (see tui/screens/palette.py)."""
+        if self.use_command_palette and not ZwgkPalette.is_open(self):
+            self.push_screen(ZwgkPalette(id="--command-palette"))
 
-        for icon in self.screen.query(SearchIcon):
-            icon.icon = ">"
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies); say so in Chinese, not Textual's English."""
+        self.notify(f"按 {BY_ID['quit'].help_keys} 退出 zwgk。", title="要退出吗？")
 
     def action_help(self) -> None:
         from zwgk.tui.screens.help import HelpScreen

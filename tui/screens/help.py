@@ -1,4 +1,7 @@
-"""Help: every key and every chat command, in Chinese (from tui/help.md).
+"""Help: every key and every chat command, in Chinese.
+
+The key table is generated from the action registry (tui/actions.py); tui/help.md holds the rest
+(chat commands and prose) and marks where the table goes.
 
 help.md is rendered as plain aligned lines rather than with Textual's Markdown widget: its
 tables draw box characters, which are "ambiguous width" and break on CJK-configured terminals.
@@ -16,11 +19,18 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from zwgk.tui.actions import key_table
+
 HELP_PATH = Path(__file__).resolve().parent.parent / "help.md"
 
 
+KEY_TABLE_MARK = "<!-- 按键表"
+
+
 def help_text() -> str:
-    return HELP_PATH.read_text(encoding="utf-8")
+    """help.md with the registry's key table in place of its marker line."""
+    lines = HELP_PATH.read_text(encoding="utf-8").splitlines()
+    return "\n".join(key_table() if ln.startswith(KEY_TABLE_MARK) else ln for ln in lines) + "\n"
 
 
 def _pad(text: str, cells: int) -> str:

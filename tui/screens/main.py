@@ -19,7 +19,6 @@ from functools import partial
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Label
@@ -29,6 +28,7 @@ from zwgk.store.errors import ZwgkError
 from zwgk.store.model import STATUSES
 from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line as clean
+from zwgk.tui.actions import bindings_for
 from zwgk.tui.controller import ChatController, Reply
 from zwgk.tui.history import History
 from zwgk.tui.live import LiveData
@@ -46,13 +46,7 @@ from zwgk.tui.widgets.transcript import Transcript
 class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
-    BINDINGS = [
-        Binding("f1", "app.help", "帮助"),
-        Binding("f2", "toggle_detail", "详情"),
-        Binding("f3", "board", "看板"),
-        Binding("pageup", "scroll_transcript(-1)", "上翻", show=False),
-        Binding("pagedown", "scroll_transcript(1)", "下翻", show=False),
-    ]
+    BINDINGS = bindings_for("screen")
 
     def __init__(self, live: LiveData, history: History) -> None:
         super().__init__()

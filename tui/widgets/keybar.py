@@ -10,28 +10,12 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from zwgk.tui.actions import key_hints
+
+# Generated from the action registry: the key bar shows what `ACTIONS` marks with `bar`.
 HINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "prompt": (
-        ("Enter", "发送"),
-        ("↑↓", "历史"),
-        ("Tab", "补全"),
-        ("F1", "帮助"),
-        ("F2", "详情"),
-        ("F3", "看板"),
-        ("^P", "命令"),
-        ("^Q", "退出"),
-    ),
-    "list": (
-        ("s", "进行中"),
-        ("d", "完成"),
-        ("b", "受阻"),
-        ("空格", "切换"),
-        ("n", "备注"),
-        ("u", "撤销"),
-        ("c", "确认"),
-        ("Esc", "输入"),
-        ("F1", "帮助"),
-    ),
+    "prompt": key_hints("prompt"),
+    "list": key_hints("list"),
 }
 
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from zwgk.tui.actions import bindings_for
 from zwgk.tui.chat import SLASH_COMMANDS, common_prefix, completions
 from zwgk.tui.history import History
 
@@ -17,11 +17,7 @@ from zwgk.tui.history import History
 class PromptInput(Input):
     """Textual's own Input (so the terminal's IME popup follows the cursor), plus chat keys."""
 
-    BINDINGS = [
-        Binding("up", "history_previous", "上一条", show=False),
-        Binding("down", "history_next", "下一条/到列表", show=False),
-        Binding("tab", "complete", "补全", show=False),
-    ]
+    BINDINGS = bindings_for("prompt")
 
     @dataclass
     class FocusList(Message):
@@ -63,6 +59,11 @@ class PromptInput(Input):
     def _set(self, value: str) -> None:
         self.value = value
         self.cursor_position = len(value)
+
+    def prefill(self, line: str) -> None:
+        """Start a line for the person to finish (the palette's /import, /export, /today)."""
+        self._set(line)
+        self.focus()
 
     # -- completion ------------------------------------------------------------------------
     def candidates(self, token: str) -> list[str]:

@@ -13,7 +13,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from zwgk.store.model import Task
+from zwgk.tui.actions import bindings_for
 
 from ..render import task_row
 
@@ -30,25 +30,7 @@ LIMIT = 200  # search hits shown per keystroke
 class TaskList(ScrollView, can_focus=True):
     """Rows are tasks. Keys act on the highlighted task (the screen owns the actions)."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "上移", show=False),
-        Binding("down,j", "cursor(1)", "下移", show=False),
-        Binding("pageup", "page(-1)", "上页", show=False),
-        Binding("pagedown", "page(1)", "下页", show=False),
-        Binding("home", "first", "首行", show=False),
-        Binding("end", "last", "末行", show=False),
-        Binding("enter", "select", "查看", show=False),
-        Binding("s", "screen.mark('进行中')", "进行中"),
-        Binding("d", "screen.mark('已完成')", "完成"),
-        Binding("b", "screen.mark('受阻')", "受阻"),
-        Binding("r", "screen.mark('未开始')", "未开始", show=False),
-        Binding("space", "screen.cycle", "切换", show=False),
-        Binding("n", "screen.note", "备注"),
-        Binding("u", "screen.undo", "撤销"),
-        Binding("c", "screen.confirm", "确认", show=False),
-        Binding("v", "screen.toggle_detail", "详情", show=False),
-        Binding("escape", "screen.focus_input", "输入", show=False),
-    ]
+    BINDINGS = bindings_for("list")
 
     COMPONENT_CLASSES = {"tasklist--cursor"}
 
