@@ -91,17 +91,18 @@ def run(env: dict[str, str], user: str, *args: str) -> subprocess.CompletedProce
 
 
 def test_rules_through_the_real_command(env: dict[str, str]) -> None:
-    db = Path(env["ZWGK_DB"])
     # a lead unit may mark its task
     r = run(env, "li", "mark", "1", "doing", "--note", "开始")
     assert r.returncode == 0, r.stderr
     # another unit's task: refused with the unit and the task named, nothing changed
-    before = db.read_bytes()
+    tasks, log = state(env)
     r = run(env, "li", "mark", "2", "done")
     assert r.returncode == 4
     assert "区信息办" in r.stderr and "#2" in r.stderr and "未做修改" in r.stderr
     assert "Traceback" not in r.stderr
-    assert db.read_bytes() == before
+    after_tasks, after_log = state(env)
+    assert after_tasks == tasks  # no task changed
+    assert [e["action"] for e in after_log[len(log) :]] == ["refused"]  # only the refusal
     # a support unit may add a note; a guide unit may mark; an alias in the config works
     assert run(env, "zhao", "note", "1", "配合完成").returncode == 0
     assert run(env, "gov", "mark", "3", "done").returncode == 0
@@ -129,14 +130,24 @@ def test_rules_through_the_real_command(env: dict[str, str]) -> None:
     assert show["status"] == "未开始"  # li's mark was undone
 
 
+def state(env: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """Every task and the whole log as `zwgk` shows them (a refused change leaves the tasks as
+    they were and adds one `refused` event; the task file alone proves nothing, since a change
+    is an append to the log)."""
+    tasks, log = run(env, "boss", "list", "--json"), run(env, "boss", "log", "--json")
+    assert tasks.returncode == 0 and log.returncode == 0, tasks.stderr + log.stderr
+    return json.loads(tasks.stdout), json.loads(log.stdout)
+
+
 def test_import_and_restore_are_for_admins(env: dict[str, str], tmp_path: Path) -> None:
     from zwgk.store.seed import seed_path
 
-    db = Path(env["ZWGK_DB"])
-    before = db.read_bytes()
+    tasks, log = state(env)
     r = run(env, "li", "import", str(seed_path()))
     assert r.returncode == 4 and "管理员" in r.stderr
-    assert db.read_bytes() == before
+    after_tasks, after_log = state(env)
+    assert after_tasks == tasks
+    assert [e["action"] for e in after_log[len(log) :]] == ["refused"]
     r = run(env, "li", "doctor", "--restore")
     assert r.returncode == 4 and "管理员" in r.stderr
     r = run(env, "boss", "doctor", "--restore")
@@ -188,14 +199,14 @@ def test_config_lookup_order_and_broken_config(tmp_path: Path, monkeypatch) -> N
     assert permissions.load_policy(db).admins == {"c"}
     env_cfg.write_text("admins = [", encoding="utf-8")
     ctx = Context(db_path=db, today=date(2021, 1, 1), user="c", host="", tty="")
-    before = db.read_bytes()
+    status = Store(ctx).snapshot().tasks[1].status
     with pytest.raises(DatabaseError) as err:
         Store(ctx).set_status(1, "done")
     assert "格式有误" in err.value.message
     monkeypatch.setenv("ZWGK_CONFIG", str(tmp_path / "typo.toml"))
     with pytest.raises(DatabaseError):
         Store(ctx).set_status(1, "done")
-    assert db.read_bytes() == before
+    assert Store(ctx).snapshot().tasks[1].status == status  # a broken rule file: no change
     assert not os.path.exists(files.events_path(db))
 
 

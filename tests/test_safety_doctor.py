@@ -146,7 +146,7 @@ def test_doctor_reports_log_damage_and_json(used_db: Path) -> None:
     data = json.loads(r.stdout)
     assert r.returncode == 1 and data["damaged_event_lines"] == [n + 1]
     assert data["database_ok"] is True
-    assert data["permissions"].startswith("未配置权限文件") or "权限文件" in data["permissions"]
+    assert data["permissions"].startswith("未配置权限文件")  # the test sets none up
     # a damaged log line does not stop work
     assert run(used_db, "mark", "5", "doing").returncode == 0
 
