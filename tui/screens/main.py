@@ -14,6 +14,7 @@ The screen composes widgets that own their state and wires their messages togeth
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
@@ -33,6 +34,7 @@ from zwgk.tui.controller import ChatController, Reply
 from zwgk.tui.history import History
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import RunLine, SnapshotChanged, WorkFailed, failure_text
+from zwgk.tui.views import View
 from zwgk.tui.widgets.detail import DetailPane
 from zwgk.tui.widgets.header import StatusHeader
 from zwgk.tui.widgets.keybar import KeyBar
@@ -54,7 +56,7 @@ class MainScreen(Screen[None]):
         self.history = history
         self.controller = ChatController(live)
         self.first_frame_at: float | None = None  # perf_counter() when first painted (bench)
-        self._announce: object = None  # the search view whose hits should be summed up
+        self._announce: View | None = None  # the search view whose hits should be summed up
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -163,10 +165,9 @@ class MainScreen(Screen[None]):
         elif reply.open == "quit":
             self.app.exit(0)
 
-    def _run_job(self, job: object) -> None:
+    def _run_job(self, job: Callable[[], Reply]) -> None:
         """In a worker thread: slow work whose reply is applied on the UI thread."""
-        reply = job()  # type: ignore[operator]
-        self.app.call_from_thread(self.apply, reply)
+        self.app.call_from_thread(self.apply, job())
 
     def reload_now(self) -> None:
         try:
@@ -210,10 +211,11 @@ class MainScreen(Screen[None]):
 
     @on(TaskPane.Searched)
     def searched(self, event: TaskPane.Searched) -> None:
-        if event.view is self._announce:
+        view = self._announce
+        if view is not None and event.view is view:
             self._announce = None
             width = max(30, self.transcript.size.width - 2)
-            self.apply(self.controller.search_summary(event.view.query, event.result, width))
+            self.apply(self.controller.search_summary(view.query, event.result, width))
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         if change.problem:
