@@ -1,0 +1,90 @@
+"""Each responsible unit's part of a shared task, and the task's status derived from them.
+
+A task given to 各街道 is the work of every street: each (task, unit) pair has its own status,
+note and who changed it last. The parts are the task's lead and support units, with collective
+words expanded through the unit directory; a part with no recorded progress is 未开始. The
+progress a unit records is kept sparsely in the task record (`parts`: unit -> fields), so a plan
+without a directory, or a task nobody marked per unit, reads exactly as before.
+
+The task's own status follows its parts once any part is recorded: 已完成 when every lead
+part is done, 受阻 when any part is blocked, 进行中 when any part has started, else 未开始.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .directory import Directory
+from .model import BLOCKED, DOING, DONE, TODO, Task
+
+PART_FIELDS = ("status", "note", "updated_at", "updated_by")
+
+
+@dataclass(frozen=True)
+class Part:
+    unit: str
+    role: str  # lead | support
+    via: str | None = None  # the collective word the unit was reached through (各街道)
+    status: str = TODO
+    note: str = ""
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "role": self.role,
+            "via": self.via,
+            "status": self.status,
+            "note": self.note,
+            "updated_at": self.updated_at,
+            "updated_by": self.updated_by,
+        }
+
+
+def assignments(
+    task: Task, directory: Directory, roles: tuple[str, ...] = ("lead", "support")
+) -> Iterator[tuple[str, str, str | None]]:
+    """(unit, role, via) for every real unit the task's cells name in `roles`, each unit once
+    (its first role wins: lead before support before guide). A unit the task names itself
+    keeps that role: 区信息办, named as the guide, is not also a lead through 各相关部门."""
+    direct = {u for name in task.units() for u, via in directory.expand(name) if via is None}
+    seen: set[str] = set()
+    for role in roles:
+        for name in task.units(role):
+            for unit, via in directory.expand(name):
+                if unit not in seen and (via is None or unit not in direct):
+                    seen.add(unit)
+                    yield unit, role, via
+
+
+def parts_of(
+    task: Task, directory: Directory, recorded: dict[str, Any] | None = None
+) -> list[Part]:
+    """The task's parts with what each unit recorded (`recorded`: the record's `parts`)."""
+    recorded = recorded or {}
+    out = []
+    for unit, role, via in assignments(task, directory):
+        fields = recorded.get(unit) or {}
+        out.append(Part(unit, role, via, **{k: fields[k] for k in PART_FIELDS if k in fields}))
+    return out
+
+
+def derived_status(parts: list[Part]) -> str:
+    """The task's status from its parts (see the module docstring)."""
+    leads = [p for p in parts if p.role == "lead"] or parts
+    if leads and all(p.status == DONE for p in leads):
+        return DONE
+    if any(p.status == BLOCKED for p in parts):
+        return BLOCKED
+    if any(p.status in (DOING, DONE) for p in parts):
+        return DOING
+    return TODO
+
+
+def progress(parts: list[Part]) -> dict[str, int]:
+    """How many lead parts are done, of how many (every part when no unit leads)."""
+    leads = [p for p in parts if p.role == "lead"] or parts
+    return {"done": sum(p.status == DONE for p in leads), "total": len(leads)}
