@@ -17,11 +17,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .model import Unit
 from .textutil import one_line
 
 KINDS: tuple[str, ...] = ("街道", "部门", "乡镇", "社区", "其他")
@@ -48,6 +48,8 @@ class DirUnit:
     kind: str = "其他"
     aliases: tuple[str, ...] = ()
     logins: tuple[str, ...] = ()
+    pinyin: str = ""  # computed at import, so lookups never load pypinyin
+    initials: str = ""
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -55,7 +57,13 @@ class DirUnit:
             "kind": self.kind,
             "aliases": list(self.aliases),
             "logins": list(self.logins),
+            "pinyin": self.pinyin,
+            "initials": self.initials,
         }
+
+    def as_unit(self) -> Unit:
+        """The directory's unit as the name lookups (`resolve_units`, search) know units."""
+        return Unit(self.name, list(self.aliases), self.pinyin, self.initials)
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> DirUnit:
@@ -64,6 +72,8 @@ class DirUnit:
             kind=str(rec.get("kind") or "其他"),
             aliases=tuple(str(a) for a in rec.get("aliases") or ()),
             logins=tuple(str(a) for a in rec.get("logins") or ()),
+            pinyin=str(rec.get("pinyin") or ""),
+            initials=str(rec.get("initials") or ""),
         )
 
 
@@ -140,9 +150,10 @@ class Directory:
 
     @classmethod
     def from_records(cls, data: dict[str, Any] | None) -> Directory:
-        data = data or {}
+        if not data:
+            return cls()  # no directory: every name stands for itself
         units = [DirUnit.from_record(r) for r in data.get("units") or ()]
-        return cls({u.name: u for u in units}, dict(data.get("collective") or default_collective()))
+        return cls({u.name: u for u in units}, dict(data.get("collective") or {}))
 
 
 def _stem(name: str) -> str:
@@ -164,6 +175,8 @@ def _short_form(a: str, b: str) -> bool:
 # -- reading a directory file --------------------------------------------------------------
 def default_collective() -> dict[str, str]:
     """The collective words shipped in data/collective_words.csv (word -> kind covered)."""
+    from importlib import resources
+
     text = resources.files("zwgk.data").joinpath(COLLECTIVE_FILE).read_text("utf-8-sig")
     out: dict[str, str] = {}
     for line in text.splitlines()[1:]:
@@ -207,6 +220,8 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]], source: str) -> Directory:
         i = cols.get(column)
         return one_line(cells[i]).strip() if i is not None and i < len(cells) else ""
 
+    from .pinyin import unit_keys
+
     units: dict[str, DirUnit] = {}
     collective = default_collective()
     for line, cells in it:
@@ -231,7 +246,10 @@ def parse_rows(rows: Iterable[tuple[int, list[str]]], source: str) -> Directory:
         if name in units:
             raise InputError(f"{source} 第 {line} 行：单位“{name}”重复出现。")
         aliases = tuple(a for a in _split_list(cell(cells, "aliases")) if a != name)
-        units[name] = DirUnit(name, kind, aliases, _split_list(cell(cells, "logins")))
+        full, initials = unit_keys(name)
+        units[name] = DirUnit(
+            name, kind, aliases, _split_list(cell(cells, "logins")), full, initials
+        )
         if len(units) > MAX_UNITS:
             raise InputError(f"{source} 的单位超过 {MAX_UNITS} 个，不像是单位名录。")
     if not units:

@@ -54,11 +54,18 @@ class TaskFilter:
         return out
 
     def matches(
-        self, task: Task, today: date, unit_sets: list[frozenset[str]] | None = None
+        self,
+        task: Task,
+        today: date,
+        unit_sets: list[frozenset[str]] | None = None,
+        named: set[str] | None = None,
     ) -> bool:
-        """Does `task` pass? `unit_sets`: the resolved `units` (see `unit_sets`)."""
+        """Does `task` pass? `unit_sets`: the resolved `units` (see `unit_sets`); `named`: the
+        units responsible for the task in the filter's role (`Snapshot.units_of`: collective
+        words expanded), else the names in its cells."""
         if unit_sets:
-            named = task.units(self.role)
+            if named is None:
+                named = set(task.units(self.role))
             if not all(names.intersection(named) for names in unit_sets):
                 return False
         if self.statuses and task.status not in self.statuses:
@@ -81,7 +88,11 @@ class TaskFilter:
         if self.role not in (*ROLES, "any"):
             raise InputError(f"角色“{self.role}”无效，应为 lead、support、guide 或 any。")
         sets = self.unit_sets(snap.units)
-        out = [t for t in snap.task_list() if self.matches(t, today, sets)]
+        out = [
+            t
+            for t in snap.task_list()
+            if self.matches(t, today, sets, snap.units_of(t, self.role) if sets else None)
+        ]
         if self.by_due:
             out.sort(key=lambda t: (t.due or date.max, t.id))
         return out

@@ -22,6 +22,7 @@ from .filters import TaskFilter
 from .model import Event, Task, require_status
 
 if TYPE_CHECKING:
+    from .directory_import import DirectoryReport
     from .importing import ImportReport
 
 EXCHANGE_SUFFIX = ".json"  # `zwgk export x.json` writes the exchange format, import reads it
@@ -96,7 +97,7 @@ class Service:
             events = (e for e in events if e.task == task_id)
         if unit:
             names = set(TaskFilter(units=(unit,)).resolved_units(snap))
-            ids = {t.id for t in snap.task_list() if names.intersection(t.units())}
+            ids = {t.id for t in snap.task_list() if names.intersection(snap.units_of(t))}
             events = (e for e in events if e.task in ids)
         if user:
             events = (e for e in events if e.user == user)
@@ -141,6 +142,24 @@ class Service:
         # Only the exchange format carries the history: reading the log is skipped otherwise.
         events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
         return export_file(snap, path, today=self.today, flt=flt, events=events)
+
+    # -- the unit directory ---------------------------------------------------------------
+    def import_directory(self, path: Path, *, force: bool = False) -> DirectoryReport:
+        """Store the unit directory a file holds (admins only, like any import)."""
+        from .directory_import import import_directory
+
+        with self.store.transaction() as txn:
+            txn.require(None, "import")
+            return import_directory(txn, path, force=force)
+
+    def unit(self, word: str, snap: Snapshot | None = None) -> str:
+        """The one unit a typed word names (name, alias, pinyin), or InputError."""
+        snap = snap or self.snapshot()
+        names = TaskFilter(units=(word,)).resolved_units(snap)
+        real = [n for n in names if n in snap.directory.units] or names
+        if len(real) > 1:
+            raise InputError(f"“{word}”可以指 {'、'.join(real[:8])}，请写得更具体一些。")
+        return real[0]
 
     # -- changes -------------------------------------------------------------------------
     def mark(self, task_id: int, word: str, note: str = "") -> Event:

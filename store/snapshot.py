@@ -8,12 +8,15 @@ reader expects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .directory import Directory
 from .errors import DatabaseError
-from .model import Plan, Task, Unit
+from .model import ROLES, Plan, Task, Unit
 from .validation import SCHEMA, TABLES
+
+Reach = tuple[str, str, str | None]  # (unit, role, the collective word it came through)
 
 
 @dataclass
@@ -25,6 +28,8 @@ class Snapshot:
     units: dict[str, Unit]
     meta: dict[str, Any]
     signature: tuple[int, int, int] = (0, 0, 0)
+    directory: Directory = field(default_factory=Directory)
+    _reach: dict[int, list[Reach]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -32,6 +37,25 @@ class Snapshot:
 
     def task_list(self) -> list[Task]:
         return [self.tasks[k] for k in sorted(self.tasks)]
+
+    def reach(self, task: Task) -> list[Reach]:
+        """(unit, role, via) for every unit responsible for the task, collective words
+        expanded through the unit directory (`via`: the word it came through). Without a
+        directory every name in the task's cells stands for itself."""
+        found = self._reach.get(task.id)
+        if found is None:
+            from .parts import assignments
+
+            found = self._reach[task.id] = list(assignments(task, self.directory, ROLES))
+        return found
+
+    def units_of(self, task: Task, role: str = "any") -> set[str]:
+        """The units responsible for the task in `role` (any role): the names in its cells,
+        and the real units `reach` finds behind collective words."""
+        named = set(task.units(role))
+        if self.directory:
+            named.update(u for u, r, _ in self.reach(task) if role in ("any", r))
+        return named
 
 
 def tables_of(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -54,9 +78,12 @@ def snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0
         plans = [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=_by_id)]
         tasks = {int(k): Task.from_record(r) for k, r in data["tasks"].items()}
         units = {r["name"]: Unit.from_record(r) for r in data["units"].values()}
+        directory = Directory.from_records(data.get("directory", {}).get("1"))
     except (KeyError, TypeError, ValueError):
         raise DatabaseError("数据库内容不符合 zwgk 的格式，未做任何修改。") from None
-    return Snapshot(plans, tasks, units, meta_of(data), signature)
+    for unit in directory.units.values():  # real units are known by name, alias and pinyin
+        units.setdefault(unit.name, unit.as_unit())
+    return Snapshot(plans, tasks, units, meta_of(data), signature, directory)
 
 
 def _by_id(item: tuple[str, Any]) -> int:

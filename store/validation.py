@@ -15,7 +15,7 @@ from .model import STATUSES
 from .textutil import sanitize
 
 SCHEMA = 1
-TABLES = ("meta", "plans", "tasks", "units")
+TABLES = ("meta", "plans", "tasks", "units", "directory")
 
 _STATUS_SET = frozenset(STATUSES)
 _OPTIONAL_TEXT = (
@@ -86,6 +86,27 @@ def task_problem(key: str, rec: Any) -> str | None:
     return None
 
 
+def directory_problem(key: str, rec: Any) -> str | None:
+    """Why the stored unit directory (one record) would not load, or None."""
+    if key != "1" or not isinstance(rec, dict):
+        return "单位名录记录已损坏"
+    units = rec.get("units", [])
+    if not isinstance(units, list):
+        return "单位名录的单位不是列表"
+    for unit in units:
+        if not isinstance(unit, dict) or not isinstance(unit.get("name"), str) or not unit["name"]:
+            return "单位名录中有一条没有名称"
+        for name in ("aliases", "logins"):
+            if not all(isinstance(v, str) for v in unit.get(name) or []):
+                return f"单位名录中“{sanitize(unit['name'], keep_newlines=False)}”的 {name} 不是文字列表"
+    collective = rec.get("collective", {})
+    if not isinstance(collective, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in collective.items()
+    ):
+        return "单位名录的统称表已损坏"
+    return None
+
+
 def validate(data: Any, *, limit: int | None = None) -> list[str]:
     """Problems that would make `data` unsafe to load or to write back (empty: it is fine)."""
     problems: list[str] = []
@@ -130,6 +151,10 @@ def validate(data: Any, *, limit: int | None = None) -> list[str]:
             problems.append(f"单位记录 {key} 没有名称")
         elif not isinstance(rec.get("aliases", []), list):
             problems.append(f"单位“{sanitize(rec['name'], keep_newlines=False)}”的别名不是列表")
+    for key, rec in data.get("directory", {}).items():
+        problem = directory_problem(key, rec)
+        if problem:
+            problems.append(problem)
     for key, rec in data.get("plans", {}).items():
         if full():
             break

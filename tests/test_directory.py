@@ -105,7 +105,9 @@ def test_xlsx_and_tab_separated_text(tmp_path: Path) -> None:
     sheet.append([1, "甘棠街道", "街道", "甘棠", "gt1、gt2"])
     book.save(tmp_path / "d.xlsx")
     d = read_directory(tmp_path / "d.xlsx")
-    assert d.units["甘棠街道"] == DirUnit("甘棠街道", "街道", ("甘棠",), ("gt1", "gt2"))
+    unit = d.units["甘棠街道"]
+    assert (unit.kind, unit.aliases, unit.logins) == ("街道", ("甘棠",), ("gt1", "gt2"))
+    assert (unit.pinyin, unit.initials) == ("gantangjiedao", "gtjd")  # for lookups by pinyin
     (tmp_path / "d.txt").write_text("单位名称\t类别\n湓浦街道\t街道\n", encoding="utf-8")
     assert read_directory(tmp_path / "d.txt").members("街道") == ["湓浦街道"]
 

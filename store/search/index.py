@@ -45,8 +45,12 @@ class SearchIndex:
     """
 
     def __init__(
-        self, tasks: dict[int, Task] | Iterable[Task], units: dict[str, Unit] | None = None
+        self,
+        tasks: dict[int, Task] | Iterable[Task],
+        units: dict[str, Unit] | None = None,
+        reach: Callable[[Task], list[tuple[str, str, str | None]]] | None = None,
     ) -> None:
+        self.reach = reach  # the real units behind collective words (the unit directory)
         items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
         # Rank order = the tie-break order: due date (undated last), then id.
         undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
@@ -100,7 +104,7 @@ class SearchIndex:
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
-        return cls(snapshot.tasks, snapshot.units)
+        return cls(snapshot.tasks, snapshot.units, snapshot.reach if snapshot.directory else None)
 
     def warm(self) -> None:
         """Build what a first query would otherwise build: pinyin tables, unit positions,
@@ -217,6 +221,10 @@ class SearchIndex:
                     support.setdefault(u, []).append(p)
                 for u in t.guide_units:
                     guide.setdefault(u, []).append(p)
+                if self.reach is not None:  # 甘棠街道 through 各街道
+                    for u, role, via in self.reach(t):
+                        if via is not None:
+                            by_role[role].setdefault(u, []).append(p)
             self._unit_pos = {}
             for role, units in by_role.items():
                 for u, found in units.items():

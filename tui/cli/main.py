@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "zwgk.tui.cli.cmd_import",
     "zwgk.tui.cli.cmd_report",
     "zwgk.tui.cli.cmd_admin",
+    "zwgk.tui.cli.cmd_directory",
 )
 # Which module owns each command, so `zwgk mark` loads and builds only what it runs.
 COMMAND_OWNERS = {
@@ -32,6 +33,7 @@ COMMAND_OWNERS = {
         ("export", "stats", "digest", "confirm", "sendback", "reject"), "zwgk.tui.cli.cmd_report"
     ),
     "doctor": "zwgk.tui.cli.cmd_admin",
+    "directory": "zwgk.tui.cli.cmd_directory",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
 
