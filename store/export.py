@@ -331,7 +331,7 @@ def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
 
     from .stats import compute
 
-    st = compute(report.tasks, report.today, report.snap.title)
+    st = compute(report.tasks, report.today, report.snap.title, report.snap)
     ws = wb.create_sheet("单位统计")
     ncol = len(STATS_HEADER)
     title = report.title().replace("任务进度台账", "单位完成情况统计")

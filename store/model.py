@@ -100,6 +100,9 @@ class Task:
     confirmed_by: str | None = None  # 办结确认: who confirmed a completion
     confirmed_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # precomputed search keys etc.
+    # Progress each responsible unit recorded on its own part (store/parts.py): unit ->
+    # {status, note, updated_at, updated_by}. Sparse: empty until a unit marks its part.
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def overdue(self, today: date) -> bool:
         return self.due is not None and self.due < today and self.status != DONE
@@ -129,6 +132,8 @@ class Task:
     def to_record(self) -> dict[str, Any]:
         rec = asdict(self)
         rec["due"] = self.due.isoformat() if self.due else None
+        if not self.parts:
+            del rec["parts"]  # most tasks never have per-unit progress: keep records small
         return rec
 
     @classmethod

@@ -47,28 +47,33 @@ class Part:
 def assignments(
     task: Task, directory: Directory, roles: tuple[str, ...] = ("lead", "support")
 ) -> Iterator[tuple[str, str, str | None]]:
-    """(unit, role, via) for every real unit the task's cells name in `roles`, each unit once
-    (its first role wins: lead before support before guide). A unit the task names itself
-    keeps that role: 区信息办, named as the guide, is not also a lead through 各相关部门."""
+    """(unit, role, via) for every real unit the task's cells name in `roles`. A unit has one
+    part (lead before support) and may also guide. A unit the task names itself keeps that
+    role: 区信息办, named as the guide, is not also a lead through 各相关部门."""
     direct = {u for name in task.units() for u, via in directory.expand(name) if via is None}
-    seen: set[str] = set()
+    seen: set[tuple[str, bool]] = set()
     for role in roles:
         for name in task.units(role):
             for unit, via in directory.expand(name):
-                if unit not in seen and (via is None or unit not in direct):
-                    seen.add(unit)
+                key = (unit, role == "guide")
+                if key not in seen and (via is None or unit not in direct):
+                    seen.add(key)
                     yield unit, role, via
 
 
 def parts_of(
     task: Task, directory: Directory, recorded: dict[str, Any] | None = None
 ) -> list[Part]:
-    """The task's parts with what each unit recorded (`recorded`: the record's `parts`)."""
-    recorded = recorded or {}
+    """The task's parts with what each unit recorded (`recorded`, default the task's own
+    `parts`). While no unit has recorded anything, each part shows the whole task's status
+    (marked as a whole, as without a directory); after that an unrecorded part is 未开始."""
+    recorded = task.parts if recorded is None else recorded
+    default = TODO if recorded else task.status
     out = []
     for unit, role, via in assignments(task, directory):
         fields = recorded.get(unit) or {}
-        out.append(Part(unit, role, via, **{k: fields[k] for k in PART_FIELDS if k in fields}))
+        known = {k: fields[k] for k in PART_FIELDS if k in fields}
+        out.append(Part(unit, role, via, **{"status": default, **known}))
     return out
 
 

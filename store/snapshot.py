@@ -9,12 +9,15 @@ reader expects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
 from .errors import DatabaseError
 from .model import ROLES, Plan, Task, Unit
 from .validation import SCHEMA, TABLES
+
+if TYPE_CHECKING:
+    from .parts import Part
 
 Reach = tuple[str, str, str | None]  # (unit, role, the collective word it came through)
 
@@ -48,6 +51,12 @@ class Snapshot:
 
             found = self._reach[task.id] = list(assignments(task, self.directory, ROLES))
         return found
+
+    def parts(self, task: Task) -> list[Part]:
+        """Each responsible unit's part of the task (see store/parts.py)."""
+        from .parts import parts_of
+
+        return parts_of(task, self.directory)
 
     def units_of(self, task: Task, role: str = "any") -> set[str]:
         """The units responsible for the task in `role` (any role): the names in its cells,

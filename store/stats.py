@@ -27,18 +27,21 @@ class Counts:
     confirmed: int = 0  # completions signed off (办结确认)
     overdue: int = 0
 
-    def add(self, task: Task, today: date) -> None:
+    def add(self, task: Task, today: date, status: str | None = None) -> None:
+        """Count a task, or (with `status`) one unit's part of it: a part is overdue when the
+        task's date has passed and that part is not done."""
+        status = task.status if status is None else status
         self.total += 1
-        if task.status == DONE:
+        if status == DONE:
             self.done += 1
             self.confirmed += bool(task.confirmed_by)
-        elif task.status == DOING:
+        elif status == DOING:
             self.doing += 1
-        elif task.status == BLOCKED:
+        elif status == BLOCKED:
             self.blocked += 1
         else:
             self.todo += 1
-        self.overdue += task.overdue(today)
+        self.overdue += task.due is not None and task.due < today and status != DONE
 
     @property
     def rate(self) -> float:
@@ -132,22 +135,27 @@ def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def compute(tasks: Iterable[Task], today: date, plan: str = "") -> Stats:
-    """Count `tasks` (already filtered as the caller wishes) as of `today`."""
+def compute(
+    tasks: Iterable[Task], today: date, plan: str = "", snap: Snapshot | None = None
+) -> Stats:
+    """Count `tasks` (already filtered as the caller wishes) as of `today`.
+
+    With a snapshot that has a unit directory, units are the real ones behind collective
+    words and each counts its own part of a shared task (甘棠街道's part of a 各街道 task)."""
     totals = Counts()
     units: dict[str, UnitStats] = {}
     groups: dict[tuple[int | None, str], GroupStats] = {}
     months: dict[str | None, MonthStats] = {}
+    by_parts = snap is not None and bool(snap.directory)
     for task in tasks:
         totals.add(task, today)
         seen: set[str] = set()
-        for role in ROLES:
-            for name in dict.fromkeys(task.units(role)):
-                us = units.setdefault(name, UnitStats(name))
-                us.roles[role].add(task, today)
-                if name not in seen:
-                    seen.add(name)
-                    us.any.add(task, today)
+        for name, role, status in _unit_roles(task, snap if by_parts else None):
+            us = units.setdefault(name, UnitStats(name))
+            us.roles[role].add(task, today, status)
+            if name not in seen:  # `any` counts a unit once per task, whatever its roles
+                seen.add(name)
+                us.any.add(task, today, status)
         gkey = (task.group, task.group_title)
         groups.setdefault(gkey, GroupStats(task.group, task.group_title)).counts.add(task, today)
         mkey = month_key(task.due) if task.due else None
@@ -158,10 +166,22 @@ def compute(tasks: Iterable[Task], today: date, plan: str = "") -> Stats:
     return Stats(today, plan, totals, ordered_units, ordered_groups, ordered_months)
 
 
+def _unit_roles(task: Task, snap: Snapshot | None) -> Iterable[tuple[str, str, str | None]]:
+    """(unit, role, status of its part or None for the task's) for each unit of the task."""
+    if snap is None:
+        for role in ROLES:
+            for name in dict.fromkeys(task.units(role)):
+                yield name, role, None
+        return
+    status = {p.unit: p.status for p in snap.parts(task)}
+    for name, role, _ in snap.reach(task):
+        yield name, role, status.get(name)
+
+
 def of_snapshot(snap: Snapshot, today: date, tasks: Iterable[Task] | None = None) -> Stats:
     """Stats of the whole snapshot (or of `tasks` from it, e.g. after a filter)."""
     chosen = snap.task_list() if tasks is None else list(tasks)
-    return compute(chosen, today, snap.title)
+    return compute(chosen, today, snap.title, snap)
 
 
 STATUS_ORDER = (TODO, DOING, BLOCKED, DONE)
@@ -211,26 +231,27 @@ class UnitCount:
 
 
 def unit_counts(snap: Snapshot, today: date) -> list[UnitCount]:
-    """Each unit with its task counts per role, done and overdue (a task counts once)."""
+    """Each unit with its task counts per role, done and overdue (a task counts once). With a
+    unit directory, the real units behind collective words, each by its own part."""
+    statuses = dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)
     counts = {
-        u.name: UnitCount(
-            u.name, list(u.aliases), by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)
-        )
+        u.name: UnitCount(u.name, list(u.aliases), by_status=dict(statuses))
         for u in snap.units.values()
     }
+    by_parts = snap if snap.directory else None
     for task in snap.task_list():
         seen: set[str] = set()
-        for role in ROLES:
-            for name in task.units(role):
-                c = counts.setdefault(
-                    name,
-                    UnitCount(name, [], by_status=dict.fromkeys((TODO, DOING, BLOCKED, DONE), 0)),
-                )
-                setattr(c, role, getattr(c, role) + 1)
-                if name in seen:
-                    continue
-                seen.add(name)
-                c.by_status[task.status] = c.by_status.get(task.status, 0) + 1
-                c.done += task.status == DONE
-                c.overdue += task.overdue(today)
+        for name, role, part in _unit_roles(task, by_parts):
+            c = counts.setdefault(name, UnitCount(name, [], by_status=dict(statuses)))
+            setattr(c, role, getattr(c, role) + 1)
+            if name in seen:
+                continue
+            seen.add(name)
+            status = task.status if part is None else part
+            c.by_status[status] = c.by_status.get(status, 0) + 1
+            c.done += status == DONE
+            c.overdue += task.due is not None and task.due < today and status != DONE
+    if by_parts is not None:  # collective words stand for their members now
+        for word in [n for n in counts if snap.directory.covered_kind(n) and not counts[n].total]:
+            del counts[word]
     return sorted(counts.values(), key=lambda c: (-c.total, c.name))

@@ -83,6 +83,24 @@ def task_problem(key: str, rec: Any) -> str | None:
     extra = rec.get("extra")
     if extra is not None and not isinstance(extra, dict):
         return f"任务 {key} 的 extra 不是字典"
+    return part_problem(key, rec.get("parts"))
+
+
+def part_problem(key: str, parts: Any) -> str | None:
+    """Why a task's per-unit progress (`parts`: unit -> fields) would not load, or None."""
+    if parts is None:
+        return None
+    if not isinstance(parts, dict):
+        return f"任务 {key} 的 parts 不是字典"
+    for unit, fields in parts.items():
+        if not isinstance(unit, str) or not unit or not isinstance(fields, dict):
+            return f"任务 {key} 的单位进展记录已损坏"
+        if fields.get("status", STATUSES[0]) not in _STATUS_SET:
+            return f"任务 {key} 中“{sanitize(unit, keep_newlines=False)}”的状态无效"
+        for name in ("note", "updated_at", "updated_by"):
+            v = fields.get(name)
+            if v is not None and not isinstance(v, str):
+                return f"任务 {key} 中“{sanitize(unit, keep_newlines=False)}”的 {name} 不是文字"
     return None
 
 

@@ -243,7 +243,7 @@ class BoardScreen(Screen[None]):
         self.snapshot = snapshot
         self.today = today
         self.role = role
-        self.stats = compute(snapshot.task_list(), today, snapshot.title)
+        self.stats = compute(snapshot.task_list(), today, snapshot.title, snapshot)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="board-title")
@@ -318,7 +318,7 @@ class BoardScreen(Screen[None]):
     def update_data(self, snapshot: Snapshot, today: date) -> None:
         """Show a newer snapshot (live reload) without closing the board."""
         self.snapshot, self.today = snapshot, today
-        self.stats = compute(snapshot.task_list(), today, snapshot.title)
+        self.stats = compute(snapshot.task_list(), today, snapshot.title, snapshot)
         board = self.query_one("#scoreboard", Scoreboard)
         board.stats = self.stats
         board.redraw()
