@@ -212,11 +212,16 @@ class Store:
             pass  # opening a missing database creates and seeds it
 
     # -- the changes people make -----------------------------------------------------------
-    def set_status(self, task_id: int, status: str, note: str = "") -> Event:
+    def set_status(
+        self, task_id: int, status: str, note: str = "", *, unit: str | None = None
+    ) -> Event:
+        """Set a task's status, or (`unit`) that unit's part of it (store/parts.py)."""
         canonical = require_status(status if isinstance(status, str) else str(status))
         note = clean_note(note)
         with self.transaction() as txn:
             txn.require(task_id, "status")
+            if unit is not None:
+                return self._set_part(txn, task_id, unit, canonical, note)
             changes: dict[str, Any] = {"status": canonical}
             if note:
                 changes["note"] = note
@@ -224,6 +229,18 @@ class Store:
                 changes["confirmed_by"] = None
                 changes["confirmed_at"] = None
             return txn.change(task_id, changes, action="status", note=note)
+
+    def _set_part(self, txn: Transaction, task_id: int, unit: str, status: str, note: str) -> Event:
+        from .eventlog import now_iso
+        from .parts import part_changes
+
+        rec = txn.task_record(task_id)
+        old = (rec.get("parts") or {}).get(unit) or {}
+        part = {**old, "status": status, "updated_at": now_iso(), "updated_by": self.ctx.user}
+        if note:
+            part["note"] = note
+        changes = part_changes(rec, txn.directory(), unit, part)
+        return txn.change(task_id, changes, action="status", note=note, unit=unit)
 
     def add_note(self, task_id: int, note: str) -> Event:
         note = clean_note(note)

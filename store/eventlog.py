@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .model import Event
+from .model import Event, set_record_field
 from .snapshot import meta_of
 from .textutil import sanitize
 from .validation import is_int
@@ -74,7 +74,7 @@ def apply_event(task: dict[str, Any], event: dict[str, Any]) -> None:
     """Apply one logged change to a task record (used for writes and for roll-forward)."""
     for fname, pair in (event.get("changes") or {}).items():
         if isinstance(pair, list) and len(pair) == 2:
-            task[fname] = pair[1]
+            set_record_field(task, fname, pair[1])
     task["updated_at"] = event.get("ts")
     task["updated_by"] = event.get("user")
 

@@ -64,6 +64,34 @@ ROLES: tuple[str, ...] = ("lead", "support", "guide")
 ROLE_WORDS: dict[str, str] = {"lead": "牵头", "support": "配合", "guide": "指导"}
 
 
+# A change to one unit's part is logged under the field "parts.<unit>" (store/parts.py), so
+# undo and "who changed it since" work per unit, not on the whole parts table.
+PART_PREFIX = "parts."
+
+
+def record_field(rec: dict[str, Any], key: str) -> Any:
+    """A task record's field, or one unit's part for a "parts.<unit>" key."""
+    if key.startswith(PART_PREFIX):
+        return (rec.get("parts") or {}).get(key[len(PART_PREFIX) :])
+    return rec.get(key)
+
+
+def set_record_field(rec: dict[str, Any], key: str, value: Any) -> None:
+    """Set a task record's field; for a "parts.<unit>" key set (None: drop) that part."""
+    if not key.startswith(PART_PREFIX):
+        rec[key] = value
+        return
+    parts = dict(rec.get("parts") or {})
+    if value is None:
+        parts.pop(key[len(PART_PREFIX) :], None)
+    else:
+        parts[key[len(PART_PREFIX) :]] = value
+    if parts:
+        rec["parts"] = parts
+    else:
+        rec.pop("parts", None)
+
+
 def parse_status(word: str) -> str | None:
     """Return the canonical status for a typed word, or None when it names no status."""
     return STATUS_ALIASES.get(word.strip().lower()) or STATUS_ALIASES.get(word.strip())
@@ -220,6 +248,7 @@ class Event:
     host: str = ""
     tty: str = ""
     undoes: int | None = None  # for action == "undo": the seq it compensates
+    unit: str | None = None  # a change to this unit's part of the task (store/parts.py)
 
     # `old`/`new` are not stored (they repeated `changes[field]`); older logs that carry them
     # still load: `from_record` skips keys it does not know.
@@ -236,7 +265,10 @@ class Event:
         return pair[1] if isinstance(pair, list) and len(pair) == 2 else None
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        rec = asdict(self)
+        if rec["unit"] is None:
+            del rec["unit"]  # most events are about a whole task
+        return rec
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Event:

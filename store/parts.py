@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .directory import Directory
-from .model import BLOCKED, DOING, DONE, TODO, Task
+from .errors import InputError
+from .model import BLOCKED, DOING, DONE, PART_PREFIX, TODO, Task
 
 PART_FIELDS = ("status", "note", "updated_at", "updated_by")
 
@@ -93,3 +94,25 @@ def progress(parts: list[Part]) -> dict[str, int]:
     """How many lead parts are done, of how many (every part when no unit leads)."""
     leads = [p for p in parts if p.role == "lead"] or parts
     return {"done": sum(p.status == DONE for p in leads), "total": len(leads)}
+
+
+def part_changes(
+    rec: dict[str, Any], directory: Directory, unit: str, part: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The changes that set (None: clear) `unit`'s part of the task record `rec`, with the
+    task's status following its parts (a task no longer 已完成 loses its sign-off)."""
+    task = Task.from_record(rec)
+    units = [u for u, _, _ in assignments(task, directory)]
+    if unit not in units:
+        names = "、".join(units[:8]) + ("等" if len(units) > 8 else "")
+        raise InputError(f"“{unit}”不是任务 #{task.id} 的牵头或配合单位（本任务：{names}）。")
+    recorded = dict(task.parts)
+    if part is None:
+        recorded.pop(unit, None)
+    else:
+        recorded[unit] = part
+    status = derived_status(parts_of(task, directory, recorded)) if recorded else task.status
+    changes: dict[str, Any] = {PART_PREFIX + unit: part, "status": status}
+    if status != DONE:
+        changes.update(confirmed_by=None, confirmed_at=None)
+    return changes

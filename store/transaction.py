@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from .codec import parse_line
 from .dbfile import FileView
+from .directory import Directory
 from .errors import DatabaseError, InputError, PermissionDenied
 from .eventfile import append_events, read_tail
 from .eventlog import LOG_ONLY, apply_event, event_record, new_event, replays
 from .files import events_path
 from .loading import load_database
-from .model import Event, Task
+from .model import Event, Task, record_field
 from .snapshot import meta_of, tables_of
 from .textutil import sanitize
 from .validation import is_int, task_problem, validate
@@ -155,6 +156,14 @@ class Transaction:
     def task(self, task_id: int) -> Task:
         return Task.from_record(self.task_record(task_id))
 
+    def directory(self) -> Directory:
+        """The unit directory (one line of a CRC-verified file on the fast path)."""
+        if self._storage is None and self._view is not None:
+            table = self._view.table("directory")
+        else:
+            table = self.data.get("directory", {})
+        return Directory.from_records(table.get("1"))
+
     def units_table(self) -> dict[str, Any]:
         if self._storage is None and self._view is not None:
             return self._view.table("units")
@@ -209,7 +218,9 @@ class Transaction:
     ) -> Event:
         """Change fields of one task and log it as one event with from -> to for each field."""
         rec = self.task_record(task_id)
-        pairs = {k: [rec.get(k), v] for k, v in changes.items() if rec.get(k) != v}
+        pairs = {
+            k: [record_field(rec, k), v] for k, v in changes.items() if record_field(rec, k) != v
+        }
         event = self.new_event(
             task_id, action=action, note=note, field=next(iter(changes), None), **extra
         )

@@ -41,3 +41,23 @@ def test_status_follows_the_parts(store: Store, directory) -> None:  # type: ign
     all_done = parts_of(task, directory, {s: {"status": DONE} for s in STREETS})
     assert derived_status(all_done) == DONE
     assert derived_status(parts_of(task, directory)) == TODO
+
+
+def test_marking_one_streets_part(tmp_path, directory) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from zwgk.store.context import Context
+    from zwgk.store.service import Service
+
+    store = Store(Context(tmp_path / "z.json", date(2020, 12, 15), user="gantang"))
+    Service(store).import_directory(ROOT / "data" / "example_directory.csv")
+    event = store.set_status(20, DONE, "已公开", unit="甘棠街道")
+    assert event.unit == "甘棠街道" and event.changes["status"] == [TODO, DOING]
+    task = store.snapshot().tasks[20]
+    assert task.status == DOING and task.parts["甘棠街道"]["updated_by"] == "gantang"
+    assert progress(store.snapshot().parts(task)) == {"done": 1, "total": 7}
+    for street in STREETS[1:]:
+        store.set_status(20, DONE, unit=street)
+    assert store.snapshot().tasks[20].status == DONE  # every lead part done
+    with pytest.raises(Exception, match="不是任务 #20 的牵头或配合单位"):
+        store.set_status(20, DONE, unit="区教育局")
