@@ -114,8 +114,7 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"{what} {shown(path)} {_where(str(exc))}格式有误，请对照 README 修改，"
-            f"为安全起见拒绝修改。"
+            f"{what} {shown(path)} {_where(str(exc))}格式有误，为安全起见拒绝修改。"
         ) from None
 
 
