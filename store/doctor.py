@@ -424,3 +424,79 @@ def restore(ctx: Context) -> RestoreResult:
     if imports:
         msg += f"注意：备份之后有 {imports} 次导入，请重新导入。"
     return RestoreResult(True, msg, str(good.path), str(aside) if aside else None, replayed)
+
+
+# -- which configuration and database (printed before the checks) --------------------------
+HUMAN_UID_MIN = 1000  # login.defs UID_MIN on Debian/Ubuntu/RHEL: below are system accounts
+
+
+def login_accounts() -> list[str]:
+    """People who can log in here (uid ≥ 1000 with a real shell): more than one means a
+    server that several colleagues share."""
+    import pwd
+
+    out = []
+    for p in pwd.getpwall():
+        if p.pw_uid < HUMAN_UID_MIN or p.pw_uid == 65534:
+            continue
+        if p.pw_shell.endswith(("nologin", "false")):
+            continue
+        out.append(p.pw_name)
+    return out
+
+
+def config_findings(db_path: Path, user: str) -> list[Finding]:
+    """Which configuration, database and acting user are in use; warns when a machine with
+    several login accounts has no shared configuration (each then has a private database)."""
+    from .config import SYSTEM_CONFIG, ConfigError, env_user_allowed, load_config
+
+    out: list[Finding] = []
+    try:
+        cfg = load_config()
+    except ConfigError as exc:
+        return [Finding(ERROR, "config", exc.message)]
+    if cfg.source is None:
+        accounts = login_accounts()
+        if len(accounts) > 1:
+            out.append(
+                Finding(
+                    WARN,
+                    "config",
+                    f"没有系统配置 {shown(SYSTEM_CONFIG)}，而这台机器有 {len(accounts)} 个登录用户："
+                    "每人使用各自的个人数据库，互相看不到修改；请按 README“服务器部署”运行 "
+                    "zwgk init --shared。",
+                )
+            )
+        else:
+            out.append(Finding(OK, "config", f"没有系统配置 {shown(SYSTEM_CONFIG)}：个人使用。"))
+    elif cfg.shared:
+        who = "可用 ZWGK_USER 指定用户" if cfg.allow_env_user else "用户一律为系统登录名"
+        out.append(
+            Finding(
+                OK,
+                "config",
+                f"系统配置 {shown(cfg.source)}：共享数据库 {shown(cfg.database)}，{who}。",
+            )
+        )
+        if cfg.database != db_path:
+            out.append(
+                Finding(
+                    WARN,
+                    "config",
+                    f"当前打开的不是共享数据库，而是 {shown(db_path)}（--db 或 ZWGK_DB 指定）。",
+                )
+            )
+    else:
+        out.append(
+            Finding(
+                OK, "config", f"配置文件 {shown(cfg.source)} 未指定共享数据库（只含权限规则）。"
+            )
+        )
+    out.append(Finding(OK, "config", f"数据库：{shown(db_path)}。"))
+    env_user = bool((os.environ.get("ZWGK_USER") or "").strip())
+    if env_user and not env_user_allowed():
+        how = "系统登录名（共享配置不允许用 ZWGK_USER 指定）"
+    else:
+        how = "ZWGK_USER" if env_user else "系统登录名"
+    out.append(Finding(OK, "config", f"当前用户：{shown(user)}（{how}）。"))
+    return out

@@ -1,11 +1,17 @@
 """Who may change what: an optional TOML file mapping OS logins to units and naming admins.
 
-Where the file is looked for — the first that exists is in force, the others are ignored
-(a more specific file replaces a more general one as a whole; nothing is merged):
+Which file is in force — the first that applies; the others are ignored (a more specific file
+replaces a more general one as a whole; nothing is merged):
 
-1. `$ZWGK_CONFIG` (if set, the file must exist: a typo never silently opens everything up)
-2. `zwgk.toml` in the database's directory (e.g. `/srv/zwgk/zwgk.toml` beside `zwgk.json`)
-3. `/etc/zwgk/config.toml`
+1. the file named by `permissions = "…"` in the configuration (`config.py`: `$ZWGK_CONFIG`,
+   else `/etc/zwgk/config.toml`);
+2. `$ZWGK_CONFIG` itself when it holds the rules (the older layout: it was the permission file);
+3. `zwgk.toml` in the database's directory (e.g. `/srv/zwgk/zwgk.toml` beside `zwgk.json`);
+4. `/etc/zwgk/config.toml` itself when it holds the rules (the older layout).
+
+Whatever is at a path that applies must be a readable regular file: a directory, a dangling
+symlink, a named file that is missing or a syntax error refuses every change (fail closed),
+never "no permission file". A UTF-8 BOM is accepted.
 
 Format::
 
@@ -28,7 +34,7 @@ Rules when a file is in force (without one, everyone may change everything):
 
 These rules keep colleagues from changing what is not theirs by mistake. They are not a
 security boundary: anyone who can write the database file (the shared group) can edit it
-directly, and `$ZWGK_USER` / `$ZWGK_CONFIG` are set by the user themselves.
+directly. (With a shared configuration `$ZWGK_USER` is ignored unless it allows it.)
 """
 
 from __future__ import annotations
@@ -38,13 +44,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DatabaseError
+from .config import ConfigError, load_config, read_toml
 from .files import shown
 from .textutil import sanitize
 
-SYSTEM_CONFIG = Path("/etc/zwgk/config.toml")
 LOCAL_CONFIG_NAME = "zwgk.toml"
-ENV_CONFIG = "ZWGK_CONFIG"
 
 NO_CONFIG_NOTICE = "未配置权限文件：所有人都可以修改所有任务"
 
@@ -56,32 +60,21 @@ ACTION_WORDS = {
     "restore": "恢复备份",
 }
 
-
-class ConfigError(DatabaseError):
-    """The permission file exists but cannot be used: changes are refused until it is fixed."""
-
-
-def config_candidates(db_path: Path) -> list[Path]:
-    """Where a permission file may be, in the order looked at (first existing wins)."""
-    out = []
-    env = os.environ.get(ENV_CONFIG)
-    if env:
-        out.append(Path(env).expanduser())
-    out.append(db_path.parent / LOCAL_CONFIG_NAME)
-    out.append(SYSTEM_CONFIG)
-    return out
+__all__ = ["ConfigError", "Policy", "find_config", "load_policy", "parse_config"]
 
 
 def find_config(db_path: Path) -> Path | None:
-    env = os.environ.get(ENV_CONFIG)
-    for path in config_candidates(db_path):
-        if path.is_file():
-            return path
-        if env and path == Path(env).expanduser():
-            raise ConfigError(
-                f"环境变量 {ENV_CONFIG} 指向的权限文件 {shown(path)} 不存在，为安全起见拒绝修改。"
-            )
-    return None
+    """The permission file in force for the database at `db_path` (see the module docstring);
+    raises ConfigError when the configuration that says where it is cannot be read."""
+    cfg = load_config()
+    if cfg.permissions is not None:
+        return cfg.permissions
+    if cfg.has_rules and not cfg.system:
+        return cfg.source
+    local = db_path.parent / LOCAL_CONFIG_NAME
+    if os.path.lexists(local):  # a directory or dangling symlink is in force, and fails
+        return local
+    return cfg.source if cfg.has_rules else None
 
 
 @dataclass
@@ -185,20 +178,7 @@ def _names(value: Any, where: str, path: Path) -> list[str]:
 
 
 def parse_config(path: Path) -> Policy:
-    import tomllib
-
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(
-            f"无法读取权限文件 {shown(path)}：{exc.strerror}，为安全起见拒绝修改。"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        detail = sanitize(str(exc), keep_newlines=False)
-        raise ConfigError(
-            f"权限文件 {shown(path)} 格式有误（{detail}），为安全起见拒绝修改。"
-        ) from None
+    data = read_toml(path, "权限文件")
     policy = Policy(source=path)
     policy.admins = set(_names(data.get("admins", []), "admins", path))
     users = data.get("users", {})

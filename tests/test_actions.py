@@ -198,9 +198,10 @@ async def test_palette_speaks_chinese(tui_app: ZwgkApp) -> None:
         await wait_until(pilot, lambda: NO_MATCHES in screen_text(tui_app))
         seen.append(screen_text(tui_app))
         # The only ASCII words on screen are ours: key names, the user, the placeholder's
-        # pinyin examples and what was typed.
+        # pinyin examples, what was typed and the database's path in the header.
         ours = {"zwgk", "tester", "bz", "help", "qqqxxx", *ascii_words(PLACEHOLDER)}
         ours |= {w for a in ACTIONS for w in ascii_words(f"{a.help_keys} {a.bar_keys}")}
+        ours |= ascii_words(str(tui_app.main.query_one("#header-db").render()))  # the database
         for text in seen:
             for english in TEXTUAL_ENGLISH:
                 assert english not in text, english

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import zwgk_command as zwgk_cmd
 
-from zwgk.store import files, permissions
+from zwgk.store import config, files, permissions
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.errors import DatabaseError, PermissionDenied
@@ -74,7 +74,7 @@ def env(tmp_path: Path, monkeypatch) -> dict[str, str]:
     make_db(db)
     cfg = tmp_path / "rules.toml"
     cfg.write_text(CONFIG, encoding="utf-8")
-    monkeypatch.setattr(permissions, "SYSTEM_CONFIG", tmp_path / "no-such-system-config.toml")
+    monkeypatch.setattr(config, "SYSTEM_CONFIG", tmp_path / "no-such-system-config.toml")
     e = dict(os.environ, ZWGK_DB=str(db), ZWGK_TODAY="2021-01-01", ZWGK_CONFIG=str(cfg))
     e.pop("NO_COLOR", None)
     return e
@@ -161,7 +161,7 @@ def test_confirm_is_for_guide_units(tmp_path: Path, monkeypatch) -> None:
     make_db(db)
     (tmp_path / "zwgk.toml").write_text(CONFIG, encoding="utf-8")  # beside the database
     monkeypatch.delenv("ZWGK_CONFIG", raising=False)
-    monkeypatch.setattr(permissions, "SYSTEM_CONFIG", tmp_path / "none.toml")
+    monkeypatch.setattr(config, "SYSTEM_CONFIG", tmp_path / "none.toml")
 
     def store(user: str) -> Store:
         return Store(Context(db_path=db, today=date(2021, 1, 1), user=user, host="", tty=""))
@@ -185,7 +185,7 @@ def test_confirm_is_for_guide_units(tmp_path: Path, monkeypatch) -> None:
 def test_config_lookup_order_and_broken_config(tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "zwgk.json"
     make_db(db)
-    monkeypatch.setattr(permissions, "SYSTEM_CONFIG", tmp_path / "etc.toml")
+    monkeypatch.setattr(config, "SYSTEM_CONFIG", tmp_path / "etc.toml")
     monkeypatch.delenv("ZWGK_CONFIG", raising=False)
     assert permissions.find_config(db) is None
     assert not permissions.load_policy(db).configured
@@ -211,7 +211,7 @@ def test_config_lookup_order_and_broken_config(tmp_path: Path, monkeypatch) -> N
 
 
 def test_doctor_says_when_no_permission_file_is_in_force(tmp_path: Path) -> None:
-    if permissions.SYSTEM_CONFIG.exists():
+    if config.SYSTEM_CONFIG.exists():
         pytest.skip("this machine has a system-wide permission file")
     db = tmp_path / "zwgk.json"
     make_db(db)

@@ -20,6 +20,7 @@ TODAY = date(2020, 9, 1)
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ZwgkApp:
     monkeypatch.setenv("ZWGK_USER", "tester")
+    monkeypatch.setenv("HOME", str(tmp_path))  # the header shows the database as ~/z.json
     return make_app(Context(tmp_path / "z.json", TODAY, user="tester"), history_path=tmp_path / "h")
 
 

@@ -1,4 +1,9 @@
-"""`zwgk doctor [--restore] [--json]`: check the database and restore the newest good backup."""
+"""`zwgk doctor [--restore] [--json]`: check the database and restore the newest good backup.
+
+`zwgk init [--shared DIR --group GROUP] [--force]`: create a database on purpose — a personal
+one at the usual place (or `--db`), or the one a server's staff share, with the system
+configuration that points everyone at it.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     add_json(p)
     p.set_defaults(func=cmd_doctor)
+    register_init(sub)
 
 
 def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
@@ -36,10 +42,11 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
             render.out(result.message)
         return 0 if report.db_ok else 1
     report = doctor.check(ctx.db_path)
+    setup = doctor.config_findings(ctx.db_path, ctx.user)
     if args.json:
-        render.print_json(report.to_json())
+        render.print_json({**report.to_json(), "config": [f.to_json() for f in setup]})
     else:
-        for f in report.findings:
+        for f in [*setup, *report.findings]:
             render.out(f"{LEVEL_MARK.get(f.level, '')} {f.message}")
         if report.ok:
             render.out("检查完毕：没有发现错误。")
@@ -48,3 +55,33 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
         else:
             render.out("检查完毕：发现错误，见上。")
     return 0 if report.ok else 1
+
+
+# -- zwgk init ---------------------------------------------------------------------------------
+def register_init(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "init",
+        help="新建数据库；--shared DIR --group GROUP 为服务器新建共享数据库并写入系统配置",
+    )
+    p.add_argument("--shared", metavar="DIR", help="共享数据库的目录（如 /srv/zwgk）")
+    p.add_argument("--group", metavar="GROUP", help="共用数据库的用户组（如 zwgk）")
+    p.add_argument("--force", action="store_true", help="覆盖内容不同的已有系统配置")
+    p.set_defaults(func=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.errors import InputError
+
+    if args.shared is None:
+        if args.group:
+            raise InputError("--group 只能与 --shared DIR 一起使用。")
+        from .setup import init_personal
+
+        init_personal(ctx, render.out)
+    else:
+        if not args.group:
+            raise InputError("zwgk init --shared DIR 还需要 --group GROUP（共用数据库的用户组）。")
+        from .setup import init_shared
+
+        init_shared(ctx, args.group, force=args.force, say=render.out)
+    return 0

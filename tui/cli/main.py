@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from zwgk.store.context import Context, resolve_db_path, resolve_today
 from zwgk.store.errors import ZwgkError
@@ -32,7 +33,7 @@ COMMAND_OWNERS = {
     **dict.fromkeys(
         ("export", "stats", "digest", "confirm", "sendback", "reject"), "zwgk.tui.cli.cmd_report"
     ),
-    "doctor": "zwgk.tui.cli.cmd_admin",
+    **dict.fromkeys(("doctor", "init"), "zwgk.tui.cli.cmd_admin"),
     "directory": "zwgk.tui.cli.cmd_directory",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Inside the try: argument types (task ids, dates) raise our errors while parsing.
         args = parser.parse_args(argv)
-        ctx = Context(db_path=resolve_db_path(args.db), today=resolve_today(args.today))
+        ctx = Context(db_path=database_for(args), today=resolve_today(args.today))
         if not args.command:
             return open_tui(ctx, mouse=not args.no_mouse)
         return int(args.func(args, ctx) or 0)
@@ -107,6 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `zwgk list | head`
         return 0
+
+
+def database_for(args: argparse.Namespace) -> Path:
+    """The database this run acts on (see `resolve_db_path` for the precedence). `zwgk init`
+    may create the folder, and with `--shared DIR` it names the database itself."""
+    if args.command != "init":
+        return resolve_db_path(args.db)
+    shared = getattr(args, "shared", None)
+    if shared:
+        return Path(shared).expanduser().absolute() / "zwgk.json"
+    return resolve_db_path(args.db, create=True)
 
 
 def open_tui(ctx: Context, *, mouse: bool) -> int:

@@ -1,8 +1,11 @@
-"""The header line: plan title, today, and the counts that matter; repaints on every change."""
+"""The header line: plan title, the database that is open, today, and the counts that matter;
+repaints on every change and fits itself to the width."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,6 +14,7 @@ from textual.widgets import Static
 
 from zwgk.store.model import BLOCKED, DOING, DONE, Task
 from zwgk.store.textutil import one_line as clean
+from zwgk.store.textwidth import char_width, text_width
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged
 
@@ -28,16 +32,72 @@ def counts_text(tasks: list[Task], today: date) -> Text:
     return out
 
 
+# ASCII, not "…": that is East Asian ambiguous width (two cells in some CJK terminals), and
+# not the table cut mark "..", which in a path would read as the parent folder.
+ELLIPSIS = "..."
+TITLE_MIN = 12  # cells of the plan title kept before the database path is shortened further
+DB_MAX = 40  # cells: the path is context, the counts are what people look at
+
+
+def short_path(path: Path | str, cells: int) -> str:
+    """The database path in at most `cells` columns: `~` for the home folder, then
+    `~/.../zwgk.json`, else cut from the left (`...zwgk/zwgk.json`). "" when nothing fits."""
+    text = clean(str(path))
+    home = os.path.expanduser("~")
+    if home not in ("", "/", "~") and (text == home or text.startswith(home + "/")):
+        text = "~" + text[len(home) :]
+    if text_width(text) <= cells:
+        return text
+    name = clean(Path(text).name)
+    if text.startswith("~/") and text_width(name) + 6 <= cells:
+        return f"~/{ELLIPSIS}/{name}"
+    room = cells - len(ELLIPSIS)
+    if room < 4:
+        return ""
+    tail: list[str] = []
+    used = 0
+    for ch in reversed(text):
+        used += char_width(ch)
+        if used > room:
+            break
+        tail.append(ch)
+    return ELLIPSIS + "".join(reversed(tail))
+
+
 class StatusHeader(Horizontal):
-    """One line: the title on the left (cut to fit), today and counts on the right."""
+    """One line: the title on the left (cut to fit), the database (shortened), today and counts
+    on the right."""
+
+    DEFAULT_CSS = """
+    StatusHeader #header-db {
+        width: auto;
+        height: 1;
+        padding: 0 0 0 1;
+    }
+    """
 
     def __init__(self, live: LiveData, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.live = live
+        self._widths = (0, 0)  # cells of the title and the counts as last painted
 
     def compose(self) -> ComposeResult:
         yield Static(id="header-title")
+        yield Static(id="header-db")
         yield Static(id="header-counts")
+
+    def on_resize(self) -> None:
+        self.fit_database()
+
+    def fit_database(self) -> None:
+        """Give the path what the counts and a readable part of the title leave."""
+        width = self.size.width
+        if not width:
+            return
+        title, counts = self._widths
+        room = width - (counts + 2) - (min(title, TITLE_MIN) + 2) - 1
+        label = short_path(self.live.ctx.db_path, min(room, DB_MAX))
+        self.query_one("#header-db", Static).update(Text(label, no_wrap=True, overflow="crop"))
 
     def on_mount(self) -> None:
         self.live.changed.subscribe(self, self.snapshot_changed)
@@ -49,3 +109,5 @@ class StatusHeader(Horizontal):
         self.query_one("#header-title", Static).update(title)
         counts = counts_text(list(snap.tasks.values()), change.today)
         self.query_one("#header-counts", Static).update(counts)
+        self._widths = (text_width(title.plain), text_width(counts.plain))
+        self.fit_database()
