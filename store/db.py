@@ -213,13 +213,30 @@ class Store:
 
     # -- the changes people make -----------------------------------------------------------
     def set_status(
-        self, task_id: int, status: str, note: str = "", *, unit: str | None = None
+        self,
+        task_id: int,
+        status: str,
+        note: str = "",
+        *,
+        unit: str | None = None,
+        own_part: bool = False,
     ) -> Event:
-        """Set a task's status, or (`unit`) that unit's part of it (store/parts.py)."""
+        """Set a task's status, or that of one unit's part of it (store/parts.py): `unit`
+        (a name, alias or pinyin of the directory), or with `own_part` the acting user's own
+        unit when the directory gives their login exactly one unit responsible for the task.
+        Otherwise the whole task, as without a directory."""
         canonical = require_status(status if isinstance(status, str) else str(status))
         note = clean_note(note)
         with self.transaction() as txn:
-            txn.require(task_id, "status")
+            if unit is not None or own_part:
+                from .parts import own_unit, resolve_part_unit
+
+                directory = txn.directory()
+                if unit is not None:
+                    unit = resolve_part_unit(directory, unit)
+                else:
+                    unit = own_unit(txn.task(task_id), directory, self.ctx.user)
+            txn.require(task_id, "status", unit=unit)
             if unit is not None:
                 return self._set_part(txn, task_id, unit, canonical, note)
             changes: dict[str, Any] = {"status": canonical}

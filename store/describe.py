@@ -6,7 +6,7 @@ person or a file is sanitised here, so no caller can forget.
 
 from __future__ import annotations
 
-from .model import Event
+from .model import PART_PREFIX, Event
 from .textutil import one_line
 
 FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
@@ -28,12 +28,20 @@ def describe_event(e: Event) -> str:
         if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
-        parts.append(
-            f"{FIELD_NAMES.get(name, name)} {one_line(old) or '-'} → {one_line(new) or '-'}"
-        )
+        if name.startswith(PART_PREFIX):  # one unit's part: its status, then the task's
+            unit = one_line(name[len(PART_PREFIX) :])
+            parts.insert(0, f"{unit} {_part_status(old)} → {_part_status(new)}")
+            continue
+        label = "任务状态" if e.unit and name == "status" else FIELD_NAMES.get(name, name)
+        parts.append(f"{label} {one_line(old) or '-'} → {one_line(new) or '-'}")
     if not parts and "note" in (e.changes or {}):
         parts.append("添加进展")
     return target + PREFIXES.get(e.action, "") + ("，".join(parts) or "无变化")
+
+
+def _part_status(part: object) -> str:
+    status = part.get("status") if isinstance(part, dict) else None
+    return one_line(status) if isinstance(status, str) else "未开始"
 
 
 def event_line(e: Event) -> str:

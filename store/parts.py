@@ -116,3 +116,27 @@ def part_changes(
     if status != DONE:
         changes.update(confirmed_by=None, confirmed_at=None)
     return changes
+
+
+def resolve_part_unit(directory: Directory, word: str) -> str:
+    """The directory unit a typed word names (name, alias, spelling variant, pinyin)."""
+    found = directory.canonical(word)
+    if found:
+        return found
+    from .unitnames import resolve_units
+
+    names = resolve_units(word, {u.name: u.as_unit() for u in directory.units.values()})
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise InputError(f"单位名录中没有“{word}”，可用 zwgk directory list 查看。")
+    raise InputError(f"“{word}”可以指 {'、'.join(names[:8])}，请写全称。")
+
+
+def own_unit(task: Task, directory: Directory, login: str) -> str | None:
+    """The acting user's unit when their login maps to exactly one of the task's parts."""
+    mine = set(directory.units_of_login(login))
+    if not mine:
+        return None
+    found = [u for u, _, _ in assignments(task, directory) if u in mine]
+    return found[0] if len(found) == 1 else None

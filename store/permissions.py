@@ -114,13 +114,19 @@ class Policy:
         action: str,
         task: dict[str, Any] | None,
         units_table: dict[str, Any] | None = None,
+        *,
+        part: str | None = None,
+        directory_units: list[str] | None = None,
     ) -> str | None:
-        """None when `user` may do `action` on `task` (a task record), else why not."""
+        """None when `user` may do `action` on `task` (a task record) — or, with `part`, on
+        that unit's part of it — else why not. `directory_units`: the units the unit
+        directory gives the user's login, besides those of the permission file."""
         if not self.configured or self.is_admin(user):
             return None
         who = sanitize(user, keep_newlines=False)
         word = ACTION_WORDS.get(action, f"执行“{sanitize(action, keep_newlines=False)}”")
         mine = self.units_of(user, units_table)
+        mine += [u for u in directory_units or [] if u not in mine]
         unit_text = "、".join(f"“{sanitize(u, keep_newlines=False)}”" for u in mine)
         if action in ("import", "restore") or action not in ACTION_WORDS or task is None:
             what = f"（{unit_text}）" if mine else ""
@@ -132,6 +138,13 @@ class Policy:
                 f"不能{word}任务 {label}，未做修改。"
             )
         guide = set(task.get("guide_units") or [])
+        if part is not None:  # one unit's part: that unit's people, or the task's guides
+            if part in mine or guide.intersection(mine):
+                return None
+            return (
+                f"单位{unit_text}（用户 {who}）不能{word}“{sanitize(part, keep_newlines=False)}”"
+                f"在任务 {label} 中的进展，未做修改。"
+            )
         if action == "confirm":
             if guide.intersection(mine):
                 return None

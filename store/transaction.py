@@ -169,7 +169,7 @@ class Transaction:
             return self._view.table("units")
         return self.data.get("units", {})
 
-    def require(self, task_id: int | None, action: str) -> None:
+    def require(self, task_id: int | None, action: str, *, unit: str | None = None) -> None:
         """Raise PermissionDenied (and log the refusal) unless this user may do `action`.
 
         action: status | note | confirm | import | restore. Without a config file everyone
@@ -177,21 +177,30 @@ class Transaction:
         event log at once (we hold the lock), even though the transaction then aborts and
         the task file is not touched.
         """
-        reason = self.refusal(task_id, action)
+        reason = self.refusal(task_id, action, unit=unit)
         if reason is None:
             return
         event = self.new_event(task_id, action="refused", note=reason, field=action)
         append_events(self.events_path, [event_record(event)])
         raise PermissionDenied(reason)
 
-    def refusal(self, task_id: int | None, action: str) -> str | None:
-        """Why this user may not do `action` on the task (None: allowed). Logs nothing."""
+    def refusal(self, task_id: int | None, action: str, *, unit: str | None = None) -> str | None:
+        """Why this user may not do `action` on the task, or on `unit`'s part of it (None:
+        allowed). Logs nothing."""
         if self._policy is None:
             self._policy = self._policy_of()
         if not self._policy.configured:
             return None
         rec = self.task_record(task_id) if task_id is not None else None
-        return self._policy.refusal(self.actor.user, action, rec, self.units_table())
+        directory = self.directory()
+        return self._policy.refusal(
+            self.actor.user,
+            action,
+            rec,
+            self.units_table(),
+            part=unit,
+            directory_units=directory.units_of_login(self.actor.user),
+        )
 
     def new_event(
         self, task_id: int | None, *, action: str, note: str = "", **fields: Any
