@@ -51,7 +51,7 @@ from .eventlog import NO_CHANGE_ACTIONS
 from .files import events_path, shown
 from .loading import load_database, read_file
 from .lock import locked
-from .model import DONE, Event, require_status
+from .model import DONE, PART_PREFIX, Event, require_status
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
@@ -295,7 +295,17 @@ class Store:
                         for k, pair in ev["changes"].items()
                         if isinstance(pair, list) and len(pair) == 2
                     }
-                    return txn.change(task_id, back, action="undo", note="", undoes=ev.get("seq"))
+                    unit = ev.get("unit") if isinstance(ev.get("unit"), str) else None
+                    if unit and PART_PREFIX + unit in back:
+                        # A part comes back; the task's status follows the parts as they are
+                        # now (other units may have moved since), not as they were then.
+                        from .parts import part_changes
+
+                        rec = txn.task_record(task_id)
+                        back = part_changes(rec, txn.directory(), unit, back[PART_PREFIX + unit])
+                    return txn.change(
+                        task_id, back, action="undo", note="", undoes=ev.get("seq"), unit=unit
+                    )
         raise InputError(f"{user} 没有可以撤销的修改。")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .describe import event_line
 from .model import (
@@ -30,6 +31,9 @@ from .model import (
     Task,
 )
 from .textutil import one_line, sanitize
+
+if TYPE_CHECKING:
+    from .parts import Part
 
 GLYPHS = {TODO: "[ ]", DOING: "[~]", BLOCKED: "[!]", DONE: "[x]"}
 SIGNED_OFF_GLYPH = "[X]"  # done and confirmed (办结确认)
@@ -154,6 +158,21 @@ def task_card(task: Task, today: date, *, terse: bool = False) -> list[CardLine]
         when = (task.confirmed_at or "") if terse else short_time(task.confirmed_at)
         lines.append(_line("办结确认：", f"{text(task.confirmed_by)} {text(when)}"))
     return lines
+
+
+def parts_line(parts: list[Part]) -> CardLine:
+    """`各单位进展 3/7：甘棠街道 已完成 11-02 · 湓浦街道 进行中 · …` (recorded parts first)."""
+    leads = [p for p in parts if p.role == "lead"] or parts
+    done = sum(p.status == DONE for p in leads)
+    pieces: list[str | Piece] = []
+    for p in sorted(parts, key=lambda p: (p.updated_at is None, p.role != "lead")):
+        if pieces:
+            pieces.append(Piece(" · ", "dim"))
+        when = f" {p.updated_at[5:10]}" if p.updated_at else ""
+        pieces.append(
+            Piece(f"{one_line(p.unit)} {p.status}{when}", STATUS_STYLES.get(p.status, ""))
+        )
+    return _line(f"各单位进展 {done}/{len(leads)}：", *pieces)
 
 
 def _head(task: Task, today: date, *, terse: bool) -> CardLine:

@@ -162,9 +162,12 @@ class Service:
         return real[0]
 
     # -- changes -------------------------------------------------------------------------
-    def mark(self, task_id: int, word: str, note: str = "") -> Event:
-        """Set a status given as any word for it (`完成`, `done`, `in-progress` …)."""
-        return self.store.set_status(task_id, require_status(word), note)
+    def mark(self, task_id: int, word: str, note: str = "", *, unit: str | None = None) -> Event:
+        """Set a status given as any word for it (`完成`, `done`, `in-progress` …): of `unit`'s
+        part of the task; without it, of the acting user's own part when the unit directory
+        says which, else of the whole task."""
+        status = require_status(word)
+        return self.store.set_status(task_id, status, note, unit=unit, own_part=unit is None)
 
     def note(self, task_id: int, text: str) -> Event:
         return self.store.add_note(task_id, text)

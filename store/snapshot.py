@@ -9,6 +9,7 @@ reader expects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
@@ -57,6 +58,16 @@ class Snapshot:
         from .parts import parts_of
 
         return parts_of(task, self.directory)
+
+    def task_json(self, task: Task, today: date) -> dict[str, Any]:
+        """The `--json` object of a task: its fields, each unit's part, and the progress."""
+        from .parts import progress
+
+        parts = self.parts(task)
+        data = task.to_json(today)
+        data["parts"] = [p.to_json() for p in parts]
+        data["progress"] = progress(parts)
+        return data
 
     def units_of(self, task: Task, role: str = "any") -> set[str]:
         """The units responsible for the task in `role` (any role): the names in its cells,

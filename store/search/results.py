@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..model import Task
 
 if TYPE_CHECKING:
+    from ..snapshot import Snapshot
     from .index import SearchIndex
 
 
@@ -50,9 +51,10 @@ class Hit:
             self._group_spans = src.spans(title, self._terms) if src else []
         return self._group_spans
 
-    def to_json(self, today: date) -> dict[str, Any]:
-        """The task's `--json` object plus score, spans and what matched."""
-        data = self.task.to_json(today)
+    def to_json(self, today: date, snap: Snapshot | None = None) -> dict[str, Any]:
+        """The task's `--json` object (with its parts, given the snapshot) plus score, spans
+        and what matched."""
+        data = snap.task_json(self.task, today) if snap else self.task.to_json(today)
         data["score"] = self.score
         data["spans"] = [list(s) for s in self.spans]
         data["group_spans"] = [list(s) for s in self.group_spans]

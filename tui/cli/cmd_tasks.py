@@ -9,7 +9,7 @@ from typing import Any
 from zwgk.store.context import Context, parse_day
 from zwgk.store.describe import describe_event, event_line
 from zwgk.store.model import Event, Task, require_status
-from zwgk.store.present import due_label, history_lines, task_card
+from zwgk.store.present import due_label, history_lines, parts_line, task_card
 from zwgk.store.service import Service
 from zwgk.store.textutil import one_line
 
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("id", type=task_id)
     p.add_argument("status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
     p.add_argument("--note", default="", help="进展说明")
+    p.add_argument("--unit", help="只标记该单位负责的部分（默认：本人账号在单位名录中对应的单位）")
     p.set_defaults(func=cmd_mark)
 
     p = sub.add_parser("note", help="为任务添加进展备注")
@@ -65,9 +66,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 # -- read commands ---------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     flt = filter_from_args(args, ctx.today)
-    tasks = Service.open(ctx).tasks(flt)
+    service = Service.open(ctx)
+    snap = service.snapshot()
+    tasks = service.tasks(flt, snap)
     if args.json:
-        render.print_json([t.to_json(ctx.today) for t in tasks])
+        render.print_json([snap.task_json(t, ctx.today) for t in tasks])
         return 0
     colour = render.use_colour()
     for task in tasks:
@@ -79,14 +82,18 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     service = Service.open(ctx)
-    task = service.task(args.id)
+    snap = service.snapshot()
+    task = service.task(args.id, snap)
     history = service.history(task.id)
     if args.json:
-        data = task.to_json(ctx.today)
+        data = snap.task_json(task, ctx.today)
         data["history"] = [e.to_record() for e in history]
         render.print_json(data)
         return 0
-    for line in render.card(task_card(task, ctx.today, terse=True) + history_lines(history)):
+    card = task_card(task, ctx.today, terse=True)
+    if snap.directory:
+        card.append(parts_line(snap.parts(task)))
+    for line in render.card(card + history_lines(history)):
         render.out(line)
     return 0
 
@@ -131,7 +138,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     snap = Service.open(ctx).snapshot()
     result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
-        render.print_json([hit.to_json(ctx.today) for hit in result.hits])
+        render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
         return 0
     if not result.hits:
         hint = f"，您是不是要找“{result.suggestion}”？" if result.suggestion else "。"
@@ -161,7 +168,8 @@ def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: b
 # -- write commands --------------------------------------------------------------------------
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
-    render.out(change_summary(Service.open(ctx).mark(args.id, status, args.note)))
+    event = Service.open(ctx).mark(args.id, status, args.note, unit=args.unit)
+    render.out(change_summary(event))
     return 0
 
 
