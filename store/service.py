@@ -113,8 +113,12 @@ class Service:
         """Read a work plan (.txt .docx .xlsx .csv) or a zwgk exchange file (.json), by suffix.
 
         The file is read and validated in full before the database is touched: bad input
-        leaves the database as it was.
+        leaves the database as it was. `year` must be a plausible plan year (2000–2100).
         """
+        if year is not None:
+            from .importing import check_year
+
+            check_year(year)
         if path.suffix.lower() == EXCHANGE_SUFFIX:
             from .exchange import import_exchange, load
 
@@ -133,14 +137,30 @@ class Service:
                 seqs = _seqs(txn.new_events)
         return Imported(report, seqs)
 
-    def export_file(self, path: Path, flt: TaskFilter | None = None) -> int:
-        """Write the (filtered) plan to `path`, format by suffix; the number of task rows."""
-        from .export import export_file
+    def export_file(self, path: Path, flt: TaskFilter | None = None, *, force: bool = False) -> int:
+        """Write the (filtered) plan to `path`, format by suffix; the number of task rows.
 
+        Refuses (InputError, nothing written) the database and the files beside it
+        (`ExportRefused`) and an existing file unless `force` (`ExportExists`, carrying the
+        absolute path: the app asks, then calls again with `force=True`). A failed write is a
+        DatabaseError and leaves no partial file. `export.absolute(path)` is the path written.
+        """
+        from .export import export_file, export_target
+
+        # Checked before the snapshot and the log are read: a refusal costs nothing.
+        export_target(path, db_path=self.store.path, force=force)
         snap = self.snapshot()
         # Only the exchange format carries the history: reading the log is skipped otherwise.
         events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
-        return export_file(snap, path, today=self.today, flt=flt, events=events)
+        return export_file(
+            snap,
+            path,
+            today=self.today,
+            flt=flt,
+            events=events,
+            db_path=self.store.path,
+            force=force,
+        )
 
     # -- changes -------------------------------------------------------------------------
     def mark(self, task_id: int, word: str, note: str = "") -> Event:
