@@ -23,6 +23,7 @@ from .model import Event, Task, require_status
 
 if TYPE_CHECKING:
     from .importing import ImportReport
+    from .transaction import Transaction
 
 EXCHANGE_SUFFIX = ".json"  # `zwgk export x.json` writes the exchange format, import reads it
 
@@ -126,6 +127,7 @@ class Service:
             with self.store.transaction() as txn:
                 txn.require(None, "import")
                 report = import_exchange(txn, data, str(path))
+                _check_size(txn, path)
                 seqs = _seqs(txn.new_events)
         else:
             from .importing import import_into, parse_file
@@ -134,6 +136,7 @@ class Service:
             with self.store.transaction() as txn:
                 txn.require(None, "import")
                 report = import_into(txn, parsed, year=year, title=title)
+                _check_size(txn, path)
                 seqs = _seqs(txn.new_events)
         return Imported(report, seqs)
 
@@ -183,6 +186,24 @@ class Service:
         from .signoff import send_back
 
         return send_back(self.store, task_id, reason)
+
+
+# An import may fill the task file to this much of what loading accepts (MAX_DB_BYTES): the
+# rest is room for the notes and changes that checkpoints fold in later.
+IMPORT_DB_SHARE = 0.75
+
+
+def _check_size(txn: Transaction, source: Path) -> None:
+    """Refuse (before commit, nothing written) an import whose task file loading would refuse
+    — or nearly: "已导入" followed by a database nobody can open is the worst outcome."""
+    from .dbfile import MAX_DB_BYTES, dump_db
+
+    size = len(dump_db(txn.data))
+    if size > MAX_DB_BYTES * IMPORT_DB_SHARE:
+        raise InputError(
+            f"导入 {source.name} 后数据库将达到 {size // 1024 // 1024} MB，超过上限 "
+            f"{int(MAX_DB_BYTES * IMPORT_DB_SHARE) // 1024 // 1024} MB，已取消，未做任何修改。"
+        )
 
 
 def _seqs(records: Iterable[dict[str, object]]) -> list[int]:

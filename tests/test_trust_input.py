@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SEED_TODAY, Runner, json_of, zwgk_command
@@ -24,7 +25,6 @@ from conftest import SEED_TODAY, Runner, json_of, zwgk_command
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.errors import InputError
-from zwgk.store.export import ExportExists, ExportRefused
 from zwgk.store.filters import TaskFilter
 from zwgk.store.service import Service
 from zwgk.tui.chat import parse
@@ -160,6 +160,8 @@ def test_export_replaces_an_existing_file_only_with_force(
 
 
 def test_service_export_file_raises_what_the_app_can_ask_about(tmp_path: Path) -> None:
+    from zwgk.store.export import ExportExists, ExportRefused
+
     service = Service.open(Context(tmp_path / "zwgk.json", SEED_TODAY, user="tester"))
     out = tmp_path / "x.md"
     assert service.export_file(out) == 29
@@ -370,3 +372,221 @@ def test_import_year_is_validated(zwgk: Runner, tmp_path: Path) -> None:
     out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     one_sentence(zwgk("--db", str(tmp_path / "new.json"), "import", str(out)), 2)
     assert zwgk("import", str(seed), "--year", "2021").returncode == 0
+
+
+# -- item 8: hostile import files: one sentence, database unchanged, bounded time and memory --
+HEADER = ("序号", "具体事项", "牵头单位", "完成时间")
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MB = 1 << 20
+
+
+def _inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _small_xlsx() -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(HEADER))
+    ws.append([1, "梳理清单", "区编办", "2021年6月底前"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _rezip(src: bytes, dst: Path, part: str, write: Callable[[Any], None]) -> Path:
+    """`src` (a zip) copied to `dst` with `part` written by `write(fh)`, streamed, so a
+    gigabyte inside costs the test no memory."""
+    import io
+    import zipfile
+
+    with (
+        zipfile.ZipFile(io.BytesIO(src)) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
+        for info in zin.infolist():
+            if info.filename != part:
+                zout.writestr(info.filename, zin.read(info.filename))
+        with zout.open(part, "w", force_zip64=True) as fh:
+            write(fh)
+    return dst
+
+
+def _repeat(fh: Any, byte: bytes, size: int) -> None:
+    chunk = byte * MB
+    for _ in range(size // MB):
+        fh.write(chunk)
+
+
+def xlsx_with_cell(dst: Path, size: int) -> Path:
+    """One cell of `size` bytes (the 311 KB file holding a 300 MB cell)."""
+
+    def write(fh: Any) -> None:
+        fh.write(f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'.encode())
+        fh.write("".join(_inline(f"{c}1", h) for c, h in zip("ABCD", HEADER, strict=True)).encode())
+        fh.write(b'</row><row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>')
+        _repeat(fh, b"a", size)
+        fh.write(b"</t></is></c></row></sheetData></worksheet>")
+
+    return _rezip(_small_xlsx(), dst, "xl/worksheets/sheet1.xml", write)
+
+
+def xlsx_with_sheet_tail(dst: Path, before: str = "", after: str = "") -> Path:
+    """The small plan with XML added inside sheetData (`before`) or after it (`after`)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(_small_xlsx())) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    sheet = sheet.replace("</sheetData>", f"{before}</sheetData>{after}")
+    return _rezip(
+        _small_xlsx(), dst, "xl/worksheets/sheet1.xml", lambda fh: fh.write(sheet.encode())
+    )
+
+
+def _small_docx() -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("测试工作方案")
+    table = document.add_table(rows=2, cols=4)
+    for i, text in enumerate(HEADER):
+        table.cell(0, i).text = text
+    for i, text in enumerate(("1", "梳理清单", "区编办", "2021年6月底前")):
+        table.cell(1, i).text = text
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def docx_with_document(dst: Path, body: Callable[[Any], None]) -> Path:
+    def write(fh: Any) -> None:
+        fh.write(f'<w:document xmlns:w="{WORD_NS}"><w:body><w:tbl>'.encode())
+        fh.write(b"<w:tr>")
+        for h in HEADER:
+            fh.write(f"<w:tc><w:p><w:r><w:t>{h}</w:t></w:r></w:p></w:tc>".encode())
+        fh.write(b"</w:tr>")
+        body(fh)
+        fh.write(b"</w:tbl></w:body></w:document>")
+
+    return _rezip(_small_docx(), dst, "word/document.xml", write)
+
+
+def docx_with_run(dst: Path, size: int) -> Path:
+    """A 1 MB .docx whose one run holds `size` bytes of text."""
+
+    def body(fh: Any) -> None:
+        fh.write(b"<w:tr><w:tc><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>")
+        _repeat(fh, b"a", size)
+        fh.write(b"</w:t></w:r></w:p></w:tc></w:tr>")
+
+    return docx_with_document(dst, body)
+
+
+def docx_with_span(dst: Path) -> Path:
+    def body(fh: Any) -> None:
+        fh.write(
+            b'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="1000000000"/></w:tcPr>'
+            b"<w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc></w:tr>"
+        )
+
+    return docx_with_document(dst, body)
+
+
+def xlsx_with_many_cells(dst: Path, cells: int, length: int) -> Path:
+    """Within every per-part bound, but more text than a plan: `cells` cells of `length`."""
+
+    def write(fh: Any) -> None:
+        fh.write(f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'.encode())
+        fh.write("".join(_inline(f"{c}1", h) for c, h in zip("ABCD", HEADER, strict=True)).encode())
+        fh.write(b"</row>")
+        text = "政" * length
+        for r in range(2, cells + 2):
+            fh.write(
+                f'<row r="{r}"><c r="A{r}"><v>{r}</v></c>{_inline(f"B{r}", text)}</row>'.encode()
+            )
+        fh.write(b"</sheetData></worksheet>")
+
+    return _rezip(_small_xlsx(), dst, "xl/worksheets/sheet1.xml", write)
+
+
+def _bounded(limit_mb: int = 600) -> Callable[[], None]:
+    def apply() -> None:
+        limit = limit_mb * MB
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+HOSTILE: dict[str, Callable[[Path], Path]] = {
+    "xlsx_300mb_cell": lambda d: xlsx_with_cell(d / "cell.xlsx", 300 * MB),
+    "xlsx_1gb_cell": lambda d: xlsx_with_cell(d / "gb.xlsx", 1024 * MB),
+    "xlsx_merged_A2_XFD1048576": lambda d: xlsx_with_sheet_tail(
+        d / "merged.xlsx",
+        after='<mergeCells count="1"><mergeCell ref="A2:XFD1048576"/></mergeCells>',
+    ),
+    "xlsx_cell_at_XFD1048576": lambda d: xlsx_with_sheet_tail(
+        d / "far.xlsx", before='<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    ),
+    "xlsx_too_much_text": lambda d: xlsx_with_many_cells(d / "text.xlsx", 600, 8000),
+    "docx_1gb_run": lambda d: docx_with_run(d / "run.docx", 1024 * MB),
+    "docx_grid_span": lambda d: docx_with_span(d / "span.docx"),
+    "csv_long_cell": lambda d: _write(
+        d / "long.csv", "序号,具体事项,牵头单位,完成时间\n1," + "政" * 120_000 + ",区编办,2021年\n"
+    ),
+}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hostile")
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_import_is_refused_in_bounded_memory_and_time(
+    kind: str, zwgk: Runner, db_path: Path, tmp_path: Path, hostile_dir: Path
+) -> None:
+    path = HOSTILE[kind](hostile_dir)
+    assert path.stat().st_size < 8 * MB  # small files, huge insides
+    assert zwgk("mark", "3", "doing").returncode == 0
+    before = state(zwgk)
+    import time
+
+    started = time.monotonic()
+    proc = run(["import", str(path)], env_for(db_path, tmp_path), preexec_fn=_bounded(), timeout=30)
+    elapsed = time.monotonic() - started
+    err = one_sentence(proc, 2)
+    assert "拒绝导入" in err or "超过" in err or "过大" in err, err
+    assert elapsed < 10, elapsed
+    assert state(zwgk) == before
+    assert zwgk("doctor").returncode == 0
+
+
+def test_an_import_never_writes_what_loading_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result is measured before commit: with the load limit lowered below what the
+    bundled plan needs, its import is refused and the database left as it was."""
+    from zwgk.store import dbfile
+
+    seed = Path(__file__).parent.parent / "data" / "seed_plan.txt"
+    service = Service.open(Context(tmp_path / "zwgk.json", SEED_TODAY, user="tester"))
+    before = [t.to_record() for t in service.tasks()], len(service.log())
+    monkeypatch.setattr(dbfile, "MAX_DB_BYTES", 32 * 1024)
+    with pytest.raises(InputError, match="超过上限"):
+        service.import_file(seed, title="另一份方案")
+    monkeypatch.undo()
+    assert ([t.to_record() for t in service.tasks()], len(service.log())) == before
+    assert service.import_file(seed, title="另一份方案").report.added == 29
