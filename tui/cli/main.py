@@ -99,6 +99,8 @@ def chinese_argparse() -> Iterator[None]:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
+# Options whose value is words a person chose, which may start with `-`.
+FREE_TEXT_OPTIONS = ("--note", "--reason", "--unit", "--user", "--plan", "--db")
 # Commands whose positional words are free text, which may start with `-`.
 FREE_TEXT_COMMANDS = ("zwgk note", "zwgk search")
 
@@ -131,7 +133,7 @@ def explain(message: str, prog: str) -> str:
     if message.startswith("缺少必需的参数"):
         message = re.sub(r"\b[A-Z]+\b", lambda m: ARG_NAMES.get(m.group(), m.group()), message)
     m = re.match(r"参数 (--[\w-]+)：需要一个值", message)
-    if m:
+    if m and m.group(1) in FREE_TEXT_OPTIONS:
         option = m.group(1)
         return f"{message}；如果内容以“-”开头，请写成 {option}=-内容"
     if message.startswith("缺少必需的参数") and prog in FREE_TEXT_COMMANDS:
