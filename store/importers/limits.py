@@ -88,6 +88,10 @@ def _scan(z: zipfile.ZipFile, name: str, handler: object) -> None:
     parser.Parse(b"", True)
 
 
+def _xml_parts(z: zipfile.ZipFile) -> list[str]:
+    return [name for name in z.namelist() if name.lower().endswith(".xml")]
+
+
 def _local(name: str) -> str:
     return name.rpartition(" ")[2]
 
@@ -122,9 +126,9 @@ class _Shape:
 def check_xlsx_sheets(path: Path, z: zipfile.ZipFile) -> None:
     """Every worksheet: where its cells lie and how much its merged ranges cover."""
     merged = 0
-    for name in z.namelist():
-        if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", name):
-            continue
+    # Every XML part, not just xl/worksheets/: openpyxl finds sheets wherever the workbook's
+    # relationships point, so a hostile file could put one anywhere.
+    for name in _xml_parts(z):
         shape = _Shape(path, f"工作表 {Path(name).stem} ")
         pos = {"row": 0, "col": 0}
 
@@ -158,7 +162,8 @@ def check_xlsx_sheets(path: Path, z: zipfile.ZipFile) -> None:
 
 
 def check_docx_tables(path: Path, z: zipfile.ZipFile) -> None:
-    """The document's tables: rows, the grid width each row spans, and vertical merges."""
+    """Tables in the document (and headers, footers): rows, the grid width each row spans,
+    and vertical merges."""
     merged = 0
     shape = _Shape(path, "表格")
     state = {"rows": 0, "width": 0}
@@ -189,7 +194,8 @@ def check_docx_tables(path: Path, z: zipfile.ZipFile) -> None:
         if merged > MAX_MERGED:
             raise InputError(f"文件 {path} 的合并单元格共超过 {MAX_MERGED} 个，拒绝导入。")
 
-    _scan(z, "word/document.xml", start)
+    for name in _xml_parts(z):  # python-docx follows relationships, not fixed names
+        _scan(z, name, start)
 
 
 def check_sheets(path: Path, sheets: Iterable[Sheet]) -> None:
