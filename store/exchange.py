@@ -99,14 +99,30 @@ def looks_like_exchange(path: Path) -> bool:
     return b'"format"' in head and FORMAT.encode() in head
 
 
+# JSON expands in memory: a 32 MB file of `[],` is ten million lists. Bound the bytes and,
+# by counting separators (an upper bound on values, strings included), the objects.
+MAX_EXCHANGE_BYTES = 32 * 1024 * 1024
+MAX_EXCHANGE_ITEMS = 3_000_000  # a 10,000-task plan with 100,000 events has ~1.5 million
+
+
 def load(path: Path) -> dict[str, Any]:
     """Read and validate an exchange file; InputError (exit 2) naming the file otherwise."""
+    from .importers.limits import MAX_CELL_CHARS
+
     try:
+        size = path.stat().st_size
+        if size > MAX_EXCHANGE_BYTES:
+            raise InputError(
+                f"文件 {path} 过大（{size // 1024 // 1024} MB），交换文件不应超过 "
+                f"{MAX_EXCHANGE_BYTES // 1024 // 1024} MB。"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"找不到文件 {path}。") from None
     except OSError as exc:
         raise InputError(f"无法读取文件 {path}：{exc.strerror}。") from None
+    if raw.count(b",") + raw.count(b":") + raw.count(b"[") > MAX_EXCHANGE_ITEMS:
+        raise InputError(f"文件 {path} 中的条目超过 {MAX_EXCHANGE_ITEMS} 个，拒绝导入。")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -121,6 +137,11 @@ def load(path: Path) -> dict[str, Any]:
     for i, rec in enumerate(tasks, start=1):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise InputError(f"文件 {path} 第 {i} 个任务格式不正确（缺少 text）。")
+        longest = max((len(v) for v in rec.values() if isinstance(v, str)), default=0)
+        if longest > MAX_CELL_CHARS:
+            raise InputError(
+                f"文件 {path} 第 {i} 个任务有一项长达 {longest} 字，超过上限 {MAX_CELL_CHARS} 字。"
+            )
         if rec.get("status") not in STATUSES:
             raise InputError(f"文件 {path} 第 {i} 个任务的状态“{rec.get('status')}”无效。")
     for key in ("plans", "units", "events"):

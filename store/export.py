@@ -5,15 +5,23 @@ spreadsheet keeps the document's own layout — 序号, 工作任务, 具体事�
 the group cells merged as in the document, and adds the progress columns. Only plain
 openpyxl features are used (fills, borders, merges, freeze panes, print setup) so the file
 opens cleanly in Excel and WPS.
+
+Where it writes is checked first (`export_target`): never over the database or a file beside
+it (log, lock, backups — compared by real path and by inode, so symlinks and hard links count
+too), never over an existing file unless forced (`ExportExists`, which the app catches to ask),
+and always through a temp file renamed into place, so a full disk leaves no half-written file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import gc
 import io
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,8 +29,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .backup import backup_dir
 from .db import Snapshot
-from .errors import InputError
+from .errors import DatabaseError, InputError
+from .files import events_path, lock_path, shown
 from .filters import TaskFilter
 from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
 from .present import short_time
@@ -36,6 +46,82 @@ GREEN_FILL = "C6EFCE"  # done
 HEADER_FILL = "D9E1F2"
 
 
+class ExportExists(InputError):
+    """The target file exists and `force` was not given; `path` is the absolute target."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"文件 {shown(path)} 已存在；如需覆盖，请加 --force。")
+        self.path = path
+
+
+class ExportRefused(InputError):
+    """The target is the database or one of the files zwgk keeps beside it."""
+
+
+def absolute(path: Path | str) -> Path:
+    """The target as the person will see it in full: `~` expanded, made absolute (symlinks
+    left as typed). InputError for `~nouser/…`."""
+    try:
+        return Path(os.path.abspath(Path(path).expanduser()))
+    except RuntimeError:  # `~nouser`: no such user's home
+        raise InputError(f"无法解析路径 {shown(path)}：没有这个用户的主目录。") from None
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _database_files(db_path: Path) -> list[Path]:
+    """The database and what lives beside it, including every backup (hard-linked versions)."""
+    files = [db_path, events_path(db_path), lock_path(db_path)]
+    with contextlib.suppress(OSError), os.scandir(backup_dir(db_path)) as it:
+        files += [Path(e.path) for e in it]
+    return files
+
+
+def protected_reason(target: Path, db_path: Path) -> str | None:
+    """Why writing `target` would overwrite part of the database at `db_path`, else None."""
+    real = Path(os.path.realpath(target))
+    db_real = Path(os.path.realpath(db_path))
+    if real == db_real:
+        return "是数据库本身"
+    if real.parent == db_real.parent and real.name.startswith(db_real.name + "."):
+        return "是数据库的修改记录、锁文件或备份"  # zwgk.json.events.jsonl, .lock, .backups…
+    if real.is_relative_to(Path(os.path.realpath(backup_dir(db_path)))):
+        return "在数据库的备份目录中"
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None  # nothing there yet: it cannot be one of ours
+    for f in _database_files(db_path):
+        with contextlib.suppress(OSError):
+            if _same_file(st, os.stat(f)):
+                return "与数据库文件是同一个文件（链接）"
+    return None
+
+
+def export_target(path: Path | str, *, db_path: Path | None = None, force: bool = False) -> Path:
+    """The absolute path an export may write, or InputError saying why not (nothing written)."""
+    target = absolute(path)
+    if db_path is not None and (why := protected_reason(target, db_path)):
+        raise ExportRefused(f"不能导出到 {shown(target)}：它{why}，请换一个文件名。")
+    suffix = target.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"不支持导出为“{suffix or target.name}”，请使用 {'、'.join(SUFFIXES)} 之一作为文件后缀。"
+        )
+    try:
+        if target.is_dir():
+            raise InputError(f"导出路径 {shown(target)} 是一个目录，请给出文件名。")
+        if not target.parent.is_dir():
+            raise InputError(f"导出目录 {shown(target.parent)} 不存在。")
+    except OSError as exc:  # a folder on the way we may not enter
+        raise _write_error(target, exc) from None
+    if not force and os.path.lexists(target):
+        raise ExportExists(target)
+    return target
+
+
 def export_file(
     snapshot: Snapshot,
     path: Path | str,
@@ -43,28 +129,29 @@ def export_file(
     today: date,
     flt: TaskFilter | None = None,
     events: Iterable[Event] | None = None,
+    db_path: Path | None = None,
+    force: bool = False,
 ) -> int:
-    """Write the (filtered) plan to `path`, format by suffix; return the number of task rows."""
-    path = Path(path).expanduser()
-    suffix = path.suffix.lower()
+    """Write the (filtered) plan to `path`, format by suffix; return the number of task rows.
+
+    `db_path`: the open database, whose files are never written; `force`: replace an existing
+    file (else `ExportExists`). A failed write (no permission, disk full) is a DatabaseError
+    and leaves no file behind.
+    """
+    target = export_target(path, db_path=db_path, force=force)
     writers: dict[str, Callable[[Report], bytes]] = {
         ".xlsx": xlsx_bytes,
         ".csv": csv_bytes,
         ".md": md_bytes,
         ".json": json_bytes,
     }
-    writer = writers.get(suffix)
-    if writer is None:
-        raise InputError(
-            f"不支持导出为“{suffix or path.name}”，请使用 {'、'.join(SUFFIXES)} 之一作为文件后缀。"
-        )
-    if path.is_dir():
-        raise InputError(f"导出路径 {path} 是一个目录，请给出文件名。")
-    if not path.parent.exists():
-        raise InputError(f"导出目录 {path.parent} 不存在。")
     tasks = flt.apply(snapshot, today) if flt else snapshot.task_list()
     report = Report(snapshot, tasks, today, flt, list(events or []))
-    _atomic_write(path, writer(report))
+    try:
+        payload = writers[target.suffix.lower()](report)
+    except OSError as exc:  # the temp files openpyxl spools sheets through: disk full
+        raise _write_error(target, exc) from None
+    _atomic_write(target, payload, replace=force)
     return len(tasks)
 
 
@@ -307,8 +394,33 @@ def xlsx_bytes(report: Report) -> bytes:
     wb.properties.creator = "zwgk"
 
     buf = io.BytesIO()
-    wb.save(buf)
+    _save_quietly(wb, buf)
     return buf.getvalue()
+
+
+def _save_quietly(wb: Any, buf: io.BytesIO) -> None:
+    """`wb.save`, a failed write turned into OSError and nothing printed.
+
+    openpyxl spools each sheet through a temp file; lxml reports a failed write there
+    (`IO_ENOSPC`, `IO_EFBIG`) as its own SerialisationError, and the half-run generator
+    that wrote it complains again on stderr when collected — so collect it here, muted.
+    """
+    failed: str | None = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        try:
+            wb.save(buf)
+        except Exception as exc:
+            if not str(exc).startswith("IO_"):
+                raise
+            failed = str(exc)
+        gc.collect()  # the failed writer's frames are gone now: finalise it while muted
+    finally:
+        sys.unraisablehook = hook
+    if failed is not None:
+        code = getattr(errno, failed[3:], errno.EIO)
+        raise OSError(code, os.strerror(code))
 
 
 STATS_HEADER = (
@@ -443,14 +555,51 @@ def json_bytes(report: Report) -> bytes:
     return exchange.dumps(data).encode("utf-8")
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _write_error(path: Path, exc: OSError) -> DatabaseError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        why = "磁盘空间不足或超过文件大小上限"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        why = "没有写入该目录的权限"
+    elif exc.errno == errno.EROFS:
+        why = "文件系统是只读的"
+    else:
+        why = exc.strerror or type(exc).__name__
+    return DatabaseError(f"无法导出到 {shown(path)}（{why}），没有留下任何文件。")
+
+
+def _atomic_write(path: Path, payload: bytes, *, replace: bool) -> None:
+    """Write a temp file beside `path`, fsync, then move it into place: a failure at any point
+    leaves the old file (or none) and no partial one. Without `replace`, the move refuses a
+    file that appeared meanwhile (a hard link cannot clobber)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _move_no_clobber(tmp, path)
+    except FileExistsError:
+        raise ExportExists(path) from None
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _move_no_clobber(tmp: str, path: Path) -> None:
+    try:
+        os.link(tmp, path)  # atomic, and fails if `path` exists
+    except FileExistsError:
         raise
+    except OSError:  # no hard links here (FAT, some network shares): check, then rename
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.replace(tmp, path)

@@ -9,7 +9,7 @@ over a search index (store/search/masks.py), which keeps searching 100,000 tasks
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .errors import InputError
@@ -18,6 +18,23 @@ from .unitnames import resolve_units
 
 if TYPE_CHECKING:
     from .db import Snapshot
+
+
+def add_days(day: date, days: int) -> date:
+    """`day` moved by `days`, clamped to the calendar's ends: a `--today 9999-12-31` or a
+    `--due-within 3000000` means "no end", not an OverflowError."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def month_span(year: int, month: int) -> tuple[date, date]:
+    """The first and last day of a month (December 9999 ends on date.max, not in year 10000)."""
+    first = date(year, month, 1)
+    if month == 12:
+        return first, date(year, 12, 31)
+    return first, date(year, month + 1, 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,11 @@ class TaskFilter:
     group: int | None = None  # the document's Nth 工作任务
     by_due: bool = False  # order by due date (undated last), then id; else by id
     notes: tuple[str, ...] = ()  # the conditions as asked, for a ledger's 筛选条件 line
+
+    @classmethod
+    def due_within(cls, today: date, days: int, *, by_due: bool = False) -> TaskFilter:
+        """Due from today through `days` days ahead (clamped at the calendar's end)."""
+        return cls(due_from=today, due_to=add_days(today, days), by_due=by_due)
 
     @property
     def dated(self) -> bool:

@@ -81,6 +81,18 @@ def parse_file(path: Path) -> ParsedPlan:
     return read_plan(path)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a plan's year: deadlines are dated against it
+
+
+def check_year(year: int, what: str = "--year") -> int:
+    """A plan year a person gave, or InputError: `--year 99999` would lose every deadline."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            f"{what} 的年份“{year}”不合理，应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，未做任何修改。"
+        )
+    return year
+
+
 def plan_year(parsed: ParsedPlan, year: int | None) -> int:
     """`--year`, else a year in the title or file name, else the current year."""
     if year:
@@ -106,6 +118,8 @@ def import_into(
 
     if not parsed.tasks:
         raise InputError(f"文件 {parsed.source} 中没有找到任何任务。")
+    if year:  # an exchange file's plan year is as untrusted as `--year`
+        check_year(year, f"文件 {Path(parsed.source).name} 中方案")
     y = plan_year(parsed, year)
     title = (title or parsed.title or Path(parsed.source).stem).strip()
     report = ImportReport(title=title, source=parsed.source, year=y)

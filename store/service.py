@@ -24,6 +24,7 @@ from .model import Event, Task, require_status
 if TYPE_CHECKING:
     from .directory_import import DirectoryReport
     from .importing import ImportReport
+    from .transaction import Transaction
 
 EXCHANGE_SUFFIX = ".json"  # `zwgk export x.json` writes the exchange format, import reads it
 
@@ -114,8 +115,12 @@ class Service:
         """Read a work plan (.txt .docx .xlsx .csv) or a zwgk exchange file (.json), by suffix.
 
         The file is read and validated in full before the database is touched: bad input
-        leaves the database as it was.
+        leaves the database as it was. `year` must be a plausible plan year (2000–2100).
         """
+        if year is not None:
+            from .importing import check_year
+
+            check_year(year)
         if path.suffix.lower() == EXCHANGE_SUFFIX:
             from .exchange import import_exchange, load
 
@@ -123,6 +128,7 @@ class Service:
             with self.store.transaction() as txn:
                 txn.require(None, "import")
                 report = import_exchange(txn, data, str(path))
+                _check_size(txn, path)
                 seqs = _seqs(txn.new_events)
         else:
             from .importing import import_into, parse_file
@@ -131,17 +137,34 @@ class Service:
             with self.store.transaction() as txn:
                 txn.require(None, "import")
                 report = import_into(txn, parsed, year=year, title=title)
+                _check_size(txn, path)
                 seqs = _seqs(txn.new_events)
         return Imported(report, seqs)
 
-    def export_file(self, path: Path, flt: TaskFilter | None = None) -> int:
-        """Write the (filtered) plan to `path`, format by suffix; the number of task rows."""
-        from .export import export_file
+    def export_file(self, path: Path, flt: TaskFilter | None = None, *, force: bool = False) -> int:
+        """Write the (filtered) plan to `path`, format by suffix; the number of task rows.
 
+        Refuses (InputError, nothing written) the database and the files beside it
+        (`ExportRefused`) and an existing file unless `force` (`ExportExists`, carrying the
+        absolute path: the app asks, then calls again with `force=True`). A failed write is a
+        DatabaseError and leaves no partial file. `export.absolute(path)` is the path written.
+        """
+        from .export import export_file, export_target
+
+        # Checked before the snapshot and the log are read: a refusal costs nothing.
+        export_target(path, db_path=self.store.path, force=force)
         snap = self.snapshot()
         # Only the exchange format carries the history: reading the log is skipped otherwise.
         events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
-        return export_file(snap, path, today=self.today, flt=flt, events=events)
+        return export_file(
+            snap,
+            path,
+            today=self.today,
+            flt=flt,
+            events=events,
+            db_path=self.store.path,
+            force=force,
+        )
 
     # -- the unit directory ---------------------------------------------------------------
     def import_directory(self, path: Path, *, force: bool = False) -> DirectoryReport:
@@ -185,6 +208,24 @@ class Service:
         from .signoff import send_back
 
         return send_back(self.store, task_id, reason)
+
+
+# An import may fill the task file to this much of what loading accepts (MAX_DB_BYTES): the
+# rest is room for the notes and changes that checkpoints fold in later.
+IMPORT_DB_SHARE = 0.75
+
+
+def _check_size(txn: Transaction, source: Path) -> None:
+    """Refuse (before commit, nothing written) an import whose task file loading would refuse
+    — or nearly: "已导入" followed by a database nobody can open is the worst outcome."""
+    from .dbfile import MAX_DB_BYTES, dump_db
+
+    size = len(dump_db(txn.data))
+    if size > MAX_DB_BYTES * IMPORT_DB_SHARE:
+        raise InputError(
+            f"导入 {source.name} 后数据库将达到 {size // 1024 // 1024} MB，超过上限 "
+            f"{int(MAX_DB_BYTES * IMPORT_DB_SHARE) // 1024 // 1024} MB，已取消，未做任何修改。"
+        )
 
 
 def _seqs(records: Iterable[dict[str, object]]) -> list[int]:

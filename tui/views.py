@@ -2,16 +2,17 @@
 
 A chat view (`逾期`, `本周`, `2021年6月`, `进行中` …) is a thin mapping from a parsed `Command` to
 the one `TaskFilter` (store/filters.py) that `zwgk list` flags and search filters compile to,
-plus a label. No Textual here: tests call it directly.
+plus a label. No Textual here: tests call it directly. Date arithmetic goes through
+`add_days`/`month_span`, which clamp at the calendar's end (`/today 9999-12-31` then `30天内`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from zwgk.store.db import Snapshot
-from zwgk.store.filters import TaskFilter
+from zwgk.store.filters import TaskFilter, add_days, month_span
 from zwgk.store.model import Task
 from zwgk.tui.chat import Command
 
@@ -56,20 +57,19 @@ def view_filter(cmd: Command, today: date) -> TaskFilter:
     if cmd.view == "overdue":
         return TaskFilter(overdue=True, by_due=True)
     if cmd.view == "week":  # Monday to Sunday of this week
-        monday = today - timedelta(days=today.weekday())
-        return TaskFilter(due_from=monday, due_to=monday + timedelta(days=6), by_due=True)
+        monday = add_days(today, -today.weekday())
+        return TaskFilter(due_from=monday, due_to=add_days(monday, 6), by_due=True)
     if cmd.view == "month":
         return _month(today.year, today.month)
     if cmd.view == "within":
-        return TaskFilter(due_from=today, due_to=today + timedelta(days=cmd.days or 0), by_due=True)
+        return TaskFilter.due_within(today, cmd.days or 0, by_due=True)
     if cmd.view == "year_month" and cmd.month:
         return _month(cmd.year or today.year, cmd.month)
     return TaskFilter()
 
 
 def _month(year: int, month: int) -> TaskFilter:
-    first = date(year, month, 1)
-    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    first, last = month_span(year, month)
     return TaskFilter(due_from=first, due_to=last, by_due=True)
 
 

@@ -1,16 +1,20 @@
 """Readers for work-plan documents: plain-text dumps, .docx, .xlsx and CSV.
 
 `read_plan` is the boundary: whatever a library raises on a bad file becomes one InputError
-sentence naming the file, so no traceback ever reaches a person.
+sentence naming the file, so no traceback ever reaches a person. Before a library sees a file,
+its size and shape are bounded (`limits.py`): a small crafted file must not unpack into
+gigabytes, and what it yields must fit in a database zwgk can open again.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.parsers import expat
 
 from ..errors import InputError
 from ..textutil import sanitize
+from . import limits
 from .base import ParsedPlan, Sheet
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -38,7 +42,7 @@ def read_plan(path: Path) -> ParsedPlan:
 
 def _sheets(path: Path) -> tuple[list[Sheet], bool]:
     """The grids in a file, and whether later ones continue the first (split Word tables)."""
-    from . import csvtable, excel, text, word
+    from . import excel, word
 
     if not path.exists():
         raise InputError(f"找不到文件 {path}。")
@@ -51,16 +55,33 @@ def _sheets(path: Path) -> tuple[list[Sheet], bool]:
         raise InputError(f"文件 {path} 过大（{size // 1024 // 1024} MB），不像是工作方案表格。")
     data = path.read_bytes()
     suffix = path.suffix.lower()
+    sheets: list[Sheet]
     if data.startswith(b"PK\x03\x04") or suffix in (".docx", ".xlsx", ".xlsm"):
         kind = _zip_kind(path, data)
+        del data  # the libraries read the file themselves
         if kind == "docx":
-            return word.read(path), True
-        return excel.read(path), False
+            sheets, continues = word.read(path), True
+        else:
+            sheets, continues = excel.read(path), False
+        limits.check_sheets(path, sheets)
+        return sheets, continues
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"文件 {path} 是旧版 Office 格式（.doc/.xls），请另存为 .docx 或 .xlsx 后再导入。"
         )
-    decoded = decode(path, data)
+    if len(data) > limits.MAX_TEXT_BYTES:
+        raise InputError(
+            f"文件 {path} 过大（{len(data) // 1024 // 1024} MB），文本或 CSV 表格不应超过 "
+            f"{limits.MAX_TEXT_BYTES // 1024 // 1024} MB。"
+        )
+    sheets, continues = _text_sheets(path, decode(path, data))
+    limits.check_sheets(path, sheets)
+    return sheets, continues
+
+
+def _text_sheets(path: Path, decoded: str) -> tuple[list[Sheet], bool]:
+    from . import csvtable, text
+
     if not decoded.strip():
         raise InputError(f"文件 {path} 是空的。")
     if text.is_dump(decoded):
@@ -80,13 +101,16 @@ def _zip_kind(path: Path, data: bytes) -> str:
         raise InputError(f"文件 {path} 不是有效的 {label}文件（不是 zip 压缩包）。")
     try:
         with zipfile.ZipFile(path) as z:
+            limits.check_zip(path, z)  # sizes from the zip's directory, before unpacking
             names = set(z.namelist())
-    except zipfile.BadZipFile:
+            if "word/document.xml" in names:
+                limits.check_docx_tables(path, z)
+                return "docx"
+            if "xl/workbook.xml" in names:
+                limits.check_xlsx_sheets(path, z)
+                return "xlsx"
+    except (zipfile.BadZipFile, expat.ExpatError, EOFError):
         raise InputError(f"文件 {path} 不是有效的 {label}文件（压缩包已损坏）。") from None
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
     raise InputError(f"文件 {path} 是 zip 压缩包，但不是 Word 或 Excel 文档。")
 
 

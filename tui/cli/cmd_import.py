@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("import", help="导入工作方案（.txt .docx .xlsx .csv .json）")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--year", type=int, help="没有写年份的期限按此年份计算")
     p.add_argument("--plan", help="方案名称（默认取文件标题）")
     add_json(p)

@@ -1,6 +1,6 @@
 """Supervision commands: export, stats, digest, and completion sign-off (confirm / sendback).
 
-zwgk export FILE [--unit U] [--role R] [--status S] [--overdue] [--due-within N] [--group N]
+zwgk export FILE [--force] [--unit U] [--role R] [--status S] [--overdue] [--due-within N] [--group N]
 zwgk stats [--json]
 zwgk digest [--unit U] [--since DATE] [--no-record]
 zwgk confirm ID [--note TEXT]
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from zwgk.store.context import Context
+from zwgk.store.export import absolute
+from zwgk.store.files import shown
 from zwgk.store.filters import TaskFilter
 from zwgk.store.service import Service
 
@@ -23,7 +25,8 @@ from .common import add_filter_args, add_json, filter_from_args, task_id
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("export", help="导出进度台账（.xlsx .csv .md .json，按后缀）")
-    p.add_argument("file", type=Path, help="目标文件：.xlsx .csv .md 或 .json")
+    p.add_argument("file", type=Path, metavar="FILE", help="目标文件：.xlsx .csv .md 或 .json")
+    p.add_argument("--force", action="store_true", help="目标文件已存在时覆盖它")
     add_filter_args(p)
     p.set_defaults(func=cmd_export)
 
@@ -42,20 +45,23 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("confirm", help="办结确认：确认一项已完成的任务")
-    p.add_argument("id", type=task_id)
+    p.add_argument("id", type=task_id, metavar="ID")
     p.add_argument("--note", default="", help="确认意见")
     p.set_defaults(func=cmd_confirm)
 
     p = sub.add_parser("sendback", aliases=["reject"], help="退回：已完成的任务退回为进行中")
-    p.add_argument("id", type=task_id)
+    p.add_argument("id", type=task_id, metavar="ID")
     p.add_argument("--reason", required=True, help="退回原因（必填）")
     p.set_defaults(func=cmd_sendback)
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     flt = filter_from_args(args, ctx.today)
-    rows = Service.open(ctx).export_file(args.file, flt if flt != TaskFilter() else None)
-    render.out(f"已导出 {rows} 项任务到 {args.file}")
+    target = absolute(args.file)  # shown in full: the person sees exactly where it went
+    rows = Service.open(ctx).export_file(
+        target, flt if flt != TaskFilter() else None, force=args.force
+    )
+    render.out(f"已导出 {rows} 项任务到 {shown(target)}")
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from zwgk.store.context import Context, parse_day
 from zwgk.store.describe import describe_event, event_line
+from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
 from zwgk.store.service import Service
@@ -24,27 +25,30 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", help="查看一项任务及其历史")
-    p.add_argument("id", type=task_id)
+    p.add_argument("id", type=task_id, metavar="ID")
     add_json(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("mark", help="标记任务状态")
-    p.add_argument("id", type=task_id)
-    p.add_argument("status", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done")
+    p.add_argument("id", type=task_id, metavar="ID")
+    p.add_argument(
+        "status", metavar="STATUS", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done"
+    )
     p.add_argument("--note", default="", help="进展说明")
     p.add_argument("--unit", help="只标记该单位负责的部分（默认：本人账号在单位名录中对应的单位）")
     p.set_defaults(func=cmd_mark)
 
     p = sub.add_parser("note", help="为任务添加进展备注")
-    p.add_argument("id", type=task_id)
-    p.add_argument("text", nargs="+")
+    p.add_argument("id", type=task_id, metavar="ID")
+    # REMAINDER: the note is everything after the id, even words that start with `-`.
+    p.add_argument("text", nargs=argparse.REMAINDER, metavar="TEXT", help="备注内容（可以“-”开头）")
     p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("undo", help="撤销自己最近的一次修改")
     p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("log", help="修改记录（谁在何时改了什么）")
-    p.add_argument("id", nargs="?", type=task_id)
+    p.add_argument("id", nargs="?", type=task_id, metavar="ID")
     p.add_argument("--unit", help="只看该单位的任务")
     p.add_argument("--user", help="只看该用户的修改")
     p.add_argument("--since", type=lambda s: parse_day(s, "--since"), metavar="YYYY-MM-DD")
@@ -57,7 +61,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_units)
 
     p = sub.add_parser("search", help="搜索任务（模糊匹配、拼音、单位、筛选词）")
-    p.add_argument("query", nargs="+")
+    p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--limit", type=positive_int, default=20)
     add_json(p)
     p.set_defaults(func=cmd_search)
@@ -174,7 +178,10 @@ def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
-    render.out(change_summary(Service.open(ctx).note(args.id, " ".join(args.text))))
+    words = args.text[1:] if args.text[:1] == ["--"] else args.text  # `note 3 -- -x` too
+    if not words:
+        raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
+    render.out(change_summary(Service.open(ctx).note(args.id, " ".join(words))))
     return 0
 
 

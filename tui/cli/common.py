@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
+from datetime import date
 
 from zwgk.store.errors import InputError
-from zwgk.store.filters import TaskFilter
+from zwgk.store.filters import TaskFilter, add_days
 from zwgk.store.model import OVERDUE_WORDS, ROLE_WORDS, require_status
 
 
@@ -70,7 +70,7 @@ def filter_from_args(args: argparse.Namespace, today: date) -> TaskFilter:
         statuses=statuses,
         overdue=overdue,
         due_from=today if within is not None else None,
-        due_to=today + timedelta(days=within) if within is not None else None,
+        due_to=add_days(today, within) if within is not None else None,
         group=args.group,
         notes=tuple(notes),
     )
