@@ -173,7 +173,7 @@ class Transaction:
             return
         event = self.new_event(task_id, action="refused", note=reason, field=action)
         append_events(self.events_path, [event_record(event)])
-        raise PermissionDenied(reason)
+        raise PermissionDenied(reason, seq=event.seq)
 
     def refusal(self, task_id: int | None, action: str) -> str | None:
         """Why this user may not do `action` on the task (None: allowed). Logs nothing."""

@@ -56,20 +56,34 @@ def view_filter(cmd: Command, today: date) -> TaskFilter:
     if cmd.view == "overdue":
         return TaskFilter(overdue=True, by_due=True)
     if cmd.view == "week":  # Monday to Sunday of this week
-        monday = today - timedelta(days=today.weekday())
-        return TaskFilter(due_from=monday, due_to=monday + timedelta(days=6), by_due=True)
+        monday = shift(today, -today.weekday())
+        return TaskFilter(due_from=monday, due_to=shift(monday, 6), by_due=True)
     if cmd.view == "month":
         return _month(today.year, today.month)
     if cmd.view == "within":
-        return TaskFilter(due_from=today, due_to=today + timedelta(days=cmd.days or 0), by_due=True)
+        return TaskFilter(due_from=today, due_to=shift(today, cmd.days or 0), by_due=True)
     if cmd.view == "year_month" and cmd.month:
         return _month(cmd.year or today.year, cmd.month)
     return TaskFilter()
 
 
+def shift(day: date, days: int) -> date:
+    """`day + days`, held at the calendar's ends: `/today 9999-12-31` then `30天内` must not
+    overflow (nothing is due past `date.max` anyway)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _month(year: int, month: int) -> TaskFilter:
+    year = min(max(year, date.min.year), date.max.year)
     first = date(year, month, 1)
-    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    last = (
+        date.max
+        if (year, month) == (date.max.year, 12)
+        else shift(date(year + month // 12, month % 12 + 1, 1), -1)
+    )
     return TaskFilter(due_from=first, due_to=last, by_due=True)
 
 
