@@ -148,6 +148,16 @@ async def test_typing_that_starts_with_a_list_key_is_handed_back(
         assert changes_in_db(db) == []
 
 
+async def test_a_note_dialog_asked_for_takes_typing_at_once(app: ZwgkApp, db: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_line(pilot, "13 备注")  # asked for by a line, not opened by a stray key
+        await wait_until(pilot, lambda: isinstance(app.screen, NotePrompt))
+        await pilot.press(*"已报送", "enter")
+        await settle(pilot)
+        assert task_in_db(db, 13).note == "已报送"
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_status_key_asks_and_saves_only_when_confirmed(
     app: ZwgkApp, db: Path, size: tuple[int, int]

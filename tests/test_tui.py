@@ -767,10 +767,12 @@ async def test_random_keys_never_crash(
         "s", "d", "b", "r", "space", "u", "c", "v", "f2", "backspace", "7", "区", "逾", "/",
         "n", "y", "h", "q",
     ]  # fmt: skip
+    asked = 0
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for _ in range(150):
             key = rng.choice(keys)
+            asked += isinstance(app.screen, ConfirmChange | NotePrompt)
             # Keys reach the main screen and its questions; other screens (help, board) close.
             if isinstance(app.screen, MainScreen | ConfirmChange | NotePrompt) or key == "escape":
                 await pilot.press(key)
@@ -782,6 +784,7 @@ async def test_random_keys_never_crash(
         changes = [
             e for e in fresh(db).events() if e.action in ("status", "note", "confirm", "undo")
         ]
+        assert asked  # random keys did open questions (and typed into them)
         assert len(changes) <= len(confirmed), (changes, confirmed)
         if not confirmed:
             assert {t.status for t in snap.tasks.values()} == {"未开始"}

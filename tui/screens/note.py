@@ -1,8 +1,9 @@
 """A one-line prompt for a progress note (key `n`).
 
-Like the yes/no dialog (screens/confirm.py), it is not fed by typing that ran on from the list:
-`nice⏎` typed while the list had focus must not save the note `ice`. A first key that comes
-right after the dialog opened cancels it and hands everything typed back to the prompt.
+Opened by the list's `n`, it is not fed by typing that ran on from the list (like the yes/no
+dialog, screens/confirm.py): `nice⏎` typed while the list had focus must not save the note `ice`.
+A first key that comes right after the dialog opened cancels it and hands everything typed
+back to the prompt.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class NotePrompt(ModalScreen[str | None]):
     def __init__(self, task_id: int, typed: str = "") -> None:
         super().__init__()
         self.task_id = task_id
-        self.guard: TypingGuard | None = TypingGuard(typed, self.GUARD)
+        # Opened by a key on the list, it may be typing that ran on; opened by `7 备注` or the
+        # palette, it was asked for, and the note may be typed at once.
+        self.guard = TypingGuard(typed, self.GUARD) if typed else None
         self.handed_back = ""
 
     def compose(self) -> ComposeResult:
