@@ -33,3 +33,8 @@ class PermissionDenied(ZwgkError):
     """The configured rules do not let this person make this change."""
 
     exit_code = 4
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+        """The `refused` event logged for this refusal, so its author's app can own it."""

@@ -182,7 +182,7 @@ class Transaction:
             return
         event = self.new_event(task_id, action="refused", note=reason, field=action)
         append_events(self.events_path, [event_record(event)])
-        raise PermissionDenied(reason)
+        raise PermissionDenied(reason, seq=event.seq)
 
     def refusal(self, task_id: int | None, action: str, *, unit: str | None = None) -> str | None:
         """Why this user may not do `action` on the task, or on `unit`'s part of it (None:

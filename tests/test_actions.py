@@ -68,7 +68,7 @@ def test_key_bar_is_the_registry_and_unchanged_at_80_columns() -> None:
     listed = hint_text(HINTS["list"]).plain.rstrip()
     assert prompt == "Enter 发送  ↑↓ 历史  Tab 补全  F1 帮助  F2 详情  F3 看板  ^P 命令  ^Q 退出"
     assert (
-        listed == "s 进行中  d 完成  b 受阻  空格 切换  n 备注  u 撤销  c 确认  Esc 输入  F1 帮助"
+        listed == "s 进行中  d 完成  b 受阻  空格 切换  n 备注  u 撤销  c 办结  Esc 输入  F1 帮助"
     )
     assert cell_len(prompt) <= 80 and cell_len(listed) <= 80
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import POLL, listed, said_since, settle, transcript, type_line, wait_until
+from test_trust_app import answer, opened
 from textual.command import CommandList, CommandPalette
 
 from zwgk.store.context import Context
@@ -266,7 +267,7 @@ async def test_status_keys_write_the_database(
         await pilot.press("down")  # task 1
         for key, status in (("s", "进行中"), ("d", "已完成"), ("b", "受阻"), ("r", "未开始")):
             await pilot.press(key)
-            await settle(pilot)
+            await answer(pilot)
             assert task_in_db(db, 1).status == status
             assert app.main.snap.tasks[1].status == status
         text = transcript(app)
@@ -283,7 +284,7 @@ async def test_space_cycles_todo_doing_done(app: ZwgkApp, db: Path) -> None:
         seen = []
         for _ in range(3):
             await pilot.press("space")
-            await settle(pilot)
+            await answer(pilot)
             seen.append(task_in_db(db, 2).status)
         assert seen == ["进行中", "已完成", "未开始"]
 
@@ -293,7 +294,7 @@ async def test_note_key_asks_on_one_line(app: ZwgkApp, db: Path, size: tuple[int
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("down", "n")
-        await settle(pilot)
+        await opened(pilot, NotePrompt)
         assert isinstance(app.screen, NotePrompt)
         await pilot.press(*"已报送初稿", "enter")
         await settle(pilot)
@@ -301,7 +302,7 @@ async def test_note_key_asks_on_one_line(app: ZwgkApp, db: Path, size: tuple[int
         assert task_in_db(db, 1).note == "已报送初稿"
         assert "已保存 #1 进展：已报送初稿" in transcript(app)
         await pilot.press("n")
-        await settle(pilot)
+        await opened(pilot, NotePrompt)
         await pilot.press(*"不要了", "escape")  # Esc cancels
         await settle(pilot)
         assert task_in_db(db, 1).note == "已报送初稿"
@@ -311,10 +312,10 @@ async def test_undo_key_and_command(app: ZwgkApp, db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("down", "d")
-        await settle(pilot)
+        await answer(pilot)
         assert task_in_db(db, 1).status == "已完成"
         await pilot.press("u")
-        await settle(pilot)
+        await answer(pilot)
         assert task_in_db(db, 1).status == "未开始"
         assert "已撤销" in transcript(app)
         await type_line(pilot, "5 受阻 缺经费")
@@ -330,10 +331,12 @@ async def test_confirm_key_signs_off_a_completed_task(app: ZwgkApp, db: Path) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("down", "c")  # not done yet: refused with a sentence
-        await settle(pilot)
+        await answer(pilot)
         assert "只有“已完成”的任务才能办结确认" in transcript(app)
-        await pilot.press("d", "c")
-        await settle(pilot)
+        await pilot.press("d")
+        await answer(pilot)
+        await pilot.press("c")
+        await answer(pilot)
         assert task_in_db(db, 1).confirmed_by == "tester"
         assert app.main.tasks_widget.row_text(0).plain.startswith("   1 [X]")  # signed off
         await type_line(pilot, "1 退回 材料不全")
@@ -729,31 +732,62 @@ async def test_marking_in_a_view_keeps_the_place(app: ZwgkApp, db: Path) -> None
         second = app.main.tasks_widget.task_id
         assert second is not None
         await pilot.press("d")  # done: it leaves the 逾期 view
-        await settle(pilot)
+        await answer(pilot)
         assert second not in listed(app) and len(listed(app)) == 3
         assert app.main.tasks_widget.highlighted == 1
         assert task_in_db(db, second).status == "已完成"
 
 
-async def test_random_keys_never_crash(app: ZwgkApp, db: Path) -> None:
+async def test_random_keys_never_crash(
+    app: ZwgkApp, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import random
 
+    from zwgk.tui.screens.confirm import ConfirmChange
+
+    # Every answer that lets a change through, counted: random typing may change the record
+    # only through one of them.
+    confirmed: list[object] = []
+    answer_as_is, save_as_is = ConfirmChange.answer, NotePrompt.save
+
+    def counted_answer(self: ConfirmChange, yes: bool) -> None:
+        if yes and not self._answered:
+            confirmed.append(self.question)
+        answer_as_is(self, yes)
+
+    def counted_save(self: NotePrompt, event: object) -> None:
+        confirmed.append(event)
+        save_as_is(self, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ConfirmChange, "answer", counted_answer)
+    monkeypatch.setattr(NotePrompt, "save", counted_save)
     rng = random.Random(5)
     keys = [
         "down", "up", "j", "k", "tab", "enter", "escape", "pagedown", "pageup", "home", "end",
         "s", "d", "b", "r", "space", "u", "c", "v", "f2", "backspace", "7", "区", "逾", "/",
+        "n", "y", "h", "q",
     ]  # fmt: skip
+    asked = 0
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for _ in range(150):
             key = rng.choice(keys)
-            if isinstance(app.screen, MainScreen) or key == "escape":
+            asked += isinstance(app.screen, ConfirmChange | NotePrompt)
+            # Keys reach the main screen and its questions; other screens (help, board) close.
+            if isinstance(app.screen, MainScreen | ConfirmChange | NotePrompt) or key == "escape":
                 await pilot.press(key)
             else:
                 await pilot.press("escape")
         await settle(pilot)
         assert app.is_running
-        fresh(db).snapshot()  # the database still loads
+        snap = fresh(db).snapshot()  # the database still loads
+        changes = [
+            e for e in fresh(db).events() if e.action in ("status", "note", "confirm", "undo")
+        ]
+        assert asked  # random keys did open questions (and typed into them)
+        assert len(changes) <= len(confirmed), (changes, confirmed)
+        if not confirmed:
+            assert {t.status for t in snap.tasks.values()} == {"未开始"}
 
 
 async def test_transcript_follows_only_at_the_bottom(app: ZwgkApp) -> None:
@@ -794,7 +828,7 @@ async def test_command_palette_marks_the_highlighted_task(app: ZwgkApp, db: Path
         await pilot.press(*"标记受阻")
         await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        await settle(pilot)
+        await answer(pilot)
         assert task_in_db(db, 2).status == "受阻"
 
 
@@ -899,11 +933,11 @@ async def test_permission_file_refuses_and_the_detail_says_read_only(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("down", "j", "j", "s")  # task 3: not a task of 区编办
-        await settle(pilot)
+        await answer(pilot)
         assert task_in_db(db, 3).status == "未开始"
         assert "不能修改状态" in transcript(app)
         assert "只读" in str(app.main.query_one("#detail-body").render())
         await pilot.press("home", "s")  # task 1: 区编办 is its guide unit
-        await settle(pilot)
+        await answer(pilot)
         assert task_in_db(db, 1).status == "进行中"
         assert "只读" not in str(app.main.query_one("#detail-body").render())

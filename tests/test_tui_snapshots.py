@@ -71,3 +71,12 @@ def test_task_detail_80x24(snap_compare, app: ZwgkApp) -> None:  # type: ignore[
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_confirm_question_80x24(snap_compare, app: ZwgkApp) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("down", "d")  # the list's `d` asks before anything is written
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -8,6 +8,11 @@ the palette's other entries: chat lines, run as if typed.
 An action's name (`mark('进行中')`, `cycle`, …) is what the screen and widgets implement as
 `action_<name>`; `runs` says which of them has it, `bound` where the key is declared (and so
 where it works). A list key that runs a screen action is bound as `screen.<name>`.
+
+No letter typed on the list changes the record by itself: a list key that would (`asks`) only
+opens a question (screens/confirm.py) or the note dialog, and its binding passes the typed
+character along, so typing that ran on into the question can be handed back to the prompt.
+Every other printable key on the list goes to the prompt (TaskList).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Literal
 from textual.binding import Binding
 
 Scope = Literal["app", "screen", "list", "prompt"]
-Focus = Literal["prompt", "list", "any"]
+Focus = Literal["prompt", "list", "dialog", "any"]
 
 # How the help table and the key bar spell Textual's key names.
 _KEY_NAMES = {
@@ -34,7 +39,7 @@ _KEY_NAMES = {
     "end": "End",
     "question_mark": "?",
 }
-_WHERE = {"prompt": "输入框", "list": "列表", "any": "任何地方"}
+_WHERE = {"prompt": "输入框", "list": "列表", "dialog": "确认框", "any": "任何地方"}
 
 
 def key_name(key: str, *, short: bool = False) -> str:
@@ -81,6 +86,8 @@ class Action:
     words: tuple[str, ...] = ()
     """More words the palette matches (English, chat synonyms)."""
     priority: bool = False
+    asks: bool = False
+    """The key changes data only after a question: its binding passes the typed character."""
 
     @property
     def scope(self) -> Scope:
@@ -94,8 +101,15 @@ class Action:
 
     @property
     def binding_action(self) -> str:
-        """The action string as the declaring scope must write it."""
-        return self.action if self.runs == self.scope else f"{self.runs}.{self.action}"
+        """The action string as the declaring scope must write it; an asking key adds the
+        character it types (`mark('已完成', 'd')`)."""
+        action = self.action
+        if self.asks:
+            typed = repr(" " if self.keys == "space" else self.keys.split(",")[0])
+            name, _, args = action.partition("(")
+            args = args.rstrip(")")
+            action = f"{name}({args + ', ' if args else ''}{typed})"
+        return action if self.runs == self.scope else f"{self.runs}.{action}"
 
     @property
     def help_keys(self) -> str:
@@ -160,36 +174,37 @@ ACTIONS: tuple[Action, ...] = (
     Action("last", "end", "last", "list", "末行", "到首行 / 末行", help_key="", palette=False),
     Action("select", "enter", "select", "list", "查看", "在详情区和对话区显示该任务", palette=False),
     Action(
-        "mark_doing", "s", "mark('进行中')", "screen", "进行中", "标记为“进行中”",
-        bound="list", bar=("list",), title="标记进行中", words=("doing", "start"),
+        "mark_doing", "s", "mark('进行中')", "screen", "进行中", "标记为“进行中”（先问，确认后保存）",
+        bound="list", bar=("list",), title="标记进行中", words=("doing", "start"), asks=True,
     ),
     Action(
-        "mark_done", "d", "mark('已完成')", "screen", "完成", "标记为“已完成”",
-        bound="list", bar=("list",), title="标记已完成", words=("done",),
+        "mark_done", "d", "mark('已完成')", "screen", "完成", "标记为“已完成”（先问，确认后保存）",
+        bound="list", bar=("list",), title="标记已完成", words=("done",), asks=True,
     ),
     Action(
-        "mark_blocked", "b", "mark('受阻')", "screen", "受阻", "标记为“受阻”",
-        bound="list", bar=("list",), title="标记受阻", words=("blocked",),
+        "mark_blocked", "b", "mark('受阻')", "screen", "受阻", "标记为“受阻”（先问，确认后保存）",
+        bound="list", bar=("list",), title="标记受阻", words=("blocked",), asks=True,
     ),
     Action(
-        "mark_todo", "r", "mark('未开始')", "screen", "未开始", "恢复为“未开始”",
-        bound="list", title="恢复未开始", words=("todo", "reset"),
+        "mark_todo", "r", "mark('未开始')", "screen", "未开始", "恢复为“未开始”（先问，确认后保存）",
+        bound="list", title="恢复未开始", words=("todo", "reset"), asks=True,
     ),
     Action(
-        "cycle", "space", "cycle", "screen", "切换", "依次切换 未开始 → 进行中 → 已完成",
-        bound="list", bar=("list",), title="切换状态", words=("cycle",),
+        "cycle", "space", "cycle", "screen", "切换",
+        "依次切换 未开始 → 进行中 → 已完成（先问，确认后保存）",
+        bound="list", bar=("list",), title="切换状态", words=("cycle",), asks=True,
     ),
     Action(
-        "note", "n", "note", "screen", "备注", "添加进展备注（一行）",
-        bound="list", bar=("list",), title="添加备注", words=("note",),
+        "note", "n", "note", "screen", "备注", "添加进展备注（一行，Enter 保存）",
+        bound="list", bar=("list",), title="添加备注", words=("note",), asks=True,
     ),
     Action(
-        "undo", "u", "undo", "screen", "撤销", "撤销自己最近一次修改",
-        bound="list", bar=("list",), title="撤销", words=("undo", "/undo"),
+        "undo", "u", "undo", "screen", "撤销", "撤销自己最近一次修改（先问，确认后撤销）",
+        bound="list", bar=("list",), title="撤销", words=("undo", "/undo"), asks=True,
     ),
     Action(
-        "confirm", "c", "confirm", "screen", "确认", "办结确认（已完成的任务）",
-        bound="list", bar=("list",), title="办结确认", words=("confirm",),
+        "confirm", "c", "confirm", "screen", "办结", "办结确认已完成的任务（先问，确认后保存）",
+        bound="list", bar=("list",), title="办结确认", words=("confirm",), asks=True,
     ),
     Action(
         "detail_list", "v", "toggle_detail", "screen", "详情", "显示 / 隐藏详情区",
@@ -198,6 +213,19 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "focus_input", "escape", "focus_input", "screen", "输入", "回到输入框",
         bound="list", bar=("list",), palette=False,
+    ),
+    Action(
+        "type_list", "", "", "list", "", "转到输入框接着输入：列表里打字不会修改数据",
+        help_key="其他字符（字母、汉字、粘贴）", palette=False,
+    ),
+    # -- the question before a change (screens/confirm.py) ---------------------------------------
+    Action(
+        "answer_yes", "", "", "screen", "", "确认修改（问题出现后再按；紧接着打的字不算）",
+        where="dialog", help_key="Enter 或 y", palette=False,
+    ),
+    Action(
+        "answer_no", "", "", "screen", "", "取消；打其他字也取消，字转到输入框",
+        where="dialog", help_key="Esc 或 n", palette=False,
     ),
     # -- anywhere -------------------------------------------------------------------------------
     Action(

@@ -19,7 +19,7 @@ Grammar, Chinese first with English aliases:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from zwgk.store.model import DONE, STATUS_ALIASES, STATUS_CODES, STATUSES, parse_status
@@ -126,10 +126,40 @@ class Command:
 
 
 def normalize_line(line: str) -> str:
-    """Full-width digits, #, / and spaces to ASCII; collapse spaces; strip."""
-    text = (line or "").translate(_FULLWIDTH)
-    text = "".join(ch for ch in text if ch.isprintable() or ch == " ")
-    return " ".join(text.split())
+    """Full-width digits, #, / and spaces to ASCII; collapse spaces; strip. Only for parsing:
+    a note keeps what was typed (`raw_tail`)."""
+    return _normalize(line)[0]
+
+
+def _normalize(line: str) -> tuple[str, list[int]]:
+    """`normalize_line`, and for each of its characters the index it came from in `line`."""
+    out: list[str] = []
+    origin: list[int] = []
+    gap = False
+    for i, ch in enumerate(line or ""):
+        ch = ch.translate(_FULLWIDTH)
+        if ch.isspace():
+            gap = bool(out)
+            continue
+        if not ch.isprintable():
+            continue
+        if gap:
+            out.append(" ")
+            origin.append(i)
+            gap = False
+        out.append(ch)
+        origin.append(i)
+    return "".join(out), origin
+
+
+def raw_tail(raw: str, text: str, tail: str) -> str:
+    """The part of `raw` that the suffix `tail` of its normalised form `text` came from: a
+    note as typed (`缺少经费，等待财政拨付`, not `缺少经费,等待财政拨付`). The store removes
+    control characters; this only strips the ends."""
+    if not tail or not text.endswith(tail):
+        return tail
+    origin = _normalize(raw)[1]
+    return raw[origin[len(text) - len(tail)] :].strip()
 
 
 def parse_task_id(word: str) -> int | None:
@@ -251,9 +281,23 @@ def _view(text: str, raw: str) -> Command | None:
     return None
 
 
+# Commands whose `text` is what a person wrote for the record: kept as typed.
+_AS_TYPED = {"mark", "note", "confirm", "send_back"}
+
+
 def parse(line: str) -> Command:
-    """Parse one typed line. Never raises: odd input becomes an `error` or a `search`."""
+    """Parse one typed line. Never raises: odd input becomes an `error` or a `search`.
+
+    Command words and numbers are read from the normalised line; a note or reason is
+    taken from the line as typed (full-width punctuation, spaces and all)."""
     raw = line if isinstance(line, str) else ""
+    cmd = _parse(raw)
+    if cmd.name in _AS_TYPED and cmd.text:
+        cmd = replace(cmd, text=raw_tail(raw, normalize_line(raw), cmd.text))
+    return cmd
+
+
+def _parse(raw: str) -> Command:
     text = normalize_line(raw)
     if not text:
         return Command("empty", raw=raw)

@@ -86,6 +86,7 @@ class ChatController:
         try:
             reply: Reply = handler(cmd, width)
         except ZwgkError as exc:
+            self.live.own_refusal(exc)  # a logged refusal of ours is not a colleague's news
             return Reply().warn(exc.message)
         except Exception as exc:  # a chat line must never take the app down
             return Reply().warn(f"出错了：{type(exc).__name__}: {exc}")
@@ -332,6 +333,7 @@ class ChatController:
         try:
             imported = self.service.import_file(path)
         except ZwgkError as exc:
+            self.live.own_refusal(exc)
             return Reply().warn(exc.message)
         self.live.own(*imported.seqs)  # our own change: not news from a colleague
         report = imported.report

@@ -52,6 +52,12 @@ class LiveData:
         """Events this session wrote: not news to announce."""
         self._mine.update(seqs)
 
+    def own_refusal(self, exc: BaseException) -> None:
+        """A refusal is logged as an event (`PermissionDenied.seq`): ours, not a colleague's."""
+        seq = getattr(exc, "seq", None)
+        if isinstance(seq, int):
+            self.own(seq)
+
     def events(self) -> list[Event]:
         """The audit trail of the current snapshot (read again only when the file changed)."""
         sig = self.snapshot.signature

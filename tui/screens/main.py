@@ -7,6 +7,8 @@ The screen composes widgets that own their state and wires their messages togeth
   becomes a `Reply` that `apply` carries out: say it, change the list, open a screen, or run
   slow work (import, export) in a worker;
 - the list's highlight (`TaskList.Highlighted`) sets the `DetailPane`'s task;
+- a list key that changes data asks first (`ConfirmChange`, screens/confirm.py); typing on the
+  list (`TaskList.TypedOn`) or typing that ran on into a question goes to the prompt;
 - a new snapshot arrives on `LiveData.changed` (a Signal): the header and the panes repaint
   themselves, and this screen writes colleagues' news into the transcript.
 """
@@ -25,19 +27,24 @@ from textual.screen import Screen
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
+from zwgk.store.describe import describe_event
 from zwgk.store.errors import ZwgkError
-from zwgk.store.model import STATUSES
+from zwgk.store.eventlog import NO_CHANGE_ACTIONS
+from zwgk.store.model import DOING, STATUSES, Event, Task
 from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line as clean
+from zwgk.store.textwidth import fit
 from zwgk.tui.actions import bindings_for
-from zwgk.tui.controller import ChatController, Reply
+from zwgk.tui.controller import CYCLE, ChatController, Reply
 from zwgk.tui.history import History
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import RunLine, SnapshotChanged, WorkFailed, failure_text
+from zwgk.tui.screens.confirm import ConfirmChange
 from zwgk.tui.views import View
 from zwgk.tui.widgets.detail import DetailPane
 from zwgk.tui.widgets.header import StatusHeader
 from zwgk.tui.widgets.keybar import KeyBar
+from zwgk.tui.widgets.oneline import OneLineInput
 from zwgk.tui.widgets.panetitle import PaneTitle
 from zwgk.tui.widgets.prompt import PromptInput
 from zwgk.tui.widgets.tasklist import TaskList
@@ -234,52 +241,128 @@ class MainScreen(Screen[None]):
         self.say(failure_text(event.error), "yellow")
 
     def on_descendant_focus(self, event: object) -> None:
-        self.query_one(KeyBar).mode = "list" if isinstance(self.focused, TaskList) else "prompt"
+        # Focus shows without colour: a marked title on the list, the `>` before the prompt.
+        on_list = isinstance(self.focused, TaskList)
+        self.query_one(KeyBar).mode = "list" if on_list else "prompt"
+        self.query_one("#tasks-title", PaneTitle).focused = on_list
+        self.query_one("#prompt-label", Label).update("  " if on_list else "> ")
 
-    # -- the list's keys on the highlighted task ---------------------------------------------
-    def _on_highlighted(self, act: str, *args: object) -> None:
+    @on(TaskList.TypedOn)
+    def typed_on(self, event: TaskList.TypedOn) -> None:
+        self.type_ahead(event.text)
+
+    def type_ahead(self, text: str) -> None:
+        """Typing that was not meant for the list: into the prompt, where typing continues."""
+        self.prompt.focus()
+        self.prompt.take(text)
+
+    @on(OneLineInput.LinesJoined, "#prompt")
+    def lines_joined(self, event: OneLineInput.LinesJoined) -> None:
+        self.say(
+            f"粘贴的 {event.lines} 行已合并为一行（以空格分隔），按 Enter 发送全部内容。", "dim"
+        )
+
+    def refused(self, exc: ZwgkError) -> None:
+        """Say why a change was not made; a logged refusal of ours is not news."""
+        self.live.own_refusal(exc)
+        self.say(exc.message, "yellow")
+
+    # -- the list's keys on the highlighted task: each asks first ----------------------------
+    # `typed` is the character the key typed (passed by its binding, "" from the palette):
+    # if the question is answered by more typing, it all goes back to the prompt.
+    def highlighted_task(self) -> Task | None:
         task_id = self.tasks_widget.task_id
-        if task_id is None:
+        task = self.snap.tasks.get(task_id) if task_id is not None else None
+        if task is None:
             self.say("列表中没有选中的任务。", "yellow")
-            return
-        method = getattr(self.controller, act)
+        return task
+
+    def ask(self, question: str, detail: str, typed: str, change: Callable[[], Reply]) -> None:
+        """Make `change` only once the person has confirmed the question."""
+        dialog = ConfirmChange(question, detail, typed)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.make(change)
+            elif dialog.handed_back:
+                self.type_ahead(dialog.handed_back)
+
+        self.app.push_screen(dialog, done)
+
+    def make(self, change: Callable[[], Reply]) -> None:
         try:
-            self.apply(method(task_id, *args))
+            self.apply(change())
         except ZwgkError as exc:
-            self.say(exc.message, "yellow")
+            self.refused(exc)
 
-    def action_mark(self, status: str) -> None:
-        self._on_highlighted("mark", status)
+    def about(self, task: Task) -> str:
+        return f"#{task.id} {fit(clean(task.text), 56, pad=False)}"
 
-    def action_cycle(self) -> None:
-        self._on_highlighted("cycle")
+    def action_mark(self, status: str, typed: str = "") -> None:
+        task = self.highlighted_task()
+        if task is not None:
+            self.ask(
+                f"把 #{task.id} 标记为 {status}？",
+                f"{self.about(task)}\n现在：{task.status} → {status}",
+                typed,
+                partial(self.controller.mark, task.id, status),
+            )
 
-    def action_confirm(self) -> None:
-        self._on_highlighted("confirm")
+    def action_cycle(self, typed: str = "") -> None:
+        # The status asked about is the one saved, even if the task changes meanwhile.
+        task = self.highlighted_task()
+        if task is not None:
+            self.action_mark(CYCLE.get(task.status, DOING), typed)
 
-    def action_note(self) -> None:
-        task_id = self.tasks_widget.task_id
-        if task_id is None:
-            self.say("列表中没有选中的任务。", "yellow")
-        else:
-            self.ask_note(task_id)
+    def action_confirm(self, typed: str = "") -> None:
+        task = self.highlighted_task()
+        if task is not None:
+            self.ask(
+                f"办结确认 #{task.id}？",
+                f"{self.about(task)}\n现在：{task.status}",
+                typed,
+                partial(self.controller.confirm, task.id),
+            )
 
-    def ask_note(self, task_id: int) -> None:
+    def action_undo(self, typed: str = "") -> None:
+        last = self.last_own_change()
+        what = describe_event(last) if last is not None else "以撤销时数据库中的记录为准"
+        self.ask("撤销自己最近一次修改？", f"将撤销：{what}", typed, self.controller.undo)
+
+    def last_own_change(self) -> Event | None:
+        """What `undo` would undo, as far as the events read so far tell (the store decides)."""
+        user = clean(self.live.ctx.user)
+        undone: set[int | None] = set()
+        for event in reversed(self.live.events()):
+            if event.action == "undo":
+                undone.add(event.undoes)
+            elif (
+                event.user == user
+                and event.task is not None
+                and event.action not in NO_CHANGE_ACTIONS
+                and event.seq not in undone
+                and event.changes
+            ):
+                return event
+        return None
+
+    def action_note(self, typed: str = "") -> None:
+        task = self.highlighted_task()
+        if task is not None:
+            self.ask_note(task.id, typed)
+
+    def ask_note(self, task_id: int, typed: str = "") -> None:
         from zwgk.tui.screens.note import NotePrompt
 
+        dialog = NotePrompt(task_id, typed)
+
         def done(text: str | None) -> None:
-            try:
-                self.apply(self.controller.note(task_id, text))
-            except ZwgkError as exc:
-                self.say(exc.message, "yellow")
+            if text is None and dialog.handed_back:
+                self.type_ahead(dialog.handed_back)
+            else:
+                self.make(partial(self.controller.note, task_id, text))
 
-        self.app.push_screen(NotePrompt(task_id), done)
-
-    def action_undo(self) -> None:
-        try:
-            self.apply(self.controller.undo())
-        except ZwgkError as exc:
-            self.say(exc.message, "yellow")
+        self.app.push_screen(dialog, done)
 
     # -- panes and screens -------------------------------------------------------------------
     def action_board(self) -> None:

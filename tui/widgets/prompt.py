@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.message import Message
-from textual.widgets import Input
 
 from zwgk.tui.actions import bindings_for
 from zwgk.tui.chat import SLASH_COMMANDS, common_prefix, completions
 from zwgk.tui.history import History
+from zwgk.tui.widgets.oneline import OneLineInput
 
 
-class PromptInput(Input):
-    """Textual's own Input (so the terminal's IME popup follows the cursor), plus chat keys."""
+class PromptInput(OneLineInput):
+    """Textual's own Input (so the terminal's IME popup follows the cursor), plus chat keys;
+    a paste of several lines is kept whole (`OneLineInput`)."""
 
     BINDINGS = bindings_for("prompt")
 

@@ -28,7 +28,12 @@ LIMIT = 200  # search hits shown per keystroke
 
 
 class TaskList(ScrollView, can_focus=True):
-    """Rows are tasks. Keys act on the highlighted task (the screen owns the actions)."""
+    """Rows are tasks. Keys act on the highlighted task (the screen owns the actions).
+
+    Typing is not for the list: a printable key that is not one of its keys, a paste, and
+    every key after them until the list is focused again, go to the prompt (`TypedOn`), so
+    someone who thought the prompt had focus just keeps typing there.
+    """
 
     BINDINGS = bindings_for("list")
 
@@ -63,6 +68,13 @@ class TaskList(ScrollView, can_focus=True):
     class Highlighted(_TaskMessage):
         """The highlight moved; `task_id` is None when the list is empty."""
 
+    class TypedOn(Message):
+        """Text typed or pasted on the list, for the prompt."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     class Selected(_TaskMessage):
         """Enter or a double click on a row."""
 
@@ -79,6 +91,7 @@ class TaskList(ScrollView, can_focus=True):
         self.total = 0
         self.label = ""
         self._rows: dict[int, Text] = {}
+        self._typing = False  # handing keys to the prompt until the list is focused again
 
     # -- content -------------------------------------------------------------------------------
     @property
@@ -176,6 +189,27 @@ class TaskList(ScrollView, can_focus=True):
         task_id = self.task_id
         if task_id is not None:
             self.post_message(self.Selected(self, task_id))
+
+    # -- typing that belongs to the prompt -------------------------------------------------------
+    async def _on_key(self, event: events.Key) -> None:
+        # Runs before the bindings (checked as the key bubbles up), so `hello` never reaches
+        # a list key: its `h` moves focus to the prompt and the rest of the burst follows.
+        char = event.character if event.is_printable else None
+        if char and (self._typing or event.key not in self.screen.active_bindings):
+            event.stop()
+            event.prevent_default()
+            self.hand_to_prompt(char)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.hand_to_prompt(event.text)
+
+    def hand_to_prompt(self, text: str) -> None:
+        self._typing = True
+        self.post_message(self.TypedOn(text))
+
+    def on_focus(self) -> None:
+        self._typing = False
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y

@@ -85,7 +85,12 @@ class TaskPane(Vertical):
             self.search(view, stay)
             return
         self.workers.cancel_group(self, "search")  # an older search must not overwrite this
-        self.fill(view_tasks(self.snapshot, self.today, view), {}, stay=stay)
+        try:
+            tasks = view_tasks(self.snapshot, self.today, view)
+        except Exception as exc:  # a view (a date past the calendar's end…) never ends the app
+            self.post_message(WorkFailed(exc))
+            tasks = []
+        self.fill(tasks, {}, stay=stay)
 
     def fill(
         self, tasks: list[Task], spans: Spans, *, total: int | None = None, stay: bool = False
