@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
 from .errors import InputError
 from .model import BLOCKED, DOING, DONE, PART_PREFIX, TODO, Task
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 PART_FIELDS = ("status", "note", "updated_at", "updated_by")
 
@@ -140,3 +144,18 @@ def own_unit(task: Task, directory: Directory, login: str) -> str | None:
         return None
     found = [u for u, _, _ in assignments(task, directory) if u in mine]
     return found[0] if len(found) == 1 else None
+
+
+def open_work(snap: Snapshot, units: list[str]) -> list[Task]:
+    """The tasks `units` are responsible for whose own part (or the task, where a unit has
+    none) is not done yet, nearest deadline first: a unit's "my tasks"."""
+    wanted = set(units)
+    out = []
+    for task in snap.task_list():
+        reached = {u for u, _, _ in snap.reach(task)} if snap.directory else set(task.units())
+        if not wanted & reached:
+            continue
+        own = {p.unit: p.status for p in snap.parts(task)} if snap.directory else {}
+        if any(own.get(u, task.status) != DONE for u in wanted & reached):
+            out.append(task)
+    return sorted(out, key=lambda t: (t.due or date.max, t.id))

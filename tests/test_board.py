@@ -70,10 +70,12 @@ def test_scoreboard_sorted_by_overdue_with_numbers(tmp_path: Path) -> None:
 def test_rows_fit_the_width(tmp_path: Path, width: int) -> None:
     from rich.cells import cell_len
 
+    from zwgk.tui.screens.board import NAME_CELLS, TAIL_CELLS
+
     snap = worked_snapshot(tmp_path)
     stats = compute(snap.task_list(), TODAY, snap.title)
     for line in plain(scoreboard_text(stats, "any", width)):
-        assert cell_len(line) <= max(width, 12 + 8 + 24 + 2)
+        assert cell_len(line) <= max(width, NAME_CELLS + 8 + TAIL_CELLS + 2)  # bar >= 8
     for line in plain(timeline_text(snap.task_list(), TODAY, width)):
         assert cell_len(line) <= width
 

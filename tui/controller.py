@@ -20,7 +20,7 @@ from rich.text import Text
 
 from zwgk.store.describe import describe_event, event_line
 from zwgk.store.errors import ZwgkError
-from zwgk.store.model import DOING, DONE, TODO, Event, Task
+from zwgk.store.model import DOING, DONE, LIGHT_YELLOW, TODO, Event, Task
 from zwgk.store.present import due_counts
 from zwgk.store.service import Service, missing_task
 from zwgk.store.textutil import one_line as clean
@@ -141,7 +141,7 @@ class ChatController:
     def command_card(self, cmd: Command, width: int) -> Reply:
         assert cmd.task_id is not None
         task = self.task(cmd.task_id)
-        return Reply(select=task.id).say(task_card(task, self.today))
+        return Reply(select=task.id).say(task_card(task, self.today, snap=self.snap))
 
     def command_mark(self, cmd: Command, width: int) -> Reply:
         assert cmd.task_id is not None and cmd.status is not None
@@ -258,16 +258,19 @@ class ChatController:
 
     def unit_cards(self, names: list[str], cmd: Command, width: int) -> Reply:
         reply = Reply(base=View("unit", "、".join(names), cmd, units=names))
-        tasks = self.snap.task_list()
         for name in names[:3]:
             unit = self.snap.units.get(name)
             aliases = list(unit.aliases) if unit else []
-            reply.say(unit_card(name, aliases, tasks, self.today, width=width + 2))
+            reply.say(unit_card(name, aliases, self.snap, self.today, width=width + 2))
         if len(names) > 3:
             reply.say(f"另有 {len(names) - 3} 个单位也符合：{'、'.join(names[3:])}", "dim")
         return reply
 
     def greeting(self, user: str) -> Reply:
+        """Today's numbers; for a login the unit directory knows, that unit's open work."""
+        units = self.snap.directory.units_of_login(user)
+        if units:
+            return self.my_work(user, units)
         tasks = list(self.snap.tasks.values())
         overdue, soon = due_counts(tasks, self.today)
         text = Text(
@@ -280,6 +283,21 @@ class ChatController:
             "。\n输入编号（如 7）、单位（如 编办）或关键词；“7 完成 说明”标记完成；F1 查看帮助。"
         )
         return Reply().say(text)
+
+    def my_work(self, user: str, units: list[str]) -> Reply:
+        """The first screen of a street's or a department's clerk: what is still theirs to do."""
+        names = "、".join(clean(u) for u in units)
+        view = View("mine", f"{names} 待办", units=units)
+        tasks = view_tasks(self.snap, self.today, view)
+        overdue = sum(t.due is not None and t.due < self.today for t in tasks)
+        soon = sum(t.light(self.today) == LIGHT_YELLOW for t in tasks)
+        text = Text(f"{clean(user)}（{names}），您好！今天是 {self.today.isoformat()}，")
+        text.append(f"本单位待办 {len(tasks)} 项，")
+        text.append(f"逾期 {overdue} 项", style="bold red" if overdue else "")
+        text.append("，")
+        text.append(f"7 天内到期 {soon} 项", style="yellow" if soon else "")
+        text.append("（列表按期限排列）。\n“7 完成 说明”标记本单位的进展；输入 全部 查看所有任务。")
+        return Reply(base=view).say(text)
 
     # -- slash commands ----------------------------------------------------------------------
     def command_help(self, cmd: Command, width: int) -> Reply:

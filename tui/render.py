@@ -12,20 +12,21 @@ from datetime import date
 
 from rich.text import Text
 
-from zwgk.store.model import DONE, Event, Task
+from zwgk.store.model import DONE, LIGHT_YELLOW, Event, Task
 from zwgk.store.present import (
     LIGHT_MARKS,
     LIGHT_STYLES,
     ROLE_LABELS,
     STATUS_STYLES,
     CardLine,
-    due_counts,
     due_label,
     glyph,
     history_lines,
+    parts_line,
     progress_bar,
 )
 from zwgk.store.present import task_card as card_lines
+from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 from zwgk.store.textwidth import fit, text_width
 
@@ -79,39 +80,65 @@ def card_text(lines: list[CardLine]) -> Text:
     return out
 
 
-def task_card(task: Task, today: date, history: list[Event] | None = None) -> Text:
-    """Everything about one task: text, units by role, deadline verbatim and as a date, history."""
+def task_card(
+    task: Task, today: date, history: list[Event] | None = None, snap: Snapshot | None = None
+) -> Text:
+    """Everything about one task: text, units by role, deadline verbatim and as a date, each
+    unit's part (given a snapshot with a unit directory), history."""
     lines = card_lines(task, today)
+    if snap is not None and snap.directory:
+        lines.append(parts_line(snap.parts(task)))
     if history is not None:
         lines += history_lines(history)
     return card_text(lines)
 
 
-def unit_card(
-    name: str, aliases: list[str], tasks: list[Task], today: date, width: int = 78
-) -> Text:
-    """A unit: its tasks by role, done and overdue counts, a progress bar."""
+def unit_card(name: str, aliases: list[str], snap: Snapshot, today: date, width: int = 78) -> Text:
+    """A unit: its tasks by role (and the collective words that reach it), done and overdue
+    counts by its own part of each task, a progress bar."""
     out = Text()
     out.append(one_line(name), style="bold")
     if aliases:
         out.append(f"（又称：{'、'.join(one_line(a) for a in aliases)}）", style="dim")
     out.append("\n")
-    mine = [t for t in tasks if name in t.units()]
-    done = sum(t.status == DONE for t in mine)
-    overdue, soon = due_counts(mine, today)
+    roles: dict[int, tuple[str, str | None]] = {}  # task id -> (role, via), first role wins
+    for t in snap.task_list():
+        for unit, role, via in snap.reach(t) if snap.directory else _raw_reach(t):
+            if unit == name and t.id not in roles:
+                roles[t.id] = (role, via)
+    mine = [snap.tasks[i] for i in roles]
+    own = {t.id: _own_status(snap, t, name) for t in mine}
+    done = sum(s == DONE for s in own.values())
+    overdue = sum(t.due is not None and t.due < today and own[t.id] != DONE for t in mine)
+    soon = sum(t.light(today) == LIGHT_YELLOW and own[t.id] != DONE for t in mine)
     out.append(f"共 {len(mine)} 项  已完成 {done}  ")
     out.append(f"逾期 {overdue}", style="bold red" if overdue else "")
     out.append("  ")
     out.append(f"7天内到期 {soon}", style="yellow" if soon else "")
     out.append("\n完成进度 " + progress_bar(done, len(mine)) + "\n")
     for role, label in ROLE_LABELS:
-        in_role = [t for t in mine if name in t.units(role)]
+        in_role = [t for t in mine if roles[t.id][0] == role]
         if not in_role:
             continue
-        out.append(f"{label}（{len(in_role)} 项）：\n", style="bold")
+        vias = "、".join(dict.fromkeys(v for t in in_role if (v := roles[t.id][1])))
+        via = f"，经 {one_line(vias)}" if vias else ""
+        out.append(f"{label}（{len(in_role)} 项{via}）：\n", style="bold")
         for t in in_role:
             out.append("  ")
             out.append_text(task_row(t, today, text_cells=max(10, width - 23)))
             out.append("\n")
     out.rstrip()
     return out
+
+
+def _raw_reach(task: Task) -> list[tuple[str, str, str | None]]:
+    return [(u, role, None) for role, _ in ROLE_LABELS for u in task.units(role)]
+
+
+def _own_status(snap: Snapshot, task: Task, unit: str) -> str:
+    """The unit's own part's status where it has a part, else the task's."""
+    if snap.directory:
+        for part in snap.parts(task):
+            if part.unit == unit:
+                return part.status
+    return task.status

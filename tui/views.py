@@ -14,6 +14,7 @@ from datetime import date
 from zwgk.store.db import Snapshot
 from zwgk.store.filters import TaskFilter, add_days, month_span
 from zwgk.store.model import Task
+from zwgk.store.parts import open_work
 from zwgk.tui.chat import Command
 
 
@@ -21,7 +22,7 @@ from zwgk.tui.chat import Command
 class View:
     """What the list shows: every task, a view (逾期, 本周 …), a unit, one task, or a search."""
 
-    kind: str = "all"  # all view unit search task
+    kind: str = "all"  # all view unit search task mine
     label: str = "全部任务"
     command: Command | None = None
     units: list[str] = field(default_factory=list)
@@ -35,6 +36,8 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
         # The typed word, resolved again, names the same units; without one, each name.
         words = (cmd.text,) if cmd is not None and cmd.text else tuple(view.units)
         return _any_unit(snap, today, words)
+    if view.kind == "mine":  # a unit's own open work, nearest deadline first
+        return open_work(snap, view.units)
     if view.kind == "task" and cmd is not None and cmd.task_id is not None:
         return TaskFilter(ids=(cmd.task_id,)).apply(snap, today)
     if view.kind == "view" and cmd is not None:

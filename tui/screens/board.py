@@ -46,7 +46,7 @@ def _fit(text: str, cells: int) -> str:
 
 # -- the scoreboard --------------------------------------------------------------------------
 NAME_CELLS = 12
-TAIL_CELLS = 24  # " 12/26  46%  逾期 12"
+TAIL_CELLS = 38  # " 12/26  46% 进行3  受阻1  逾期 12"
 
 
 def _counts(stats: Stats, name: str, role: str) -> Counts:
@@ -55,8 +55,10 @@ def _counts(stats: Stats, name: str, role: str) -> Counts:
     return unit.any if role == "any" else unit.roles[role]
 
 
-def scoreboard_text(stats: Stats, role: str, width: int) -> Text:
-    """One row per unit: name, a progress bar (done / overdue / open), done/total, rate, 逾期."""
+def scoreboard_text(stats: Stats, role: str, width: int, cursor: int | None = None) -> Text:
+    """One row per unit: name, a progress bar (done / overdue / open), done/total, rate, how
+    many are in progress or blocked, 逾期. The row at `cursor` is shown reversed (Enter opens
+    that unit's tasks)."""
     out = Text(no_wrap=True, overflow="crop")
     units = stats.ranked(role)
     if not units:
@@ -67,7 +69,8 @@ def scoreboard_text(stats: Stats, role: str, width: int) -> Text:
         c = _counts(stats, unit.name, role)
         if i:
             out.append("\n")
-        out.append(_fit(unit.name, NAME_CELLS) + " ")
+        mark = ">" if i == cursor else " "  # visible without colour too
+        out.append(mark + _fit(unit.name, NAME_CELLS - 1) + " ", style=NOW if i == cursor else "")
         done = round(c.done * bar_cells / c.total) if c.total else 0
         late = round((c.done + c.overdue) * bar_cells / c.total) - done if c.total else 0
         if c.overdue and not late:
@@ -77,7 +80,11 @@ def scoreboard_text(stats: Stats, role: str, width: int) -> Text:
         out.append(" " * late, style=OVERDUE_BG)
         out.append(" " * (bar_cells - done - late), style=TRACK_BG)
         ratio = f"{c.done}/{c.total}"
-        out.append(f" {ratio:>6} {round(c.rate * 100):>3}%  ")
+        out.append(f" {ratio:>6} {round(c.rate * 100):>3}% ")
+        out.append(f"进行{c.doing:<3}", style=Style(color="cyan") if c.doing else DIM)
+        out.append(
+            f"受阻{c.blocked:<3}", style=Style(color="magenta", bold=True) if c.blocked else DIM
+        )
         out.append(
             _fit(f"逾期 {c.overdue}", 9),
             style=Style(color="red", bold=True) if c.overdue else DIM,
@@ -188,12 +195,21 @@ def legend_text() -> Text:
 
 # -- the screen ------------------------------------------------------------------------------
 class Scoreboard(Static):
-    """The unit scoreboard; redrawn to its own width."""
+    """The unit scoreboard; redrawn to its own width, with a cursor on one unit."""
 
     def __init__(self, stats: Stats, role: str = "lead", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.stats = stats
         self.role = role
+        self.cursor = 0
+
+    @property
+    def units(self) -> list[str]:
+        return [u.name for u in self.stats.ranked(self.role)]
+
+    def move(self, step: int) -> None:
+        self.cursor = max(0, min(len(self.units) - 1, self.cursor + step))
+        self.redraw()
 
     def on_mount(self) -> None:
         self.redraw()
@@ -202,7 +218,9 @@ class Scoreboard(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(scoreboard_text(self.stats, self.role, self.content_size.width or 78))
+        self.cursor = max(0, min(len(self.units) - 1, self.cursor))
+        width = self.content_size.width or 78
+        self.update(scoreboard_text(self.stats, self.role, width, self.cursor))
 
 
 class Timeline(Static):
@@ -225,14 +243,18 @@ class Timeline(Static):
         self.update(timeline_text(self.tasks, self.today, width, self.chart_rows))
 
 
-class BoardScreen(Screen[None]):
-    """Unit scoreboard and deadline timeline for one snapshot."""
+class BoardScreen(Screen[str | None]):
+    """Unit scoreboard and deadline timeline for one snapshot; dismissed with the unit whose
+    tasks the person asked to see (Enter on its row), or None."""
 
     CSS_PATH = Path(__file__).with_name("board.tcss")
     BINDINGS = [
         Binding("escape", "close", "关闭"),
         Binding("q", "close", "关闭", show=False),
         Binding("r", "next_role", "切换角色"),
+        Binding("down,j", "move(1)", "下一个单位", show=False),
+        Binding("up,k", "move(-1)", "上一个单位", show=False),
+        Binding("enter", "open_unit", "查看单位任务"),
     ]
 
     def __init__(
@@ -254,7 +276,11 @@ class BoardScreen(Screen[None]):
             yield Timeline(self.snapshot.task_list(), self.today, id="timeline")
             yield Static(legend_text(), id="board-legend")
         yield Static(
-            Text("Esc/q 关闭   r 切换 牵头/指导/全部", no_wrap=True, overflow="crop"),
+            Text(
+                "↑↓ 选单位  Enter 看该单位的任务  r 切换 牵头/指导/全部  Esc/q 关闭",
+                no_wrap=True,
+                overflow="crop",
+            ),
             id="board-keys",
         )
 
@@ -284,6 +310,19 @@ class BoardScreen(Screen[None]):
     # -- actions --------------------------------------------------------------------------
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        board = self.query_one("#scoreboard", Scoreboard)
+        board.move(step)
+        body = self.query_one("#board-body", VerticalScroll)
+        row = board.region.y - body.region.y + int(body.scroll_y) + board.cursor
+        if not body.scroll_y <= row < body.scroll_y + body.size.height:
+            body.scroll_to(y=max(0, row - 2), animate=False)
+
+    def action_open_unit(self) -> None:
+        units = self.query_one("#scoreboard", Scoreboard).units
+        if units:
+            self.dismiss(units[self.query_one("#scoreboard", Scoreboard).cursor])
 
     def on_mount(self) -> None:
         if self.live is not None:

@@ -368,7 +368,11 @@ class MainScreen(Screen[None]):
     def action_board(self) -> None:
         from zwgk.tui.screens.board import BoardScreen
 
-        self.app.push_screen(BoardScreen(self.snap, self.live.today, live=self.live))
+        def opened(unit: str | None) -> None:
+            if unit:  # Enter on a unit's row: its tasks, as if its name had been typed
+                self.run_line(unit)
+
+        self.app.push_screen(BoardScreen(self.snap, self.live.today, live=self.live), opened)
 
     def open_detail(self) -> None:
         self.set_class(True, "-detail")

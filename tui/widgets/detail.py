@@ -66,7 +66,7 @@ class DetailPane(VerticalScroll, can_focus=False):
             self.show(Text("（没有选中的任务）", style="dim"))
             return
         history = [e for e in self.live.events() if e.task == task.id]
-        card = task_card(task, self.live.today, history)
+        card = task_card(task, self.live.today, history, self.live.snapshot)
         refusal = self.refusal(task.id)
         if refusal:
             card.append(f"\n只读：{clean(refusal)}", style="dim")
