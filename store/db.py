@@ -26,7 +26,8 @@ pieces it is built from live beside it, each importing only modules listed above
     lock         the exclusive lock (`locked`)
     dbfile       the task file: layout, CRC, `FileView`, atomic replace
     eventfile    the event log on disk: append, read, read backwards
-    eventlog     what a logged event is: made, cleaned, replayed
+    eventlog     what a logged event is: made, validated, cleaned, replayed
+    logcheck     whether the log is the one the task file expects (checked before any write)
     backup       rotating backups beside the database
     loading      the read path: read, check, roll forward
     tinystorage  TinyDB's storage for one transaction (whole-file writes only)
@@ -242,7 +243,8 @@ class Store:
         The log is read backwards from its end, and only lines naming this user are parsed, so
         this costs little however long the history. Refused (nothing written) when a field it
         would restore no longer holds the value that change set: a colleague changed it since,
-        and undoing would silently overwrite their change.
+        and undoing would silently overwrite their change. A colleague's newer note is the one
+        exception: it is kept, and the rest of the change is undone.
         """
         user = sanitize(self.ctx.user, keep_newlines=False)
         needle = dump_json({"user": user})[1:-1]
@@ -268,9 +270,11 @@ class Store:
                 txn.require(task_id, kind)
                 current = txn.task_record(task_id)
                 changed = [k for k, (_, new) in ev["changes"].items() if current.get(k) != new]
-                if changed:
+                back = {k: pair[0] for k, pair in ev["changes"].items() if k not in changed}
+                # A newer note by someone else is simply kept (the status is still undone);
+                # any other field changed since, or nothing left to undo: refuse.
+                if [k for k in changed if k != "note"] or not back:
                     raise InputError(self._undo_conflict(ev, at, changed, current))
-                back = {k: pair[0] for k, pair in ev["changes"].items()}
                 return txn.change(task_id, back, action="undo", note="", undoes=ev["seq"])
         raise InputError(f"{user} 没有可以撤销的修改。")
 
@@ -281,7 +285,7 @@ class Store:
         from .describe import FIELD_NAMES
 
         task_id = ev["task"]
-        name = fields[0]
+        name = next((f for f in fields if f != "note"), fields[0])
         label = FIELD_NAMES.get(name, name)
         by = ""
         needle = f'"task":{task_id},'.encode()

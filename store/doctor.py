@@ -3,7 +3,8 @@
 `check` never writes anything. `restore` (admins only when a permission file is in force)
 keeps the broken file aside as `<db>.broken-YYYYmmdd-HHMMSS`, puts the newest good backup in
 place and rolls it forward with the event log, so changes made after that backup are kept
-(status and notes; an import made after the backup has to be run again).
+(status and notes; an import made after the backup has to be run again). `--repair` (the log
+emptied, swapped or holding bad lines) is `logrepair`'s.
 """
 
 from __future__ import annotations

@@ -286,6 +286,16 @@ def test_undo_goes_ahead_when_the_colleague_touched_another_field(store: Store) 
     assert task.status == "未开始" and task.note == "经费已到位"
 
 
+def test_undo_keeps_a_colleagues_newer_note(store: Store) -> None:
+    alice, bob = _store(store.path, "alice"), _store(store.path, "bob")
+    alice.set_status(8, "doing", note="开始")
+    bob.add_note(8, "配合完成")
+    ev = alice.undo()
+    assert set(ev.changes) == {"status"}
+    task = store.snapshot().tasks[8]
+    assert task.status == "未开始" and task.note == "配合完成"
+
+
 def test_undo_refuses_when_a_colleague_changed_the_note(store: Store) -> None:
     alice, bob = _store(store.path, "alice"), _store(store.path, "bob")
     alice.add_note(6, "草稿")
