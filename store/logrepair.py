@@ -40,7 +40,7 @@ from .eventlog import LOG_ONLY, apply_event, event_record, new_event, replays, v
 from .files import events_path, fsync_dir, open_checked, set_mode, shown
 from .loading import load_database
 from .lock import locked
-from .logcheck import head_crc, log_problem
+from .logcheck import head_crc, head_of, log_problem
 from .model import Event
 from .snapshot import meta_of, tables_of
 from .validation import validate
@@ -147,6 +147,11 @@ def _fresh_log(
     absorbed = int(meta.get("last_seq", 0))
     readable = aside is not None and aside.is_file() and not aside.is_symlink()
     carried, lost = _carry_over(data, aside, absorbed) if readable and aside else ([], [])
+    # Our own log, only cut short or an older copy (same first line): its history up to what
+    # the task file absorbed stays in the new log, so `show` and `log` keep the audit trail.
+    history: list[bytes] = []
+    if readable and aside is not None and meta.get("log_head") == head_of(aside):
+        history = _history(aside, absorbed)
     kept_as = f"原修改记录另存为 {aside.name}" if aside is not None else "原修改记录已不存在"
     note = f"修改记录{problem}，已重建：任务文件已并入到第 {absorbed} 号修改；{kept_as}"
     start = event_record(new_event(absorbed + 1, ctx, "repair", note=note))
@@ -157,7 +162,7 @@ def _fresh_log(
     for rec in carried:
         seq += 1
         records.append({**rec, "seq": seq})
-    lines = [dump_json(r) for r in records]
+    lines = history + [dump_json(r) for r in records]
     _replace_log(log, b"".join(line + b"\n" for line in lines))
     meta.update(last_seq=seq, events_offset=sum(len(line) + 1 for line in lines))
     meta["log_head"] = head_crc(lines[0])
@@ -180,6 +185,18 @@ def _fresh_log(
         recovered=len(carried),
         not_recovered=lost,
     )
+
+
+def _history(log: Path, absorbed: int) -> list[bytes]:
+    """The good lines of `log` numbered up to `absorbed`, in order (already in the task file)."""
+    out: list[bytes] = []
+    last = 0
+    for _, line in iter_lines(log):
+        rec = parse_line(line)
+        if rec is not None and validate_event(rec) is None and last < rec["seq"] <= absorbed:
+            out.append(line)
+            last = rec["seq"]
+    return out
 
 
 def _carry_over(

@@ -118,6 +118,12 @@ def test_an_older_copy_of_the_log_is_caught(absorbed: Path, zwgk: Runner) -> Non
         _store(absorbed).set_status(9, "doing")
     assert "zwgk doctor" in err.value.message
     assert log.read_bytes() == older
+    r = zwgk("doctor", "--repair")
+    assert r.returncode == 0, r.stdout + r.stderr
+    history = json.loads(zwgk("show", "1", "--json").stdout)["history"]
+    assert [e["action"] for e in history] == ["status"], "the older copy's history is kept"
+    assert json.loads(zwgk("show", "7", "--json").stdout)["note"] == "进展7"
+    assert zwgk("mark", "9", "doing").returncode == 0
 
 
 def test_a_log_of_another_database_is_caught(tmp_path: Path, zwgk: Runner) -> None:
