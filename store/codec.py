@@ -19,6 +19,7 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     """One JSON object from one line, None when it is damaged (`zwgk doctor` reports those)."""
     try:
         rec = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError covers JSONDecodeError and an int over Python's digit limit (5,000 digits).
         return None
     return rec if isinstance(rec, dict) else None

@@ -26,7 +26,8 @@ pieces it is built from live beside it, each importing only modules listed above
     lock         the exclusive lock (`locked`)
     dbfile       the task file: layout, CRC, `FileView`, atomic replace
     eventfile    the event log on disk: append, read, read backwards
-    eventlog     what a logged event is: made, cleaned, replayed
+    eventlog     what a logged event is: made, validated, cleaned, replayed
+    logcheck     whether the log is the one the task file expects (checked before any write)
     backup       rotating backups beside the database
     loading      the read path: read, check, roll forward
     tinystorage  TinyDB's storage for one transaction (whole-file writes only)
@@ -43,15 +44,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import seed
-from .codec import dump_json
+from .codec import dump_json, parse_line
 from .context import Context
 from .errors import DatabaseError, InputError
-from .eventfile import iter_events_backwards, read_events
-from .eventlog import NO_CHANGE_ACTIONS
+from .eventfile import iter_events_backwards, iter_lines, iter_lines_backwards
+from .eventlog import LOG_ONLY, NO_CHANGE_ACTIONS, validate_event
 from .files import events_path, shown
 from .loading import load_database, read_file
 from .lock import locked
-from .model import DONE, PART_PREFIX, Event, require_status
+from .model import DONE, PART_PREFIX, Event, record_field, require_status
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
@@ -116,23 +117,26 @@ class Store:
         return snapshot_of(data or tables_of(None), sig)
 
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
-        """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing)."""
+        """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing).
+
+        The log is streamed: memory holds the events kept, never the whole file. Records
+        that fail `validate_event` are left out (`zwgk doctor` reports them).
+        """
         needle = None
         if task is not None:
             needle = f'"task":{int(task)},'.encode()
         elif user is not None:
             needle = dump_json({"user": user})[1:-1]
-        raw, _ = read_events(self.events_path, 0, contains=needle)
         out = []
-        for rec in raw:
+        for _, line in iter_lines(self.events_path, 0, contains=needle):
+            rec = parse_line(line)
+            if rec is None or validate_event(rec) is not None:
+                continue
             if task is not None and rec.get("task") != task:
                 continue
             if user is not None and rec.get("user") != user:
                 continue
-            try:
-                out.append(Event.from_record(rec))
-            except TypeError:
-                continue
+            out.append(Event.from_record(rec))
         return out
 
     def last_events(self, n: int) -> list[Event]:
@@ -141,7 +145,7 @@ class Store:
         for rec in iter_events_backwards(self.events_path):
             if len(out) >= n:
                 break
-            with contextlib.suppress(TypeError):
+            if validate_event(rec) is None:
                 out.append(Event.from_record(rec))
         return out[::-1]
 
@@ -270,43 +274,89 @@ class Store:
     def undo(self) -> Event:
         """Append a compensating event for this user's newest change that is not undone yet.
 
-        The log is read backwards from its end, so this costs the same with a long history.
+        The log is read backwards from its end, and only lines naming this user are parsed, so
+        this costs little however long the history. Refused (nothing written) when a field it
+        would restore no longer holds the value that change set: a colleague changed it since,
+        and undoing would silently overwrite their change. A colleague's newer note is the one
+        exception: it is kept, and the rest of the change is undone.
         """
         user = sanitize(self.ctx.user, keep_newlines=False)
+        needle = dump_json({"user": user})[1:-1]
         with self.transaction() as txn:
             undone: set[Any] = set()
-            for ev in iter_events_backwards(self.events_path):
-                if ev.get("action") == "undo":
+            for at, line in iter_lines_backwards(self.events_path, contains=needle):
+                ev = parse_line(line)
+                if ev is None or ev.get("user") != user or validate_event(ev) is not None:
+                    continue
+                if ev["action"] == "undo":
                     undone.add(ev.get("undoes"))
                     continue
                 if (
-                    ev.get("user") == user
-                    and ev.get("task") is not None
-                    and ev.get("action") not in NO_CHANGE_ACTIONS
-                    and ev.get("seq") not in undone
-                    and isinstance(ev.get("changes"), dict)
-                    and ev["changes"]
+                    ev.get("task") is None
+                    or ev["action"] in NO_CHANGE_ACTIONS
+                    or ev.get(LOG_ONLY)
+                    or ev["seq"] in undone
+                    or not ev.get("changes")
                 ):
-                    task_id = int(ev["task"])
-                    kind = ev.get("action") if ev.get("action") in ("note", "confirm") else "status"
-                    txn.require(task_id, kind)
-                    back = {
-                        k: pair[0]
-                        for k, pair in ev["changes"].items()
-                        if isinstance(pair, list) and len(pair) == 2
-                    }
-                    unit = ev.get("unit") if isinstance(ev.get("unit"), str) else None
-                    if unit and PART_PREFIX + unit in back:
-                        # A part comes back; the task's status follows the parts as they are
-                        # now (other units may have moved since), not as they were then.
-                        from .parts import part_changes
+                    continue
+                task_id = ev["task"]
+                kind = ev["action"] if ev["action"] in ("note", "confirm") else "status"
+                unit = ev.get("unit") if isinstance(ev.get("unit"), str) else None
+                txn.require(task_id, kind, unit=unit)
+                current = txn.task_record(task_id)
+                changed = [
+                    k
+                    for k, (_, new) in ev["changes"].items()
+                    if record_field(current, k) != new
+                    and not (unit and k == "status")  # a part's task status is derived
+                ]
+                back = {k: pair[0] for k, pair in ev["changes"].items() if k not in changed}
+                # A newer note by someone else is simply kept (the status is still undone);
+                # any other field changed since, or nothing left to undo: refuse.
+                if [k for k in changed if k != "note"] or not back:
+                    raise InputError(self._undo_conflict(ev, at, changed, current))
+                if unit and PART_PREFIX + unit in back:
+                    # A part comes back; the task's status follows the parts as they are now
+                    # (other units may have moved since), not as they were then.
+                    from .parts import part_changes
 
-                        rec = txn.task_record(task_id)
-                        back = part_changes(rec, txn.directory(), unit, back[PART_PREFIX + unit])
-                    return txn.change(
-                        task_id, back, action="undo", note="", undoes=ev.get("seq"), unit=unit
-                    )
+                    back = part_changes(current, txn.directory(), unit, back[PART_PREFIX + unit])
+                return txn.change(
+                    task_id, back, action="undo", note="", undoes=ev["seq"], unit=unit
+                )
         raise InputError(f"{user} 没有可以撤销的修改。")
+
+    def _undo_conflict(
+        self, ev: dict[str, Any], at: int, fields: list[str], current: dict[str, Any]
+    ) -> str:
+        """Why undoing `ev` (logged at byte `at`) would overwrite a later change: who, when."""
+        from .describe import FIELD_NAMES
+
+        task_id = ev["task"]
+        name = next((f for f in fields if f != "note"), fields[0])
+        label = FIELD_NAMES.get(name, name)
+        by = ""
+        needle = f'"task":{task_id},'.encode()
+        for pos, line in iter_lines_backwards(self.events_path, contains=needle):
+            if pos <= at:
+                break
+            later = parse_line(line)
+            if (
+                later is not None
+                and later.get("task") == task_id
+                and validate_event(later) is None
+                and name in (later.get("changes") or {})
+            ):
+                when = str(later["ts"]).replace("T", " ")[:16]
+                by = f"已被 {sanitize(later['user'], keep_newlines=False)} 于 {when} "
+                break
+        value = sanitize(str(current.get(name) or "空"), keep_newlines=False)
+        if len(value) > 30:
+            value = value[:30] + "…"
+        return (
+            f"不能撤销第 {ev['seq']} 号修改（#{task_id}）：{label}在那之后{by or '已被'}改为“{value}”，"
+            f"撤销会覆盖这次修改；如需改动请直接修改任务 #{task_id}。未做任何修改。"
+        )
 
 
 def clean_note(note: str) -> str:

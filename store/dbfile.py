@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -55,14 +54,11 @@ class CorruptDatabase(DatabaseError):
 def read_bytes(path: Path) -> bytes | None:
     """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
     try:
-        # O_NONBLOCK: a FIFO planted at the path must not hang us (no effect on files).
-        fd = open_checked(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), "数据库")
+        fd = open_checked(path, os.O_RDONLY, "数据库")  # a regular file, never a FIFO
     except FileNotFoundError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise DatabaseError(f"数据库路径 {shown(path)} 不是普通文件。")
         if st.st_size > MAX_DB_BYTES:
             raise CorruptDatabase(
                 path,
@@ -85,6 +81,8 @@ def parse_json(path: Path, raw: bytes) -> dict[str, Any]:
         raise CorruptDatabase(
             path, f"已损坏（第 {exc.lineno} 行第 {exc.colno} 列不是有效的 JSON）"
         ) from None
+    except ValueError:  # an int longer than Python's digit limit
+        raise CorruptDatabase(path, "已损坏（含有过长的数字）") from None
     except RecursionError:
         raise CorruptDatabase(path, "已损坏（JSON 嵌套过深）") from None
     if not isinstance(data, dict):

@@ -21,6 +21,8 @@ def describe_event(e: Event) -> str:
         return one_line(e.note) or "导入"
     if e.action == "restore":
         return "恢复备份"
+    if e.action == "repair":
+        return one_line(e.note) or "修复修改记录"
     if e.action == "refused":
         return f"{target}被拒绝"
     parts = []

@@ -3,7 +3,8 @@
 `check` never writes anything. `restore` (admins only when a permission file is in force)
 keeps the broken file aside as `<db>.broken-YYYYmmdd-HHMMSS`, puts the newest good backup in
 place and rolls it forward with the event log, so changes made after that backup are kept
-(status and notes; an import made after the backup has to be run again).
+(status and notes; an import made after the backup has to be run again). `--repair` (the log
+emptied, swapped or holding bad lines) is `logrepair`'s.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from .context import Context
 from .db import Store
 from .dbfile import CorruptDatabase, atomic_write_bytes, read_bytes, read_json, tmp_prefix, verified
 from .errors import DatabaseError, PermissionDenied, ZwgkError
-from .eventfile import append_events, iter_events_backwards, last_seq
-from .eventlog import event_record, new_event, replays
-from .files import events_path, fsync_dir, set_mode, shown
+from .eventfile import append_events, iter_events_backwards, iter_lines, last_seq
+from .eventlog import event_record, new_event, replays, validate_event
+from .files import events_path, fsync_dir, open_checked, set_mode, shown
 from .lock import locked
-from .model import Event
+from .logcheck import log_problem
 from .snapshot import meta_of, tables_of
 from .textutil import sanitize
 from .validation import UNIT_LISTS, is_int, validate
@@ -52,6 +53,8 @@ class Report:
     tasks: int = 0
     events: int = 0
     damaged_lines: list[int] = field(default_factory=list)
+    invalid_lines: list[int] = field(default_factory=list)
+    log_problem: str | None = None
     pending_events: int = 0
     backups: int = 0
     newest_backup: str | None = None
@@ -74,6 +77,8 @@ class Report:
             "tasks": self.tasks,
             "events": self.events,
             "damaged_event_lines": self.damaged_lines,
+            "invalid_event_lines": self.invalid_lines,
+            "log_problem": self.log_problem,
             "pending_events": self.pending_events,
             "backups": self.backups,
             "newest_backup": self.newest_backup,
@@ -186,74 +191,125 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
     if path.is_symlink():
         rep.add(ERROR, "events", f"修改记录 {shown(path)} 是符号链接，zwgk 拒绝使用。")
         return
+    meta = meta_of(data) if data is not None else {}
+    if data is not None:
+        try:
+            rep.log_problem = log_problem(rep.db_path, meta)
+        except DatabaseError as exc:  # a FIFO or a folder at the log's path
+            rep.add(ERROR, "events", exc.message)
+            return
+        if rep.log_problem:
+            rep.add(
+                ERROR,
+                "events",
+                f"修改记录{rep.log_problem}：任务文件已并入到第 {meta.get('last_seq', 0)} 号修改，"
+                "之后保存的修改可能已经丢失，现在暂停读写。可用 zwgk doctor --repair 修复"
+                "（另存这份修改记录，从任务文件的状态重新开始，并说明哪些修改无法找回）。",
+            )
     try:
-        raw = path.read_bytes()
+        scan = scan_log(path, meta)
     except FileNotFoundError:
         rep.add(OK, "events", "还没有修改记录。")
         return
-    except OSError as exc:
-        rep.add(ERROR, "events", f"无法读取修改记录 {shown(path)}：{exc.strerror}。")
+    except DatabaseError as exc:
+        rep.add(ERROR, "events", exc.message)
         return
-    meta = meta_of(data) if data is not None else {}
+    rep.events = scan.events
+    rep.damaged_lines = scan.damaged
+    rep.invalid_lines = [no for no, _ in scan.invalid]
+    rep.pending_events = scan.pending
     tasks = data["tasks"] if data is not None else None
-    last_seq = 0
-    disorder: list[str] = []
-    unknown_tasks: set[Any] = set()
-    bad_fields: list[int] = []
-    complete = raw.rfind(b"\n") + 1
-    for no, line in enumerate(raw[:complete].split(b"\n")[:-1], start=1):
-        if not line.strip():
-            continue
-        rec = parse_line(line)
-        if rec is None:
-            rep.damaged_lines.append(no)
-            continue
-        rep.events += 1
-        try:
-            Event.from_record(rec)
-        except TypeError:
-            bad_fields.append(no)
-            continue
-        seq = rec.get("seq")
-        if not is_int(seq) or seq <= last_seq:
-            disorder.append(f"第 {no} 行（序号 {seq!r}，前一条 {last_seq}）")
-        else:
-            last_seq = seq
-        if data is not None and is_int(seq) and seq > int(meta.get("last_seq", 0)):
-            rep.pending_events += 1
-        if tasks is not None and rec.get("task") is not None and str(rec["task"]) not in tasks:
-            unknown_tasks.add(rec["task"])
-    if rep.damaged_lines:
-        lines = "、".join(str(n) for n in rep.damaged_lines[:MAX_REPORTED])
-        more = " 等" if len(rep.damaged_lines) > MAX_REPORTED else ""
+    unknown_tasks = {t for t in scan.tasks if tasks is not None and str(t) not in tasks}
+    if scan.damaged:
+        lines = "、".join(str(n) for n in scan.damaged[:MAX_REPORTED])
+        more = " 等" if len(scan.damaged) > MAX_REPORTED else ""
         rep.add(
             ERROR,
             "events",
-            f"修改记录中有 {len(rep.damaged_lines)} 行已损坏（第 {lines}{more} 行），读取时跳过。",
+            f"修改记录中有 {len(scan.damaged)} 行已损坏（第 {lines}{more} 行），读取时跳过；"
+            "可用 zwgk doctor --repair 移到隔离文件。",
         )
-    if bad_fields:
+    if scan.invalid:
+        shown_lines = "；".join(f"第 {no} 行{why}" for no, why in scan.invalid[:5])
+        more = " 等" if len(scan.invalid) > 5 else ""
         rep.add(
             ERROR,
             "events",
-            f"修改记录中有 {len(bad_fields)} 条缺少必要字段（第 {bad_fields[0]} 行起）。",
+            f"修改记录中有 {len(scan.invalid)} 条记录内容无效（{shown_lines}{more}），读取时跳过；"
+            "可用 zwgk doctor --repair 移到隔离文件。",
         )
-    if disorder:
-        rep.add(ERROR, "events", f"修改记录的序号不是递增的：{'；'.join(disorder[:5])}。")
-    if complete < len(raw):
+    if scan.disorder:
+        rep.add(ERROR, "events", f"修改记录的序号不是递增的：{'；'.join(scan.disorder[:5])}。")
+    if scan.torn:
         rep.add(WARN, "events", "修改记录末尾有一行未写完（写入时中断），下次修改时会自动截去。")
     if unknown_tasks:
         ids = "、".join(str(t) for t in sorted(unknown_tasks, key=str)[:10])
         rep.add(WARN, "events", f"修改记录提到数据库中没有的任务：{ids}。")
-    if data is not None and int(meta.get("last_seq", 0)) > last_seq and rep.events:
+    if data is not None and int(meta.get("last_seq", 0)) > scan.last_seq and scan.events:
         rep.add(
             WARN,
             "events",
-            f"数据库记录的最新序号 {meta.get('last_seq')} 大于修改记录中的 {last_seq}：修改记录可能被截短。",
+            f"数据库记录的最新序号 {meta.get('last_seq')} 大于修改记录中的 {scan.last_seq}："
+            "修改记录可能被截短。",
         )
-    if rep.pending_events:
-        rep.add(OK, "events", f"有 {rep.pending_events} 条修改尚未并入任务文件，读取时自动补上。")
-    if not rep.damaged_lines and not disorder:
-        rep.add(OK, "events", f"修改记录完好：{rep.events} 条，序号递增。")
+    if scan.pending and not rep.log_problem:
+        rep.add(OK, "events", f"有 {scan.pending} 条修改尚未并入任务文件，读取时自动补上。")
+    if not scan.damaged and not scan.invalid and not scan.disorder:
+        rep.add(OK, "events", f"修改记录中的记录都完好：{scan.events} 条，序号递增。")
+
+
+@dataclass
+class LogScan:
+    """One streamed pass over the log: what is good, what is not, where."""
+
+    events: int = 0  # lines that parse
+    damaged: list[int] = field(default_factory=list)  # line numbers that do not parse
+    invalid: list[tuple[int, str]] = field(default_factory=list)  # (line, why) not trusted
+    disorder: list[str] = field(default_factory=list)
+    tasks: set[Any] = field(default_factory=set)
+    pending: int = 0
+    last_seq: int = 0
+    torn: bool = False
+    bad_spans: list[tuple[int, int]] = field(default_factory=list)  # (offset, length) to move
+
+
+def scan_log(path: Path, meta: dict[str, Any]) -> LogScan:
+    """Stream the log once, checking every line (memory stays bounded at any length)."""
+    scan = LogScan()
+    absorbed = int(meta.get("last_seq", 0))
+    no = 0
+    prev_end = 0
+    fd = open_checked(path, os.O_RDONLY, "修改记录")  # FileNotFoundError when there is none
+    size = os.fstat(fd).st_size
+    os.close(fd)
+    for at, line in iter_lines(path):
+        no += at - prev_end + 1  # blank lines between are single newlines
+        prev_end = at + len(line) + 1
+        if not line.strip():
+            continue
+        rec = parse_line(line)
+        if rec is None:
+            scan.damaged.append(no)
+            scan.bad_spans.append((at, len(line) + 1))
+            continue
+        scan.events += 1
+        why = validate_event(rec)
+        if why is not None:
+            scan.invalid.append((no, why))
+            scan.bad_spans.append((at, len(line) + 1))
+            continue
+        seq = rec["seq"]
+        if seq <= scan.last_seq:
+            scan.disorder.append(f"第 {no} 行（序号 {seq}，前一条 {scan.last_seq}）")
+            scan.bad_spans.append((at, len(line) + 1))
+            continue
+        scan.last_seq = seq
+        if meta and seq > absorbed:
+            scan.pending += 1
+        if rec.get("task") is not None:
+            scan.tasks.add(rec["task"])
+    scan.torn = prev_end < size
+    return scan
 
 
 def _check_backups(rep: Report) -> None:
@@ -355,7 +411,7 @@ class RestoreResult:
         }
 
 
-def _append_refusal(ctx: Context, reason: str) -> None:
+def append_refusal(ctx: Context, reason: str) -> None:
     """Log a refused restore; the database may be unreadable, so the seq comes from the log."""
     path = events_path(ctx.db_path)
     event = new_event(last_seq(path) + 1, ctx, "refused", note=reason, field="restore")
@@ -373,7 +429,7 @@ def restore(ctx: Context) -> RestoreResult:
         policy = load_policy(path)
         reason = policy.refusal(ctx.user, "restore", None)
         if reason:
-            _append_refusal(ctx, reason)
+            append_refusal(ctx, reason)
             raise PermissionDenied(reason)
         problem = backup.check_file(path) if path.exists() else "不存在"
         if problem is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .model import Event, set_record_field
 from .snapshot import meta_of
 from .textutil import sanitize
-from .validation import is_int
+from .validation import change_problem, is_int
 
 if TYPE_CHECKING:
     from .context import Actor
@@ -28,6 +28,24 @@ NO_CHANGE_ACTIONS = frozenset({"refused", "import"})
 LOG_ONLY = "log_only"
 
 _EVENT_TEXT = ("user", "host", "tty", "note", "action", "field")
+# Every action zwgk logs (`repair`: the first record of a log begun by `doctor --repair`).
+ACTIONS = frozenset(
+    {
+        "status",
+        "note",
+        "undo",
+        "confirm",
+        "sendback",
+        "refused",
+        "import",
+        "restore",
+        "repair",
+        "directory",
+    }
+)
+# Actions that change one task: they must name it.
+TASK_ACTIONS = frozenset({"status", "note", "undo", "confirm", "sendback"})
+MAX_SEQ = 2**53  # beyond any real log; keeps a planted huge number from poisoning the counter
 
 
 def now_iso() -> str:
@@ -65,6 +83,54 @@ def event_record(event: Event) -> dict[str, Any]:
     return clean_event(event.to_record())
 
 
+def event_seq(rec: dict[str, Any]) -> int | None:
+    """The record's sequence number when it is a usable one (see also `validate_event`)."""
+    seq = rec.get("seq")
+    return seq if is_int(seq) and 0 < seq < MAX_SEQ else None
+
+
+def validate_event(rec: Any) -> str | None:
+    """Why a logged record cannot be trusted (None: it can). Checked on every read, so one bad
+    line is skipped (and reported by `zwgk doctor`) instead of breaking every command."""
+    if not isinstance(rec, dict):
+        return "不是一条记录"
+    action = rec.get("action")
+    if action not in ACTIONS:
+        return f"动作“{sanitize(str(action), keep_newlines=False)[:40]}”未知"
+    if event_seq(rec) is None:
+        return "序号无效"
+    for name in ("ts", "user"):
+        if not isinstance(rec.get(name), str):
+            return f"缺少 {name}"
+    for name in ("note", "host", "tty", "field"):
+        if rec.get(name) is not None and not isinstance(rec[name], str):
+            return f"{name} 不是文字"
+    task = rec.get("task")
+    if task is not None and not (is_int(task) and task > 0):
+        return "任务编号无效"
+    if task is None and action in TASK_ACTIONS and not rec.get(LOG_ONLY):
+        return "缺少任务编号"
+    if rec.get("undoes") is not None and not is_int(rec["undoes"]):
+        return "undoes 不是序号"
+    if rec.get("unit") is not None and not (isinstance(rec["unit"], str) and rec["unit"]):
+        return "unit 不是单位名称"
+    changes = rec.get("changes")
+    if changes is None:
+        return None
+    if not isinstance(changes, dict):
+        return "changes 不是字典"
+    for name, pair in changes.items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            return f"字段 {sanitize(str(name), keep_newlines=False)[:40]} 的修改不是 [原值, 新值]"
+        old, new = pair
+        problem = change_problem(name, new) or (
+            change_problem(name, old) if old is not None else None  # None: the field was absent
+        )
+        if problem:
+            return f"修改后{problem}" if problem.startswith("的") else problem
+    return None
+
+
 def replays(ev: dict[str, Any]) -> bool:
     """Whether roll-forward applies this logged event to its task."""
     return ev.get("action") not in NO_CHANGE_ACTIONS and not ev.get(LOG_ONLY)
@@ -84,13 +150,15 @@ def roll_forward(data: dict[str, Any], events: list[dict[str, Any]], offset: int
     meta = meta_of(data)
     last = int(meta.get("last_seq", 0))
     for ev in events:
-        seq = ev.get("seq")
-        if not is_int(seq) or seq <= last:
+        if validate_event(ev) is not None:
+            continue  # a bad record is skipped whole (and its seq with it): doctor reports it
+        seq = ev["seq"]
+        if seq <= last:
             continue
+        last = seq
         rec = data["tasks"].get(str(ev.get("task")))
         if rec is not None and replays(ev):
             apply_event(rec, ev)
-        last = seq
     meta["last_seq"] = last
     meta["events_offset"] = offset
     data["meta"]["1"] = meta

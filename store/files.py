@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from pathlib import Path
 
 from .errors import DatabaseError
@@ -43,13 +44,18 @@ def set_mode(fd_or_path: int | Path, mode: int = FILE_MODE) -> None:
 
 
 def open_checked(path: Path, flags: int, what: str) -> int:
-    """os.open that never follows a symlink and turns refusals into one sentence naming `what`.
+    """os.open of a regular file only, never through a symlink; refusals are one sentence.
 
+    O_NONBLOCK: a FIFO planted at the path must not hang us (it has no effect on regular
+    files); anything that is not a regular file (FIFO, directory, device) is refused after
+    opening, by fstat of what was opened, so nothing can be swapped in between.
     A missing file passes through as FileNotFoundError when opening to read: whether that is an
     error is the caller's call. (Creating in a missing folder is an error, said as such.)
     """
     try:
-        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        fd = os.open(
+            path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), FILE_MODE
+        )
     except FileNotFoundError:
         if not flags & os.O_CREAT:
             raise
@@ -62,6 +68,18 @@ def open_checked(path: Path, flags: int, what: str) -> int:
                 f"{what} {shown(path)} 是一个符号链接，为安全起见拒绝使用。"
             ) from None
         raise DatabaseError(f"无法打开{what} {shown(path)}：{exc.strerror}。") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:
+        os.close(fd)
+        raise DatabaseError(f"无法读取{what} {shown(path)}：{exc.strerror}。") from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = (
+            "一个目录" if stat.S_ISDIR(mode) else "命名管道" if stat.S_ISFIFO(mode) else "特殊文件"
+        )
+        raise DatabaseError(f"{what} {shown(path)} 是{kind}，不是普通文件，未做任何修改。")
+    return fd
 
 
 def fsync_dir(directory: Path) -> None:

@@ -2,7 +2,8 @@
 
 A file whose CRC shows it is exactly what zwgk wrote was validated before it was written; any
 other file is checked record by record (`validate`). A database that does not parse or does
-not validate is refused with one sentence naming the file and the newest good backup.
+not validate is refused with one sentence naming the file and the newest good backup; a log
+that is not the one the task file expects (`logcheck`) is refused too, naming `zwgk doctor`.
 `Store` reads through here, and so does a `Transaction` that needs the whole file.
 """
 
@@ -15,6 +16,7 @@ from .dbfile import CorruptDatabase, FileView, parse_json, read_bytes, verified
 from .eventfile import read_events
 from .eventlog import roll_forward
 from .files import events_path, shown
+from .logcheck import require_intact
 from .snapshot import meta_of, tables_of
 from .validation import validate
 
@@ -43,7 +45,9 @@ def load_database(path: Path, raw: bytes | None = None) -> dict[str, Any] | None
         if problems:
             raise corrupt_error(path, f"未通过检查（{problems[0]}）")
     data = tables_of(data)
-    offset = int(meta_of(data).get("events_offset", 0))
+    meta = meta_of(data)
+    require_intact(path, meta)  # a log emptied or swapped: say so, never roll forward wrongly
+    offset = int(meta.get("events_offset", 0))
     events, end = read_events(events_path(path), offset)
     if events:
         roll_forward(data, events, end)

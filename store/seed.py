@@ -7,13 +7,13 @@ the plan shipped with zwgk (unless the store was opened with `seed=False`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatabaseError
-from .eventfile import last_seq
+from .eventfile import complete_size, last_seq
 from .files import events_path, shown
+from .logcheck import head_of
 from .snapshot import tables_of
 from .validation import SCHEMA
 
@@ -45,12 +45,13 @@ def refuse_if_backups_remain(db_path: Path) -> None:
 def empty_database(db_path: Path) -> dict[str, Any]:
     """The four tables, empty; meta carries on the seq of an event log that already exists."""
     log = events_path(db_path)
-    try:
-        offset = os.path.getsize(log)
-    except OSError:
-        offset = 0
+    offset = complete_size(log)  # a torn last line is cut by the next append: not absorbed
     data = tables_of(None)
-    data["meta"]["1"] = {"schema": SCHEMA, "last_seq": last_seq(log), "events_offset": offset}
+    meta: dict[str, Any] = {"schema": SCHEMA, "last_seq": last_seq(log), "events_offset": offset}
+    head = head_of(log) if offset else None
+    if head is not None:
+        meta["log_head"] = head
+    data["meta"]["1"] = meta
     return data
 
 

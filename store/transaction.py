@@ -26,9 +26,17 @@ from .dbfile import FileView
 from .directory import Directory
 from .errors import DatabaseError, InputError, PermissionDenied
 from .eventfile import append_events, read_tail
-from .eventlog import LOG_ONLY, apply_event, event_record, new_event, replays
+from .eventlog import (
+    LOG_ONLY,
+    apply_event,
+    event_record,
+    new_event,
+    replays,
+    validate_event,
+)
 from .files import events_path
 from .loading import load_database
+from .logcheck import head_of, require_intact
 from .model import Event, Task, record_field
 from .snapshot import meta_of, tables_of
 from .textutil import sanitize
@@ -84,13 +92,15 @@ class Transaction:
         else:
             assert view is not None
             self.meta = _writable_meta(dict(view.meta))
+            require_intact(path, self.meta)  # before anything is numbered or written
+            self._absorbed = int(self.meta.get("last_seq", 0))
             # The log written since the task file: kept as bytes, parsed per task on demand.
             offset = int(self.meta.get("events_offset", 0))
             tail = read_tail(self.events_path, offset)
             self._tail_lines = tail
             for line in reversed(tail):
                 rec = parse_line(line)
-                if rec is not None and is_int(rec.get("seq")):
+                if rec is not None and validate_event(rec) is None:
                     self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
                     break
 
@@ -147,7 +157,13 @@ class Transaction:
                     if needle not in line:
                         continue
                     ev = parse_line(line)
-                    if ev is not None and ev.get("task") == task_id and replays(ev):
+                    if (
+                        ev is not None
+                        and ev.get("task") == task_id
+                        and validate_event(ev) is None
+                        and ev["seq"] > self._absorbed
+                        and replays(ev)
+                    ):
                         apply_event(found, ev)
         if found is None:
             raise InputError(f"没有编号为 {task_id} 的任务。")
@@ -267,9 +283,20 @@ class Transaction:
         if self.new_events:
             # Write-ahead: the log first, so a crash before the rename is rolled forward.
             self.meta["events_offset"] = append_events(self.events_path, self.new_events)
+        self._record_log_head()
         self.db.table("meta").upsert(Document(self.meta, doc_id=1))
         self._storage.dirty = True
         self._storage.flush()
+
+    def _record_log_head(self) -> None:
+        """Which log this task file was written against (see `logcheck`): kept once known, and
+        adopted here by databases written before it existed."""
+        if not int(self.meta.get("events_offset", 0)):
+            self.meta.pop("log_head", None)
+        elif not is_int(self.meta.get("log_head")):
+            head = head_of(self.events_path)
+            if head is not None:
+                self.meta["log_head"] = head
 
     def commit_full(self) -> None:
         """Write the whole (loaded) task file back even if nothing in it changed."""

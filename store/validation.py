@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .model import STATUSES
+from .model import STATUSES, set_record_field
 from .textutil import sanitize
 
 SCHEMA = 1
@@ -125,6 +125,18 @@ def directory_problem(key: str, rec: Any) -> str | None:
     return None
 
 
+def change_problem(name: Any, value: Any) -> str | None:
+    """Why setting task field `name` to `value` would make a task fail `task_problem` (None: it
+    would not). Checks a logged change before it is replayed: the same rules as a whole record,
+    applied to a minimal valid task carrying just this field."""
+    if not isinstance(name, str) or name == "id":
+        return f"不能修改字段 {sanitize(str(name), keep_newlines=False)}"
+    probe: dict[str, Any] = {"id": 1, "plan": "", "group_title": "", "text": ""}
+    set_record_field(probe, name, value)  # "parts.<unit>": one unit's part (store/parts.py)
+    problem = task_problem("1", probe)
+    return problem.removeprefix("任务 1 ") if problem else None
+
+
 def validate(data: Any, *, limit: int | None = None) -> list[str]:
     """Problems that would make `data` unsafe to load or to write back (empty: it is fine)."""
     problems: list[str] = []
@@ -150,7 +162,7 @@ def validate(data: Any, *, limit: int | None = None) -> list[str]:
             schema = meta.get("schema", SCHEMA)
             if not is_int(schema) or schema > SCHEMA:
                 problems.append(f"的格式版本（{schema!r}）不是本程序支持的版本 {SCHEMA}")
-            for name in ("last_seq", "events_offset"):
+            for name in ("last_seq", "events_offset", "log_head"):
                 v = meta.get(name, 0)
                 if not is_int(v) or v < 0:
                     problems.append(f"的 meta.{name} 无效")
