@@ -78,6 +78,14 @@ class Store:
     # -- paths and existence -------------------------------------------------------------
     def _check_path(self) -> None:
         where = shown(self.path)
+        try:
+            self._check_kind(where)
+        except PermissionError:
+            raise DatabaseError(
+                f"无法访问数据库 {where}：没有权限（请检查它所在的目录，或联系管理员）。"
+            ) from None
+
+    def _check_kind(self, where: str) -> None:
         if self.path.is_symlink():
             raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
         if self.path.is_dir():

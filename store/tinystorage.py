@@ -18,7 +18,8 @@ from typing import Any
 from tinydb.storages import Storage
 
 from .backup import keep_previous
-from .dbfile import atomic_write_bytes, dump_db, remove_stale_tmp
+from .dbfile import MAX_DB_BYTES, atomic_write_bytes, dump_db, remove_stale_tmp
+from .errors import DatabaseError
 
 
 class TaskFileStorage(Storage):
@@ -42,8 +43,14 @@ class TaskFileStorage(Storage):
     def flush(self) -> None:
         """Write what changed to disk: atomically, with a backup of the version replaced."""
         if self.dirty and self._data is not None:
+            payload = dump_db(self._data)
+            if len(payload) > MAX_DB_BYTES:  # loading would refuse it: never write it
+                raise DatabaseError(
+                    f"这次修改会使数据库超过 {MAX_DB_BYTES // 1024 // 1024} MB 的上限，"
+                    "已取消，未做任何修改。"
+                )
             remove_stale_tmp(self.path)
-            atomic_write_bytes(self.path, dump_db(self._data), before_replace=keep_previous)
+            atomic_write_bytes(self.path, payload, before_replace=keep_previous)
             self.dirty = False
 
     @property

@@ -326,3 +326,21 @@ def test_disk_full_is_one_sentence_and_changes_nothing(store: Store, monkeypatch
     assert store.path.read_bytes() == db_before
     assert not list(store.path.parent.glob(".zwgk.json.*.tmp"))
     assert store.snapshot().tasks[1].status == "进行中"
+
+
+def test_a_rewrite_that_loading_would_refuse_is_never_written(tmp_path: Path, monkeypatch) -> None:
+    """Whatever grows the task file past the size loading accepts (an import, a checkpoint)
+    is refused before the file is replaced."""
+    from zwgk.store import tinystorage
+
+    store = Store(Context(tmp_path / "z.json", date(2020, 9, 1), user="u"))
+    store.ensure_seeded()
+    before = store.snapshot().tasks
+    monkeypatch.setattr(tinystorage, "MAX_DB_BYTES", 1000)
+    with pytest.raises(DatabaseError) as err:
+        store.checkpoint()
+    assert "上限" in err.value.message
+    monkeypatch.undo()
+    assert (
+        Store(Context(tmp_path / "z.json", date(2020, 9, 1), user="u")).snapshot().tasks == before
+    )

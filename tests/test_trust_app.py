@@ -323,3 +323,20 @@ async def test_a_date_at_the_calendars_end_never_crashes(app: ZwgkApp) -> None:
         assert app.is_running and "本周到期：共 0 项" in transcript(app)
         await type_line(pilot, "7")  # still working
         assert "#7" in transcript(app)
+
+
+async def test_export_over_an_existing_file_asks_first(app: ZwgkApp, tmp_path: Path) -> None:
+    out = tmp_path / "台账.csv"
+    out.write_text("别人的文件\n", encoding="utf-8")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_line(pilot, f"/export {out}")
+        await answer(pilot, "n")  # no: the file stays as it was
+        assert out.read_text(encoding="utf-8") == "别人的文件\n"
+        await type_line(pilot, f"/export {out}")
+        question = app.screen
+        assert isinstance(question, ConfirmChange) and "已存在" in question.question
+        await answer(pilot, "y")
+        await wait_until(pilot, lambda: "已导出 29 项" in transcript(app))
+        assert "具体事项" in out.read_text(encoding="utf-8-sig")
+        assert str(out) in transcript(app)  # the full path, always

@@ -50,6 +50,8 @@ class Reply:
     job: Callable[[], Reply] | None = None  # slow work (import/export): run in a worker
     changed: bool = False  # data changed: reload before showing the rest
     announce: bool = False  # `base` is a search: sum up its hits when they arrive
+    # (question, detail, what to do once the person confirms): e.g. replacing a file
+    confirm: tuple[str, str, Callable[[], Reply]] | None = None
 
     def say(self, content: Text | str, style: str = "") -> Reply:
         self.says.append((content, style))
@@ -369,10 +371,17 @@ class ChatController:
             f"正在导出到 {clean(str(path))}……", "dim"
         )
 
-    def export_file(self, path: Path) -> Reply:
-        """In a worker: write the ledger the suffix names."""
+    def export_file(self, path: Path, *, force: bool = False) -> Reply:
+        """In a worker: write the ledger the suffix names; an existing file is replaced only
+        once the person says so."""
+        from zwgk.store.export import ExportExists, absolute
+
         try:
-            rows = self.service.export_file(path)
+            rows = self.service.export_file(path, force=force)
+        except ExportExists as exc:
+            again = Reply(job=lambda: self.export_file(path, force=True))
+            question = f"文件 {clean(str(exc.path))} 已存在，要用这次导出替换它吗？"
+            return Reply(confirm=(question, "原文件将被覆盖。", lambda: again))
         except ZwgkError as exc:
             return Reply().warn(exc.message)
-        return Reply().say(f"已导出 {rows} 项到 {clean(str(path))}。")
+        return Reply().say(f"已导出 {rows} 项到 {clean(str(absolute(path)))}。")

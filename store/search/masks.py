@@ -8,10 +8,10 @@ are ranked by due date, so "due within 30 days" is a contiguous slice, see
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
-from ..filters import TaskFilter
+from ..filters import TaskFilter, add_days
 from ..model import DONE
 from ..unitnames import resolve_units, suggest_unit
 
@@ -43,7 +43,7 @@ def filter_bits(
             bits |= index.status_bits(status)
         mask &= bits
     if flt.overdue:
-        mask &= index.due_range(None, today - timedelta(days=1)) & ~index.status_bits(DONE)
+        mask &= index.due_range(None, add_days(today, -1)) & ~index.status_bits(DONE)
     if flt.dated:
         mask &= index.due_range(flt.due_from, flt.due_to)
     if flt.ids:

@@ -159,6 +159,9 @@ class MainScreen(Screen[None]):
             self.detail.task_id = reply.select
         if reply.note_for is not None:
             self.ask_note(reply.note_for)
+        if reply.confirm is not None:
+            question, detail, then = reply.confirm
+            self.ask(question, detail, "", then)
         if reply.job is not None:
             self.run_worker(
                 partial(self._run_job, reply.job), group="job", thread=True, exit_on_error=False
