@@ -184,6 +184,28 @@ class Service:
             raise InputError(f"“{word}”可以指 {'、'.join(real[:8])}，请写得更具体一些。")
         return real[0]
 
+    def my_units(self, snap: Snapshot | None = None) -> list[str]:
+        """The acting user's units: the unit directory's logins, else the permission file's."""
+        snap = snap or self.snapshot()
+        user = self.store.ctx.user
+        units = snap.directory.units_of_login(user)
+        if not units:
+            policy = self.store.policy()
+            units = policy.units_of(user) if policy.configured else []
+        if not units:
+            raise InputError(
+                f"账号 {user} 没有登记所属单位（单位名录的“账号”列或权限文件），"
+                "无法列出“我的任务”；可用 --unit 指定单位。"
+            )
+        return units
+
+    def my_work(self, snap: Snapshot | None = None) -> list[Task]:
+        """The open work of the acting user's units, nearest deadline first."""
+        from .parts import open_work
+
+        snap = snap or self.snapshot()
+        return open_work(snap, self.my_units(snap))
+
     # -- changes -------------------------------------------------------------------------
     def mark(self, task_id: int, word: str, note: str = "", *, unit: str | None = None) -> Event:
         """Set a status given as any word for it (`完成`, `done`, `in-progress` …): of `unit`'s

@@ -21,6 +21,7 @@ from .common import add_filter_args, add_json, filter_from_args, positive_int, t
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("list", help="列出任务（可按单位、状态、期限筛选）")
     add_filter_args(p)
+    p.add_argument("--mine", action="store_true", help="本人所在单位尚未完成的任务（按期限排列）")
     add_json(p)
     p.set_defaults(func=cmd_list)
 
@@ -73,6 +74,9 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     service = Service.open(ctx)
     snap = service.snapshot()
     tasks = service.tasks(flt, snap)
+    if args.mine:  # the acting user's unit's open work, nearest deadline first
+        mine = {t.id for t in service.my_work(snap)}
+        tasks = sorted((t for t in tasks if t.id in mine), key=lambda t: (t.due or date.max, t.id))
     if args.json:
         render.print_json([snap.task_json(t, ctx.today) for t in tasks])
         return 0

@@ -252,9 +252,10 @@ class BoardScreen(Screen[str | None]):
         Binding("escape", "close", "关闭"),
         Binding("q", "close", "关闭", show=False),
         Binding("r", "next_role", "切换角色"),
-        Binding("down,j", "move(1)", "下一个单位", show=False),
-        Binding("up,k", "move(-1)", "上一个单位", show=False),
-        Binding("enter", "open_unit", "查看单位任务"),
+        # priority: the scrolling body would otherwise take ↑↓ for itself
+        Binding("down,j", "move(1)", "下一个单位", show=False, priority=True),
+        Binding("up,k", "move(-1)", "上一个单位", show=False, priority=True),
+        Binding("enter", "open_unit", "查看单位任务", priority=True),
     ]
 
     def __init__(
