@@ -1,7 +1,10 @@
 """Import time and `zwgk list --unit` time for generated plans of 1,000 and 10,000 tasks.
 
 Run: python bench/bench_store.py [--sizes 1000 10000] [--repeat 5]
-Each number is a whole `zwgk` process, as a person at a terminal would wait for it.
+Each number is a whole `zwgk` process, as a person at a terminal would wait for it. The plan's
+lead cells mix named units with 各街道 / 各相关部门; the last two columns run
+`list --unit 甘棠街道` on the same plan before and after importing a unit directory of 20
+units (10 streets, 10 departments), which expands those collective words (issue 11).
 """
 
 from __future__ import annotations
@@ -68,9 +71,26 @@ def make_plan(path: Path, n: int, seed: int = 7) -> None:
                 f"{rnd.choice(VERBS)}{rnd.choice(NOUNS)}" for _ in range(rnd.randint(1, 4))
             )
             lead = "、".join(rnd.sample(UNITS, rnd.randint(1, 3)))
+            if i % 3 == 0:
+                lead += "、" + rnd.choice(["各街道", "各相关部门", "各街道、各相关部门"])
             guide = "、".join(rnd.sample(GUIDES, rnd.randint(1, 2)))
             deadline = rnd.choice(DEADLINES).format(m=rnd.randint(1, 12), d=rnd.randint(1, 28))
             w.writerow([i, group if i % 5 == 1 else "", text, lead, guide, deadline])
+
+
+STREETS = [f"{a}街道" for a in "甘湓人白湖滨向东西南"]
+
+
+def make_directory(path: Path) -> None:
+    """20 units: ten streets, ten of the plan's departments."""
+    rows = ["单位名称,类别,简称或别名,账号"]
+    rows += [f"{s},街道,{s}办,s{i}" for i, s in enumerate(STREETS)]
+    rows += [f"{u},部门,,d{i}" for i, u in enumerate(UNITS[:10])]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def p50(cmd: list[str], env: dict[str, str], repeat: int) -> float:
+    return statistics.median(timed(cmd, env) * 1000 for _ in range(repeat))
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -85,7 +105,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     zwgk = [sys.executable, "-m", "zwgk.tui.cli.main"]
-    print(f"{'tasks':>7} {'import s':>9} {'list --unit p50 ms':>19} {'p95 ms':>8}")
+    print(
+        f"{'tasks':>7} {'import s':>9} {'list --unit p50 ms':>19} {'p95 ms':>8}"
+        f" {'street, no dir':>15} {'street, 20-unit dir':>20} {'ratio':>6}"
+    )
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             plan = Path(tmp) / f"plan-{n}.csv"
@@ -105,7 +128,17 @@ def main() -> None:
             ]
             runs.sort()
             p95 = runs[min(len(runs) - 1, int(len(runs) * 0.95))]
-            print(f"{n:>7} {imp:>9.2f} {statistics.median(runs):>19.0f} {p95:>8.0f}")
+            street = [*zwgk, "list", "--unit", "各街道"]
+            before = p50(street, env, args.repeat)  # the collective word itself, no directory
+            directory = Path(tmp) / "名录.csv"
+            make_directory(directory)
+            subprocess.run([*zwgk, "directory", "import", str(directory)], check=True, env=env,
+                           stdout=subprocess.DEVNULL)  # fmt: skip
+            after = p50([*zwgk, "list", "--unit", STREETS[0]], env, args.repeat)
+            print(
+                f"{n:>7} {imp:>9.2f} {statistics.median(runs):>19.0f} {p95:>8.0f}"
+                f" {before:>15.0f} {after:>20.0f} {after / before:>6.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class DirUnit:
         )
 
 
+@lru_cache(maxsize=16384)  # a plan repeats a few hundred cell names thousands of times
 def variant_key(name: str) -> str:
     """The form two spellings of one unit share: width, brackets, spaces and 人民 do not count
     (各县（市、区）政府 = 各县市区政府 = 各县市区人民政府)."""
@@ -98,6 +100,7 @@ class Directory:
             for spelling in (unit.name, *unit.aliases):
                 self._by_key.setdefault(variant_key(spelling), unit.name)
         self._collective_keys = {variant_key(w): kind for w, kind in self.collective.items()}
+        self._expanded: dict[str, list[tuple[str, str | None]]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.units)
@@ -117,12 +120,16 @@ class Directory:
     def expand(self, name: str) -> list[tuple[str, str | None]]:
         """The units a cell's name stands for, each with the collective word it came through
         (None when named directly). Unknown names stay as they are."""
-        kind = self.covered_kind(name)
-        if kind is not None:
-            members = self.members(kind)
+        found = self._expanded.get(name)
+        if found is None:
+            kind = self.covered_kind(name)
+            members = self.members(kind) if kind is not None else []
             if members:
-                return [(m, name) for m in members]
-        return [(self.canonical(name) or name, None)]
+                found = [(m, name) for m in members]
+            else:
+                found = [(self.canonical(name) or name, None)]
+            self._expanded[name] = found
+        return found
 
     def units_of_login(self, login: str) -> list[str]:
         return [u.name for u in self.units.values() if login in u.logins]

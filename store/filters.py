@@ -110,11 +110,30 @@ class TaskFilter:
         if self.role not in (*ROLES, "any"):
             raise InputError(f"角色“{self.role}”无效，应为 lead、support、guide 或 any。")
         sets = self.unit_sets(snap.units)
-        out = [
-            t
-            for t in snap.task_list()
-            if self.matches(t, today, sets, snap.units_of(t, self.role) if sets else None)
-        ]
+        if sets and snap.directory:
+            # Through the unit directory: which cell names reach each unit, worked out once
+            # per name rather than once per task (see `Snapshot.reaching`).
+            reach = [[snap.reaching(u) for u in names] for names in sets]
+            out = [
+                t
+                for t in snap.task_list()
+                if all(_reached(t, self.role, ways) for ways in reach) and self.matches(t, today)
+            ]
+        else:
+            out = [t for t in snap.task_list() if self.matches(t, today, sets)]
         if self.by_due:
             out.sort(key=lambda t: (t.due or date.max, t.id))
         return out
+
+
+def _reached(task: Task, role: str, ways: list[tuple[frozenset[str], frozenset[str]]]) -> bool:
+    """Is one of the units (given as `Snapshot.reaching` pairs) responsible for the task in
+    `role`: named in its cells, or reached through a collective word while not named in any
+    of its cells itself (a unit the task names keeps that role)."""
+    cells = task.units(role)
+    for direct, collective in ways:
+        if not direct.isdisjoint(cells):
+            return True
+        if not collective.isdisjoint(cells) and direct.isdisjoint(task.units()):
+            return True
+    return False

@@ -55,11 +55,12 @@ def assignments(
     """(unit, role, via) for every real unit the task's cells name in `roles`. A unit has one
     part (lead before support) and may also guide. A unit the task names itself keeps that
     role: 区信息办, named as the guide, is not also a lead through 各相关部门."""
-    direct = {u for name in task.units() for u, via in directory.expand(name) if via is None}
+    expand = directory.expand
+    direct = {u for name in task.units() for u, via in expand(name) if via is None}
     seen: set[tuple[str, bool]] = set()
     for role in roles:
         for name in task.units(role):
-            for unit, via in directory.expand(name):
+            for unit, via in expand(name):
                 key = (unit, role == "guide")
                 if key not in seen and (via is None or unit not in direct):
                     seen.add(key)

@@ -34,6 +34,10 @@ class Snapshot:
     signature: tuple[int, int, int] = (0, 0, 0)
     directory: Directory = field(default_factory=Directory)
     _reach: dict[int, list[Reach]] = field(default_factory=dict, repr=False, compare=False)
+    _cells: set[str] = field(default_factory=set, repr=False, compare=False)
+    _reaching: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def title(self) -> str:
@@ -68,6 +72,23 @@ class Snapshot:
         data["parts"] = [p.to_json() for p in parts]
         data["progress"] = progress(parts)
         return data
+
+    def reaching(self, unit: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(cell names that name `unit` itself, collective words that reach it): with these a
+        filter tests a task's cells without expanding them."""
+        found = self._reaching.get(unit)
+        if found is None:
+            if not self._cells:
+                self._cells.update(n for t in self.tasks.values() for n in t.units())
+            direct, collective = set(), set()
+            for cell in self._cells:
+                if cell == unit:  # the word itself (各街道 is still 各街道 as typed)
+                    direct.add(cell)
+                for name, via in self.directory.expand(cell):
+                    if name == unit:
+                        (direct if via is None else collective).add(cell)
+            found = self._reaching[unit] = (frozenset(direct), frozenset(collective))
+        return found
 
     def units_of(self, task: Task, role: str = "any") -> set[str]:
         """The units responsible for the task in `role` (any role): the names in its cells,
