@@ -92,3 +92,21 @@ def test_list_json_carries_parts_and_progress(zw: Runner) -> None:
     assert isinstance(rows, list) and len(rows) == 26
     assert all({"parts", "progress"} <= row.keys() for row in rows)
     assert rows[0]["progress"]["total"] >= 7
+
+
+def test_a_unit_with_recorded_progress_is_removed_only_with_force(zw: Runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert zw("mark", "20", "done", user="gantang").returncode == 0
+    text = (ROOT / "data" / "example_directory.csv").read_text("utf-8")
+    smaller = tmp_path / "名录.csv"
+    smaller.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("甘棠街道")) + "\n",
+        encoding="utf-8",
+    )
+    r = zw("directory", "import", str(smaller))
+    assert r.returncode == 2 and "甘棠街道（1 项）" in r.stderr and "--force" in r.stderr
+    assert "甘棠街道" in zw("directory", "list").stdout  # nothing changed
+    r = zw("directory", "import", str(smaller), "--force")
+    assert r.returncode == 0 and "移除 1 个" in r.stdout
+    t = task(zw, 20)
+    assert "甘棠街道" not in {p["unit"] for p in t["parts"]}  # no longer one of its parts …
+    assert zw("show", "20").returncode == 0  # … and the task still reads
