@@ -32,7 +32,7 @@ from typing import Any
 from .backup import backup_dir
 from .db import Snapshot
 from .errors import DatabaseError, InputError
-from .files import events_path, lock_path, shown
+from .files import events_path, lock_path, os_reason, shown
 from .filters import TaskFilter
 from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
 from .present import short_time
@@ -556,15 +556,7 @@ def json_bytes(report: Report) -> bytes:
 
 
 def _write_error(path: Path, exc: OSError) -> DatabaseError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        why = "磁盘空间不足或超过文件大小上限"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
-        why = "没有写入该目录的权限"
-    elif exc.errno == errno.EROFS:
-        why = "文件系统是只读的"
-    else:
-        why = exc.strerror or type(exc).__name__
-    return DatabaseError(f"无法导出到 {shown(path)}（{why}），没有留下任何文件。")
+    return DatabaseError(f"无法导出到 {shown(path)}（{os_reason(exc)}），没有留下任何文件。")
 
 
 def _atomic_write(path: Path, payload: bytes, *, replace: bool) -> None:

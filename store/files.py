@@ -91,7 +91,17 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def os_reason(exc: OSError) -> str:
+    """Why the system said no, in a few Chinese words (for every file message)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "磁盘空间已满或超过文件大小上限"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有权限（请检查该文件及其所在目录的权限，或联系管理员）"
+    if exc.errno == errno.EROFS:
+        return "文件系统是只读的"
+    return exc.strerror or type(exc).__name__
+
+
 def write_error(path: Path, exc: OSError) -> DatabaseError:
     """A failed write as one sentence (disk full, no permission…); the old file is intact."""
-    hint = "磁盘空间已满" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
-    return DatabaseError(f"无法写入 {shown(path)}（{hint}），未做任何修改。")
+    return DatabaseError(f"无法写入 {shown(path)}（{os_reason(exc)}），未做任何修改。")

@@ -105,14 +105,25 @@ POLL = 0.05  # seconds between the app's looks at the database file, in tests
 
 
 @pytest.fixture
-def tui_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def db(tmp_path: Path) -> Path:
+    """The app tests' database file (created, with the bundled plan, when the app opens it)."""
+    return tmp_path / "z.json"
+
+
+@pytest.fixture
+def tui_app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The app on the bundled plan in a fresh database, as user `tester`, on `TUI_TODAY`."""
     from zwgk.tui.app import make_app
 
     monkeypatch.setenv("ZWGK_USER", "tester")
     monkeypatch.delenv("ZWGK_HISTORY", raising=False)
-    ctx = Context(tmp_path / "z.json", TUI_TODAY, user="tester")
+    ctx = Context(db, TUI_TODAY, user="tester")
     return make_app(ctx, history_path=tmp_path / "history.json", poll_seconds=POLL)
+
+
+@pytest.fixture
+def app(tui_app: Any) -> Any:
+    return tui_app
 
 
 async def settle(pilot: Any) -> None:

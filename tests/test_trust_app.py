@@ -54,20 +54,6 @@ async def answer(pilot: Pilot[object], key: str = "enter") -> None:
     await settle(pilot)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "z.json"
-
-
-@pytest.fixture
-def app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ZwgkApp:
-    monkeypatch.setenv("ZWGK_USER", "tester")
-    monkeypatch.delenv("ZWGK_HISTORY", raising=False)
-    return make_app(
-        Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json", poll_seconds=POLL
-    )
-
-
 def fresh(db: Path) -> Store:
     return Store(Context(db, TODAY, user="reader"))
 

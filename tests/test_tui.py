@@ -33,20 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "z.json"
-
-
-@pytest.fixture
-def app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ZwgkApp:
-    monkeypatch.setenv("ZWGK_USER", "tester")
-    monkeypatch.delenv("ZWGK_HISTORY", raising=False)
-    return make_app(
-        Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json", poll_seconds=POLL
-    )
-
-
-@pytest.fixture
 def app2(db: Path, tmp_path: Path) -> ZwgkApp:
     """A second session of the same user (same database and history file)."""
     return make_app(Context(db, TODAY, user="tester"), history_path=tmp_path / "history.json")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib
 import re
 import sys
@@ -215,16 +214,10 @@ def database_path(raw: str | None, *, create: bool = False) -> Path:
 
 def os_error(exc: OSError) -> DatabaseError:
     """An OS refusal no layer below turned into a sentence: name the file, say why."""
+    from zwgk.store.files import os_reason
+
     where = f" {exc.filename}" if exc.filename else ""  # sanitized with the whole message
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        why = "没有权限（请检查该文件及其所在目录的权限，或联系管理员）"
-    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "磁盘空间已满"
-    elif exc.errno == errno.EROFS:
-        why = "文件系统是只读的"
-    else:
-        why = exc.strerror or type(exc).__name__
-    return DatabaseError(f"无法访问{where}：{why}，未做任何修改。")
+    return DatabaseError(f"无法访问{where}：{os_reason(exc)}，未做任何修改。")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
