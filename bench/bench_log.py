@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from bench_mark import zwgk_cmd  # the same zwgk process the other benches time
 
 STATUSES = ("未开始", "进行中", "受阻", "已完成")
 WRAPPER = (
@@ -35,14 +36,6 @@ WRAPPER = (
     "if r.returncode: sys.exit(r.stderr.decode(errors='replace'))\n"
     "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
 )
-
-
-def zwgk_cmd() -> list[str]:
-    beside = Path(sys.executable).with_name("zwgk")
-    if beside.is_file():
-        return [str(beside)]
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "zwgk.tui.cli.main"]
 
 
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
