@@ -20,7 +20,7 @@ from typing import Any
 from .db import Snapshot
 from .describe import FIELD_NAMES, HIDDEN_FIELDS
 from .errors import InputError
-from .model import DONE, ROLE_WORDS, ROLES, Event, Task
+from .model import DONE, PART_PREFIX, ROLE_WORDS, ROLES, TODO, Event, Task
 from .textutil import sanitize
 from .textwidth import char_width, fit, text_width
 
@@ -38,6 +38,7 @@ class UnitDigest:
     soon: list[Task] = field(default_factory=list)  # today .. today+7
     month: list[Task] = field(default_factory=list)  # today+8 .. today+30
     changes: list[Event] = field(default_factory=list)
+    roles: dict[int, str] = field(default_factory=dict)  # task id -> 牵头 / 配合 / 指导
 
     @property
     def quiet(self) -> bool:
@@ -92,9 +93,14 @@ def build(
     since: datetime,
     units: list[str] | None = None,
 ) -> Digest:
-    """The digest for `units` (every unit on the plan when None)."""
+    """The digest for `units` (every unit on the plan when None).
+
+    With a unit directory the units are the real ones (a collective word such as 各街道 stands
+    for each of its members, so every street gets its own list) and each counts its own part:
+    a street whose part is done is not reminded of the task, though other streets' parts are
+    still open. Its "recent changes" are the task's own changes and those to its part; a unit
+    with no part of a task (it guides it) sees every change, the way it would supervise."""
     tasks = snap.task_list()
-    names = units or sorted({u for t in tasks for u in t.units()})
     recent = [
         e
         for e in events
@@ -103,12 +109,14 @@ def build(
         and (when := _event_time(e)) is not None
         and when > since
     ]
+    duties = _duties(snap, tasks, units)
+    by_parts = bool(snap.directory)
     out: list[UnitDigest] = []
-    for name in names:
+    for name, mine in duties.items():
         ud = UnitDigest(name)
-        mine = {t.id for t in tasks if name in t.units()}
-        for task in tasks:
-            if task.id not in mine or task.status == DONE or task.due is None:
+        for task, role, status in mine.values():
+            ud.roles[task.id] = role
+            if status == DONE or task.due is None:
                 continue
             days = (task.due - today).days
             if days < 0:
@@ -119,7 +127,11 @@ def build(
                 ud.month.append(task)
         for bucket in (ud.overdue, ud.soon, ud.month):
             bucket.sort(key=lambda t: (t.due or today, t.id))
-        ud.changes = [e for e in recent if e.task in mine]
+        ud.changes = [
+            e
+            for e in recent
+            if e.task in mine and (not by_parts or _concerns(e, name, mine[e.task]))
+        ]
         out.append(ud)
     out.sort(key=lambda u: (u.quiet, -len(u.overdue), -len(u.soon), u.name))
     return Digest(
@@ -134,6 +146,42 @@ def build(
     )
 
 
+# unit -> task id -> (task, the unit's role word, the status it answers for)
+Duties = dict[str, dict[int, tuple[Task, str, str]]]
+
+
+def _duties(snap: Snapshot, tasks: list[Task], units: list[str] | None) -> Duties:
+    """What each unit answers for, in one pass over the tasks. Without a directory a unit is
+    a name in the task's cells and answers for the whole task (the digest as it always was)."""
+    duties: Duties = {}
+    if not snap.directory:
+        names = units or sorted({u for t in tasks for u in t.units()})
+        for name in names:
+            duties[name] = {
+                t.id: (t, role_of(t, name), t.status) for t in tasks if name in t.units()
+            }
+        return duties
+    wanted: set[str] | None = None
+    if units:  # a collective word asked for (各街道) means each of its members
+        wanted = {u for name in units for u, _ in snap.directory.expand(name)}
+        duties = {name: {} for name in sorted(wanted)}
+    for task in tasks:
+        own = {p.unit: p.status for p in snap.parts(task)}
+        for unit, role, _ in snap.reach(task):
+            if wanted is not None and unit not in wanted:
+                continue
+            mine = duties.setdefault(unit, {})
+            if task.id not in mine:  # the first role is the unit's part (lead before guide)
+                mine[task.id] = (task, ROLE_WORDS[role], own.get(unit, task.status))
+    return duties if units else dict(sorted(duties.items()))
+
+
+def _concerns(event: Event, unit: str, duty: tuple[Task, str, str]) -> bool:
+    """Is this change news to `unit`? A change to another unit's part is not, unless the
+    unit only guides the task."""
+    return event.unit is None or event.unit == unit or duty[1] == ROLE_WORDS["guide"]
+
+
 def role_of(task: Task, unit: str) -> str:
     for role in ROLES:
         if unit in task.units(role):
@@ -141,13 +189,15 @@ def role_of(task: Task, unit: str) -> str:
     return ""
 
 
-def task_line(task: Task, unit: str, today: date, width: int = WIDTH) -> str:
+def task_line(
+    task: Task, unit: str, today: date, width: int = WIDTH, role: str | None = None
+) -> str:
     """`  #12 2020-08-31 逾期106天 梳理规范基层政府权责清单…            牵头`"""
     due = task.due.isoformat() if task.due else "-"
     days = (task.due - today).days if task.due else 0
     when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还有{days}天")
     head = f"  {'#' + str(task.id):>4} {due} {fit(when, 9)} "
-    role = role_of(task, unit)
+    role = role_of(task, unit) if role is None else role
     text_cells = width - text_width(head) - 1 - 4
     return f"{head}{fit(task.text, text_cells)} {fit(role, 4)}".rstrip()
 
@@ -158,7 +208,11 @@ def describe(event: Event) -> str:
         if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
-        parts.append(f"{FIELD_NAMES.get(name, name)} {old or '-'}→{new or '-'}")
+        if name.startswith(PART_PREFIX):  # one unit's part: its status first, then the task's
+            parts.insert(0, f"{name[len(PART_PREFIX) :]} {_part_status(old)}→{_part_status(new)}")
+            continue
+        label = "任务状态" if event.unit and name == "status" else FIELD_NAMES.get(name, name)
+        parts.append(f"{label} {old or '-'}→{new or '-'}")
     label = {"confirm": "办结确认", "sendback": "退回", "undo": "撤销"}.get(event.action, "")
     if event.action == "confirm":
         parts = []
@@ -168,6 +222,11 @@ def describe(event: Event) -> str:
     if event.note:
         text += f"：{event.note}"
     return text
+
+
+def _part_status(part: object) -> str:
+    status = part.get("status") if isinstance(part, dict) else None
+    return status if isinstance(status, str) else TODO
 
 
 def change_line(event: Event, width: int = WIDTH) -> str:
@@ -203,7 +262,7 @@ def render(digest: Digest, width: int = WIDTH) -> list[str]:
         for label, bucket in sections:
             if bucket:
                 lines.append(label + "：")
-                lines += [task_line(t, ud.name, today, width) for t in bucket]
+                lines += [task_line(t, ud.name, today, width, ud.roles.get(t.id)) for t in bucket]
         if ud.changes:
             lines.append(f"近期变化 {len(ud.changes)} 条：")
             lines += [change_line(e, width) for e in ud.changes]

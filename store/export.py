@@ -24,7 +24,8 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from .db import Snapshot
 from .errors import DatabaseError, InputError
 from .files import events_path, lock_path, os_reason, shown
 from .filters import TaskFilter
-from .model import DONE, LIGHT_RED, LIGHT_YELLOW, Event, Task
+from .model import BLOCKED, DOING, DONE, LIGHT_RED, LIGHT_YELLOW, TODO, Event, Task
 from .present import short_time
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
@@ -390,6 +391,7 @@ def xlsx_bytes(report: Report) -> bytes:
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     _stats_sheet(wb, report, border)
+    _matrix_sheets(wb, report)
     wb.properties.title = report.title()
     wb.properties.creator = "zwgk"
 
@@ -490,6 +492,174 @@ def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+# -- the unit × task matrix ------------------------------------------------------------------
+MATRIX_SHEET = "各单位进度"
+MATRIX_FIXED = ("单位", "任务数", "已完成", "逾期")
+PART_WORDS = {DONE: "完成", DOING: "进行", BLOCKED: "受阻", TODO: "未开始"}
+# Excel's "Bad" / "Neutral" / "Good" pairs: a dark font on the ledger's light fill.
+FONT_ON_FILL = {RED_FILL: "9C0006", YELLOW_FILL: "9C5700", GREEN_FILL: "006100"}
+EXCEL_COLUMNS = 16384  # a sheet's last column (XFD): more tasks continue on another sheet
+MATRIX_HEAD = 3  # header rows: the task number, its deadline, its text
+MATRIX_FIRST_ROW = 2 + MATRIX_HEAD + 1
+
+
+@dataclass
+class UnitRow:
+    """One unit's row of the matrix: its parts as (task's column index, status, fill)."""
+
+    name: str
+    cells: list[tuple[int, str, str | None]] = field(default_factory=list)
+    done: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.cells)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+def part_fill(status: str, due: date | None, today: date) -> str | None:
+    """A part's colour, by the ledger's rule: done green, overdue red, due within 7 days yellow."""
+    if status == DONE:
+        return GREEN_FILL
+    if due is None:
+        return None
+    days = (due - today).days
+    return RED_FILL if days < 0 else YELLOW_FILL if days <= 7 else None
+
+
+def unit_rows(report: Report) -> list[UnitRow]:
+    """Every unit with a part (lead or support) in the report's tasks, most overdue first, then
+    the board's order (lower completion rate, more tasks, name). One pass over the parts."""
+    rows: dict[str, UnitRow] = {}
+    for i, task in enumerate(report.tasks):
+        for part in report.snap.parts(task):
+            row = rows.get(part.unit)
+            if row is None:
+                row = rows[part.unit] = UnitRow(part.unit)
+            fill = part_fill(part.status, task.due, report.today)
+            row.cells.append((i, part.status, fill))
+            row.done += part.status == DONE
+            row.overdue += fill == RED_FILL
+    return sorted(rows.values(), key=lambda r: (-r.overdue, r.rate, -r.total, r.name))
+
+
+def matrix_note(report: Report) -> str:
+    how = (
+        "统称（如“各街道”）分解到单位名录中的各单位"
+        if report.snap.directory
+        else "未导入单位名录，按表中所写的单位名称列出（统称不分解）"
+    )
+    legend = (
+        "说明：每格为该单位承担部分的状态（完成、进行、受阻、未开始），空白表示该单位不承担此项；"
+        "绿色为已完成，红底粗体为逾期，黄色为 7 天内到期；只列牵头、配合单位，指导单位不列入"
+        f"（见“单位统计”）；{how}；按逾期项数排序。"
+    )
+    return "　".join(p for p in (filter_note(report.flt), legend) if p)
+
+
+def _text(value: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _matrix_sheets(wb: Any, report: Report) -> None:
+    """The 单位 × 任务 sheet: a row per unit, a column per task, each cell the unit's part.
+
+    Linear in the parts: only cells where a unit has a part are written, the task columns
+    share one width record, and nothing is merged. Past Excel's last column the tasks go on
+    in another sheet (各单位进度2 …) with the same rows."""
+    from bisect import bisect_left
+
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    rows = unit_rows(report)
+    tasks = report.tasks
+    nfixed = len(MATRIX_FIXED)
+    per_sheet = EXCEL_COLUMNS - nfixed
+    head_font = Font(name="黑体", size=10, bold=True)
+    head_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    small = Font(name="宋体", size=8)
+    body = Font(name="宋体", size=9)
+    centre = Alignment(horizontal="center", vertical="center")
+    wrap_centre = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    text_align = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    fills = {h: PatternFill("solid", fgColor=h) for h in FONT_ON_FILL}
+    fonts = {
+        h: Font(name="宋体", size=9, color=c, bold=h == RED_FILL) for h, c in FONT_ON_FILL.items()
+    }
+    # The four looks of a part cell, kept from the first cell of each: assigning Font and
+    # Fill objects hashes them into the workbook's style tables on every cell (3× slower).
+    styled: dict[str | None, Any] = {}
+    title = report.title().replace("任务进度台账", "各单位任务进度")
+    note = matrix_note(report)
+    starts = range(0, max(len(tasks), 1), per_sheet)
+    for n, start in enumerate(starts, 1):
+        chunk = tasks[start : start + per_sheet]
+        ws = wb.create_sheet(MATRIX_SHEET if n == 1 else f"{MATRIX_SHEET}{n}")
+        heading = title if len(starts) == 1 else f"{title}（第 {n}/{len(starts)} 页）"
+        ws.cell(1, 1, heading).font = Font(name="黑体", size=14, bold=True)
+        ws.row_dimensions[1].height = 24
+        ws.cell(2, 1, note).font = Font(name="宋体", size=9)
+        for r, label in enumerate(("单位＼任务", "完成时间", "具体事项"), start=3):
+            ws.cell(r, 1, label).font = head_font
+        for c, label in enumerate(MATRIX_FIXED[1:], start=2):
+            cell = ws.cell(3, c, label)
+            cell.font, cell.fill, cell.alignment = head_font, head_fill, centre
+        ws.cell(3, 1).fill = head_fill
+        for c, task in enumerate(chunk, start=nfixed + 1):
+            cell = ws.cell(3, c, f"#{task.id}")
+            cell.font, cell.fill, cell.alignment = head_font, head_fill, centre
+            # the date in two short lines (2020 / 12-31); undated: the document's words
+            when = f"{task.due.year}\n{task.due:%m-%d}" if task.due else task.deadline_text[:8]
+            due = ws.cell(4, c, _text(when))
+            due.font, due.alignment = small, wrap_centre
+            text = ws.cell(5, c, _text(task.text))
+            text.data_type = "s"
+            text.font, text.alignment = small, text_align
+        ws.row_dimensions[4].height = 24
+        ws.row_dimensions[5].height = 110  # about a dozen lines of the task text
+        for r, row in enumerate(rows, start=MATRIX_FIRST_ROW):
+            name = ws.cell(r, 1, _text(row.name))
+            name.data_type = "s"
+            name.font = body
+            for c, value in enumerate((row.total, row.done, row.overdue), start=2):
+                cell = ws.cell(r, c, value)
+                cell.font, cell.alignment = body, centre
+            if row.overdue:
+                ws.cell(r, nfixed).fill = fills[RED_FILL]
+                ws.cell(r, nfixed).font = fonts[RED_FILL]
+            first = bisect_left(row.cells, (start,))
+            last = bisect_left(row.cells, (start + len(chunk),))
+            for i, status, fill in row.cells[first:last]:
+                cell = ws.cell(r, nfixed + 1 + i - start, PART_WORDS.get(status, status))
+                style = styled.get(fill)
+                if style is not None:  # the common case: copy the look, not re-register it
+                    cell._style = copy(style)
+                    continue
+                cell.alignment = centre
+                cell.font = fonts[fill] if fill else body
+                if fill:
+                    cell.fill = fills[fill]
+                styled[fill] = cell._style
+        ws.column_dimensions["A"].width = 16
+        for c in range(2, nfixed + 1):
+            ws.column_dimensions[get_column_letter(c)].width = 7
+        if chunk:  # one width record for every task column, however many
+            dim = ws.column_dimensions[get_column_letter(nfixed + 1)]
+            dim.min, dim.max, dim.width = nfixed + 1, nfixed + len(chunk), 7
+        ws.freeze_panes = ws.cell(MATRIX_FIRST_ROW, nfixed + 1)
+        ws.print_title_rows = f"3:{MATRIX_FIRST_ROW - 1}"
+        ws.print_title_cols = f"A:{get_column_letter(nfixed)}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
 
 
 # -- csv -----------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def test_xlsx_second_sheet_counts_units(worked: Store, tmp_path: Path) -> None:
     out = tmp_path / "s.xlsx"
     export_file(worked.snapshot(), out, today=LATE_DEC)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["任务进度台账", "单位统计"]
+    assert wb.sheetnames == ["任务进度台账", "单位统计", "各单位进度"]
     ws = wb["单位统计"]
     assert ws["A1"].value.startswith("基层政务公开标准化规范化工作单位完成情况统计")
     rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0]}
