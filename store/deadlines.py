@@ -63,6 +63,11 @@ def month_end(year: int, month: int) -> date:
 _Y = r"(?:(\d{4})年(?:度)?)?"
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})日?"), "ymd"),
+    # A span of months (`6-12月组织实施`, `2021年6至12月`): due at the end of the last one.
+    (
+        re.compile(_Y + r"(?<!\d)\d{1,2}(?:月份?)?[-—~～至到](\d{1,2})月(?:底|末|份)?(?:前|之前)?"),
+        "span",
+    ),
     (re.compile(_Y + r"(\d{1,2})月(\d{1,2})[日号]"), "ymd"),
     (re.compile(_Y + r"(\d{1,2})月(上旬|中旬|下旬|底|末|份)?(前|之前|以前)?"), "ym"),
     (re.compile(r"(\d{4})[-./](\d{1,2})(?!\d)"), "ym"),
@@ -118,6 +123,9 @@ def _resolve(kind: str, m: re.Match[str], plan_year: int) -> date | None:
         if part is None and before:  # 8月前: before August starts
             return date(year, month, 1) - relativedelta(days=1)
         return month_end(year, month)
+    if kind == "span":
+        year = int(g[0] or plan_year)
+        return month_end(year, int(g[1]))
     if kind == "half":
         year = int(g[0] or plan_year)
         return date(year, 6, 30) if g[1] == "上半年" else date(year, 12, 31)
@@ -166,10 +174,21 @@ def _explicit_dates(t: str, plan_year: int) -> list[date] | None:
     return dates
 
 
+# List markers before milestones (`1.2021年6月底前完成初稿；2.12月底前印发`, `①…②…`, `(1)…`):
+# their digits are not dates. Removed before NFKC, which turns ① into 1.
+_MARKER = re.compile(
+    r"(?:^|(?<=[\n；;，,。：:]))\s*(?:[①-⑳]|[（(]\s*\d{1,2}\s*[)）]|\d{1,2}\s*[.．、](?=\s*\d{1,4}[年月]|\s*\D))"
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_deadline(text: str, plan_year: int) -> Deadline:
-    """The due date and kind of a deadline phrase. (Cached: plans repeat a few phrases.)"""
-    t = normalize(text)
+    """The due date and kind of a deadline phrase. (Cached: plans repeat a few phrases.)
+
+    Several milestones in one cell (`2021年6月底前完成初稿，12月底前印发`) give the last date;
+    the cell's words stay the task's deadline text.
+    """
+    t = normalize(_MARKER.sub("", text or ""))
     if not t:
         return Deadline(KIND_NONE)
     # Relative years, resolved against the plan: 今年/本年 is the plan's year, 明年/次年 the next.

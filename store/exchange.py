@@ -202,6 +202,7 @@ def import_exchange(txn: Transaction, data: dict[str, Any], source: str) -> Impo
                     support_units=_units(rec, "support_units"),
                     guide_units=_units(rec, "guide_units"),
                     deadline_text=str(rec.get("deadline_text") or ""),
+                    subitems=[s for s in rec.get("subitems") or [] if isinstance(s, str)],
                 )
             )
         part = import_into(txn, parsed, year=years.get(title), title=title, quiet=True)

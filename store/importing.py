@@ -20,7 +20,7 @@ from .errors import InputError
 from .eventlog import now_iso
 from .importers.base import ParsedPlan, ParsedTask
 from .model import TODO, Plan, Task, Unit, parse_status
-from .unitsplit import build_aliases
+from .unitsplit import build_aliases, split_joined
 
 if TYPE_CHECKING:
     from .transaction import Transaction
@@ -39,6 +39,7 @@ DOCUMENT_FIELDS = (
     "due",
     "deadline_kind",
     "num",
+    "subitems",  # absent from the record when empty
 )
 
 
@@ -74,11 +75,20 @@ class ImportReport:
         }
 
 
-def parse_file(path: Path) -> ParsedPlan:
-    """Read any supported document into a ParsedPlan, or raise InputError naming the file."""
+def parse_file(path: Path, *, split_subitems: bool = False) -> ParsedPlan:
+    """Read any supported document into a ParsedPlan, or raise InputError naming the file.
+
+    `split_subitems`: a cell's numbered sub-items become tasks of their own (item 7's become
+    701, 702…; see importers/subitems.py) instead of sub-items of one task.
+    """
     from .importers import read_plan
 
-    return read_plan(path)
+    parsed = read_plan(path)
+    if split_subitems:
+        from .importers.subitems import split_plan
+
+        parsed = split_plan(parsed)
+    return parsed
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a plan's year: deadlines are dated against it
@@ -130,6 +140,9 @@ def import_into(
     other_ids = [tid for tid in existing if tid not in mine]
     offset = max(other_ids, default=0)
 
+    # `区财政局及区审计局`: two units when the database knows both (the plan's own were split
+    # when it was read).
+    split_joined(parsed, _known_units(txn))
     aliases = _aliases(txn, parsed)
     nums = [t.num for t in parsed.tasks]
     use_nums = all(n is not None for n in nums) and len(set(nums)) == len(nums)
@@ -159,13 +172,19 @@ def import_into(
         old = existing.get(tid)
         if old is None:
             new = {**_new_task_defaults(), **rec, "id": tid}
+            if not new["subitems"]:
+                del new["subitems"]  # like `parts`: most tasks have none
             if pt.status and (status := parse_status(pt.status)):
                 new["status"] = status
             inserts.append(Document(new, doc_id=tid))
             existing[tid] = new
             report.added += 1
         else:
-            changed = {k: rec[k] for k in (*DOCUMENT_FIELDS, "extra") if old.get(k) != rec[k]}
+            changed = {
+                k: rec[k]
+                for k in (*DOCUMENT_FIELDS, "extra")
+                if old.get(k, [] if k == "subitems" else None) != rec[k]
+            }
             if changed:
                 updates[tid] = changed
                 report.updated += 1
@@ -179,7 +198,7 @@ def import_into(
     if updates:
         # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
         # once; the callable sees the bare record, whose "id" is its doc id (validation checks).
-        tasks_table.update(lambda rec: rec.update(updates[rec["id"]]), doc_ids=list(updates))
+        tasks_table.update(_apply_update(updates), doc_ids=list(updates))
     _merge_units(txn, unit_names, aliases, unit_keys)
     _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))
     report.groups = len(groups)
@@ -190,6 +209,24 @@ def import_into(
         note = f"导入 {name}：新增 {report.added} 项，更新 {report.updated} 项"
         txn.log(txn.new_event(None, action="import", note=note))
     return report
+
+
+def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
+    def apply(rec: dict[str, Any]) -> None:
+        rec.update(updates[rec["id"]])
+        if not rec.get("subitems"):
+            rec.pop("subitems", None)
+
+    return apply
+
+
+def _known_units(txn: Transaction) -> set[str]:
+    """Unit names and aliases the database already has."""
+    out: set[str] = set()
+    for doc in txn.db.table("units").all():
+        out.add(doc["name"])
+        out.update(doc.get("aliases", []))
+    return out
 
 
 def _match_ids(
@@ -246,6 +283,7 @@ def _document_record(
         "due": dl.due.isoformat() if dl.due else None,
         "deadline_kind": dl.kind,
         "num": num,
+        "subitems": list(pt.subitems),
     }
 
 

@@ -131,6 +131,8 @@ class Task:
     # Progress each responsible unit recorded on its own part (store/parts.py): unit ->
     # {status, note, updated_at, updated_by}. Sparse: empty until a unit marks its part.
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Numbered sub-items of the document's cell (`1.…2.…`); `text` holds the whole cell.
+    subitems: list[str] = field(default_factory=list)
 
     def overdue(self, today: date) -> bool:
         return self.due is not None and self.due < today and self.status != DONE
@@ -162,6 +164,8 @@ class Task:
         rec["due"] = self.due.isoformat() if self.due else None
         if not self.parts:
             del rec["parts"]  # most tasks never have per-unit progress: keep records small
+        if not self.subitems:
+            del rec["subitems"]
         return rec
 
     @classmethod

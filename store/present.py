@@ -141,6 +141,8 @@ def task_card(task: Task, today: date, *, terse: bool = False) -> list[CardLine]
         group = f"{task.group} " if task.group is not None else ""
         lines.append(_line("工作任务：", group + text(task.group_title)))
     lines.append(_line("具体事项：", text(task.text)))
+    for n, item in enumerate(task.subitems, start=1):  # the cell's own numbered sub-items
+        lines.append(_line(f"  {n}. ", text(item)))
     for role, label in ROLE_LABELS:
         names = task.units(role)
         if names or role != "support":

@@ -110,12 +110,18 @@ class Service:
 
     # -- files ---------------------------------------------------------------------------
     def import_file(
-        self, path: Path, *, year: int | None = None, title: str | None = None
+        self,
+        path: Path,
+        *,
+        year: int | None = None,
+        title: str | None = None,
+        split_subitems: bool = False,
     ) -> Imported:
         """Read a work plan (.txt .docx .xlsx .csv) or a zwgk exchange file (.json), by suffix.
 
         The file is read and validated in full before the database is touched: bad input
         leaves the database as it was. `year` must be a plausible plan year (2000–2100).
+        `split_subitems`: numbered sub-items in one cell become tasks of their own.
         """
         if year is not None:
             from .importing import check_year
@@ -133,7 +139,7 @@ class Service:
         else:
             from .importing import import_into, parse_file
 
-            parsed = parse_file(path)
+            parsed = parse_file(path, split_subitems=split_subitems)
             with self.store.transaction() as txn:
                 txn.require(None, "import")
                 report = import_into(txn, parsed, year=year, title=title)

@@ -22,9 +22,10 @@ CLOSE = "）)〕]】》」"
 SEPARATORS = "\n，,、；;"
 
 # Labels written inside a cell; the value after each runs to the next label.
-LEAD_LABELS = ("主体责任单位", "牵头责任单位", "主要责任单位", "牵头单位", "牵头部门")
-SUPPORT_LABELS = ("协同配合单位", "配合单位", "配合部门", "协办单位", "参与单位")
+LEAD_LABELS = ("主体责任单位", "牵头责任单位", "主要责任单位", "牵头单位", "牵头部门", "牵头")
+SUPPORT_LABELS = ("协同配合单位", "配合单位", "配合部门", "协办单位", "参与单位", "配合", "协办")
 PLAIN_LABELS = ("责任单位", "责任部门")
+_BARE_LABELS = ("牵头", "配合", "协办")
 _LABEL = re.compile(
     "("
     + "|".join(sorted((*LEAD_LABELS, *SUPPORT_LABELS, *PLAIN_LABELS), key=len, reverse=True))
@@ -34,7 +35,16 @@ _LABEL = re.compile(
 # Role words after a unit; longest first so `按职责分工负责` is not read as `负责`.
 _LEAD_MARK = re.compile(r"(?:(?:分别|共同)?(?:负责)?牵头(?:负责|落实|推进)?|[（(]\s*牵头\s*[)）])$")
 _SUPPORT_MARK = re.compile(
-    r"(?:(?:分别|共同|积极)?(?:配合|协助|协同|参与)(?:落实|推进)?|[（(]\s*(?:配合|协办)\s*[)）])$"
+    r"(?:(?:按职能分工|按职责分工|按照职责分工|按职责|按职能|分别|共同|积极|负责)?"
+    r"(?:配合|协助|协同|参与)(?:落实|推进|实施)?|[（(]\s*(?:配合|协办)\s*[)）])$"
+)
+# Words before a unit: `由市发改委牵头`, `市发改委牵头，会同市住建局…` (those it works with support).
+_LEAD_IN = re.compile(r"^(?:由|会同)")
+# A role word run into the next unit without a separator (`市发改委牵头 市住建局配合`,
+# `市发改委牵头市住建局配合`): a break goes after it.
+_RUN_ON = re.compile(
+    r"((?:负责)?牵头(?:负责|落实|推进)?|(?:配合|协助|参与)(?:落实|推进)?)"
+    r"(?:[ \t\u3000]+|(?=[市区县省各]))(?=[^\s，,、；;。）)])"
 )
 _VERB_TAIL = re.compile(
     r"(?:按职能分工|按职责分工|按照职责分工|按职责|按职能|分别|共同|具体)?(?:负责落实|负责推进|"
@@ -42,7 +52,7 @@ _VERB_TAIL = re.compile(
 )
 # `等` ends a list: `市财政局等`, `市税务局等市有关单位`, `X等相关部门`.
 _ETC_TAIL = re.compile(r"等(?:[^、，,；;]{0,8}?(?:单位|部门|科室|机构))?$")
-_TRAIL = "。.；;，,、 \t\u3000"
+_TRAIL = "。.；;，,、：: \t\u3000"
 
 
 def split_top(text: str, seps: str = SEPARATORS) -> list[tuple[str, str]]:
@@ -65,9 +75,9 @@ def split_top(text: str, seps: str = SEPARATORS) -> list[tuple[str, str]]:
 
 
 def clean_unit(name: str) -> str:
-    """Strip punctuation, `等…` and verb tails from one unit name."""
+    """Strip punctuation, `由`/`会同`, `等…` and verb tails from one unit name."""
     prev = None
-    name = name.strip(_TRAIL)
+    name = _LEAD_IN.sub("", name.strip(_TRAIL)).strip(_TRAIL)
     while name != prev:
         prev = name
         name = _VERB_TAIL.sub("", name).strip(_TRAIL)
@@ -107,7 +117,12 @@ def _dedupe(names: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
 def _labelled(cell: str) -> tuple[list[str], list[str]] | None:
     """`（牵头单位：A、B；责任单位：C）` -> (lead, support), or None without labels."""
     inner = cell.strip().strip("（）()")
-    marks = list(_LABEL.finditer(inner))
+    # A bare `牵头：`/`配合：` is a label only where a value starts, not after a unit's name.
+    marks = [
+        m
+        for m in _LABEL.finditer(inner)
+        if m.group(1) not in _BARE_LABELS or m.start() == 0 or inner[m.start() - 1] in SEPARATORS
+    ]
     if not marks:
         return None
     has_lead_label = any(m.group(1) in LEAD_LABELS for m in marks)
@@ -126,11 +141,12 @@ def _labelled(cell: str) -> tuple[list[str], list[str]] | None:
 
 
 def _split_plain(cell: str) -> tuple[list[str], list[str]]:
-    tokens = _tokens(cell)
+    tokens = _tokens(_RUN_ON.sub(r"\1，", cell))
     marked = any(_LEAD_MARK.search(t.strip(_TRAIL)) for t in tokens)
     lead: list[str] = []
     support: list[str] = []
     pending: list[str] = []  # units listed before the role word that covers them
+    responsible: list[str] = []  # without 牵头: units before `负责`/`落实`, ahead of any 配合
     for tok in tokens:
         raw = tok.strip(_TRAIL)
         if _LEAD_MARK.search(raw):
@@ -139,15 +155,83 @@ def _split_plain(cell: str) -> tuple[list[str], list[str]]:
         elif _SUPPORT_MARK.search(raw):
             support += [*pending, clean_unit(_SUPPORT_MARK.sub("", raw))]
             pending = []
+        elif marked and _LEAD_IN.match(raw):  # `A牵头，会同B、C`: B and C support
+            support += [*pending, clean_unit(raw)]
+            pending = []
         else:
             pending.append(clean_unit(raw))
+            if not marked and _VERB_TAIL.search(raw):  # `A、B负责，C配合`: A and B lead
+                responsible += pending
+                pending = []
     # Without an inline 牵头 every unit in a lead column leads; after one, the rest support.
     if marked:
         support += pending
     else:
-        lead += pending
+        lead += [*responsible, *pending]
     lead = _dedupe(lead)
     return lead, _dedupe(support, lead)
+
+
+# 及 and 和 join two units only where both are units in their own right (`区财政局及区审计局`);
+# inside one name (`区民族和宗教事务局`, `区住房和城乡建设局`) neither side is one.
+_JOINER = re.compile(r"以及|及|和")
+_ADMIN = "区市县省"
+
+
+def _known_name(part: str, known: set[str], before: str) -> str | None:
+    """`part` as a known unit; `网信办` after `区委宣传部和` may be 区网信办."""
+    part = clean_unit(part)
+    if len(part) < 2:
+        return None
+    if part in known:
+        return part
+    if before[:1] in _ADMIN and part[0] not in _ADMIN and before[0] + part in known:
+        return before[0] + part
+    return None
+
+
+def _joined_parts(name: str, known: set[str]) -> list[str] | None:
+    """The known units `name` joins with 及/和, or None when it is not such a join."""
+    depth_at = []
+    depth = 0
+    for ch in name:
+        depth_at.append(depth)
+        depth = depth + 1 if ch in OPEN else max(0, depth - 1) if ch in CLOSE else depth
+    for m in _JOINER.finditer(name):
+        if depth_at[m.start()]:
+            continue
+        left = _known_name(name[: m.start()], known, "")
+        if left is None:
+            continue
+        right_text = name[m.end() :]
+        right = _known_name(right_text, known, left)
+        rest = [right] if right else _joined_parts(right_text, known)
+        if rest:
+            return [left, *rest]
+    return None
+
+
+def split_joined(plan: ParsedPlan, known: Iterable[str] = ()) -> None:
+    """Split unit names joined by 及/和 whose sides are known units, in place.
+
+    Known: named on its own somewhere in this plan, or in `known` (the database's units).
+    """
+    names = {u for t in plan.tasks for u in (*t.lead_units, *t.support_units, *t.guide_units)}
+    candidates = [n for n in names if _JOINER.search(n)]
+    if not candidates:
+        return
+    pool = (names | set(known)) - set(candidates)
+    parts = {n: p for n in candidates if (p := _joined_parts(n, pool))}
+    if not parts:
+        return
+
+    def expand(units: list[str]) -> list[str]:
+        return _dedupe(p for u in units for p in parts.get(u, [u]))
+
+    for task in plan.tasks:
+        task.lead_units = expand(task.lead_units)
+        task.support_units = _dedupe(expand(task.support_units), task.lead_units)
+        task.guide_units = expand(task.guide_units)
 
 
 def split_units(cell: str) -> tuple[list[str], list[str]]:

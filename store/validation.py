@@ -83,6 +83,11 @@ def task_problem(key: str, rec: Any) -> str | None:
     extra = rec.get("extra")
     if extra is not None and not isinstance(extra, dict):
         return f"任务 {key} 的 extra 不是字典"
+    subitems = rec.get("subitems")
+    if subitems is not None and (
+        not isinstance(subitems, list) or not all(isinstance(s, str) for s in subitems)
+    ):
+        return f"任务 {key} 的 subitems 不是文字列表"
     return part_problem(key, rec.get("parts"))
 
 

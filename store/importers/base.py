@@ -17,6 +17,8 @@ class ParsedTask:
     guide_units: list[str] = field(default_factory=list)
     deadline_text: str = ""
     status: str | None = None  # a 完成情况 column, when the table has one
+    # Numbered sub-items of the cell (`1.…2.…`), which `text` still holds in full.
+    subitems: list[str] = field(default_factory=list)
     line: int | None = None  # where in the source it started, for error messages
 
 
@@ -48,4 +50,5 @@ class Sheet:
 
     rows: list[Row]
     title_lines: list[str] = field(default_factory=list)  # text above the table
+    notes: list[str] = field(default_factory=list)  # text below it (docx paragraphs)
     name: str = ""  # worksheet name or "表格 2", for messages

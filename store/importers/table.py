@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..textutil import sanitize
-from ..unitsplit import split_units
+from ..unitsplit import split_joined, split_units
 from .base import ParsedPlan, ParsedTask, Row, Sheet
+from .subitems import split_subitems
 
 # Header words per role, as written in real tables (spaces inside are removed before matching).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -75,7 +76,10 @@ _BY_LENGTH = sorted(_EXACT, key=len, reverse=True)
 _NUM_PREFIX = re.compile(r"^\s*(?:[（(]\s*(\d{1,3})\s*[)）]|(\d{1,3})\s*[.．、](?!\d))\s*")
 _LATER_DOTTED = re.compile(r"(?<!\d)(\d{1,3})\s*[.．、](?!\d)")
 _LATER_BRACKETED = re.compile(r"[（(]\s*(\d{1,3})\s*[)）]")
-_SECTION = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]")
+_CN_NUM = "[一二三四五六七八九十百]+"
+# Heading levels: `一、…` / `第一部分…` (section), `（一）…` (group), then `1.…` (a row of its own).
+_SECTION = re.compile(rf"^\s*(?:{_CN_NUM}\s*[、.．]|第{_CN_NUM}(?:部分|章|篇|板块))")
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}\s*[.．、](?!\d)|[（(]\s*\d{1,3}\s*[)）])")
 _SUBGROUP = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十百]+\s*[)）]")
 _NOTE_LINE = re.compile(r"^\s*(?:注|说明|备注)\s*[:：]")
 _TITLE_JUNK = re.compile(
@@ -91,6 +95,11 @@ def header_key(cell: str) -> str:
     return re.sub(r"[\s*:：]", "", key)
 
 
+def _bare(key: str) -> str:
+    """A header key without its bracketed qualifier: `责任单位（排在第一位的为牵头单位）`."""
+    return re.sub(r"[(（][^)）]*[)）]$", "", key)
+
+
 @functools.lru_cache(maxsize=4096)
 def header_role(cell: str) -> str | None:
     """The role a header cell names, or None. (Cached: asked of every row's cells.)"""
@@ -100,7 +109,7 @@ def header_role(cell: str) -> str | None:
     if key in _EXACT:
         return _EXACT[key]
     # `完成时限(年月)`, `牵头单位（部门）`: a known word followed by a short qualifier.
-    bare = re.sub(r"[(（][^)）]*[)）]$", "", key)
+    bare = _bare(key)
     if bare in _EXACT:
         return _EXACT[bare]
     if len(key) <= 10:
@@ -164,7 +173,7 @@ def map_columns(cells: list[str]) -> Columns | None:
     found = {r for r in roles if r}
     if not found & {"group", "text"} or not found & {"lead", "deadline", "num", "support"}:
         return None
-    if len(found) < 2 or any(len(header_key(c)) > 16 for c in cells if c):
+    if len(found) < 2 or any(len(_bare(header_key(c))) > 16 for c in cells if c):
         return None
     texts = [i for i, r in enumerate(roles) if r == "text"]
     groups = [i for i, r in enumerate(roles) if r == "group"]
@@ -180,7 +189,7 @@ def map_columns(cells: list[str]) -> Columns | None:
     cols.num = nums[0] if nums else -1
     leads = [i for i, r in enumerate(roles) if r == "lead"]
     # 责任单位 beside 牵头单位/主体责任单位 names the units that carry it out with the lead.
-    marked = [i for i in leads if re.search(r"牵头|主体|主要", header_key(cells[i]))]
+    marked = [i for i in leads if re.search(r"牵头|主体|主要", _bare(header_key(cells[i])))]
     if marked and len(leads) > len(marked):
         cols.lead = marked
         cols.support = [i for i in leads if i not in marked]
@@ -297,12 +306,16 @@ def _remark_deadline(row: Row, cols: Columns) -> str:
 def _numeral_heading(row: Row, cols: Columns) -> str | None:
     """`一`/`一、`/`（一）` in the 序号 column marks a heading row, never a task number."""
     mark = join_lines(_cell(row, cols.num)) if cols.num >= 0 else ""
-    if not mark or not re.fullmatch(r"[（(]?[一二三四五六七八九十]+[)）、.．]?", mark):
+    if not mark or not re.fullmatch(
+        rf"[（(]?{_CN_NUM}[)）、.．]?|第{_CN_NUM}(?:部分|章|篇|板块)", mark
+    ):
         return None
     cells = [_cell(row, i) for i in (cols.group, cols.text) if i >= 0]
     text = join_lines(next((c for c in reversed(cells) if c.strip()), ""))
     if _SECTION.match(text) or _SUBGROUP.match(text):
         return text
+    if mark.startswith("第"):
+        return f"{mark} {text}".strip()
     if mark.startswith(("（", "(")):
         return f"（{mark.strip('（()）')}）{text}"
     return f"{mark.rstrip('、.．')}、{text}"
@@ -374,6 +387,24 @@ def _header_of(sheet: Sheet) -> tuple[int, Columns, list[str]] | None:
     return at + 1, cols, cells
 
 
+# The convention some plans state in a note or a header: 排在第一位的为牵头单位, 第一个为牵头单位,
+# 排名第一的单位为牵头单位, 列首位的为牵头单位.
+_FIRST_LEADS = re.compile(
+    r"(?:第一|首)(?:位|个|家|名)?(?:的|者)?(?:单位|部门)?\s*(?:为|是)\s*牵头(?:单位|部门)?"
+)
+# A cell that marks roles itself: the convention does not override it.
+_ROLE_WORDS = re.compile(r"牵头|配合|协助|协同|参与|会同|[:：]")
+
+
+def _says_first_leads(sheets: list[Sheet]) -> bool:
+    """Does the text around the tables (paragraphs, notes rows, headers) state the convention?"""
+    for sheet in sheets:
+        texts = [*sheet.title_lines, *sheet.notes, *(c for r in sheet.rows for c in r.cells)]
+        if any("牵头" in t and _FIRST_LEADS.search(re.sub(r"\s+", "", t)) for t in texts):
+            return True
+    return False
+
+
 def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = False) -> ParsedPlan:
     """Read the first sheet that has a header; later sheets with the same header or none (a
     Word table split in two) continue it when `continue_tables`."""
@@ -403,7 +434,9 @@ def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = Fal
             for r in sheet.rows[: start - 1]
             if not _is_header_like(r)
         ]
-        return _plan_from_rows(rows, cols, source, clean_title(title_lines))
+        return _plan_from_rows(
+            rows, cols, source, clean_title(title_lines), first_leads=_says_first_leads(sheets)
+        )
     if not any(sheet.rows for sheet in sheets):
         raise InputError(f"文件 {source} 中没有表格。")
     raise InputError(
@@ -411,35 +444,39 @@ def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = Fal
     )
 
 
-def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) -> ParsedPlan:
+def _plan_from_rows(
+    rows: list[Row], cols: Columns, source: Path, title: str, *, first_leads: bool = False
+) -> ParsedPlan:
+    """`first_leads`: the document says the first unit listed leads (排在第一位的为牵头单位)."""
     num_is_group = _num_is_group(rows, cols)
     plan = ParsedPlan(title=title, source=str(source))
-    section = group_title = ""
-    group: int | None = None
-    group_numbers: dict[tuple[str, str], int] = {}  # (section, title) -> n
+    section = sub = group_title = ""  # sub: the current `（一）…` heading
+    # A group is numbered when its first task is read (a heading with only a deeper heading
+    # under it takes no number): until then it is its key, (section, [sub,] title).
+    group: int | tuple[str, ...] | None = None
+    group_numbers: dict[tuple[str, ...], int] = {}
     last_lead = last_deadline = ""
     for row in rows:
         line = _whole_row_line(row, cols)
-        if line is not None:
-            if _NOTE_LINE.match(line):
-                continue
-            if _SUBGROUP.match(line):
-                group_title = line
-                group = group_numbers.setdefault((section, line), len(group_numbers) + 1)
-            else:
-                section, group_title, group = line, "", None
+        if line is not None and _NOTE_LINE.match(line):
             continue
-        heading = _numeral_heading(row, cols)
-        if heading is not None:  # `一 | 推进决策公开 | …`: a heading row numbered in 序号
-            if _SUBGROUP.match(heading):
-                group_title = heading
-                group = group_numbers.setdefault((section, heading), len(group_numbers) + 1)
+        if line is None:  # `一 | 推进决策公开 | …`: a heading row numbered in 序号
+            line = _numeral_heading(row, cols)
+        if line is not None:
+            if _SUBGROUP.match(line):
+                sub = group_title = line
+                group = (section, line)
+            elif _NUMBERED.match(line) and (section or sub):
+                # The third level (`一、` › `（一）` › `1.…` on a row of its own) groups the
+                # rows below it, under its `（一）` heading; the section stays.
+                group_title = f"{sub} {line}" if sub else line
+                group = (section, sub, line)
             else:
-                section, group_title, group = heading, "", None
+                section, sub, group_title, group = line, "", "", None
             continue
         value = join_lines(_cell(row, cols.section)) if cols.section >= 0 else ""
         if value and value != section:  # a new section starts its groups afresh
-            section, group_title = value, ""
+            section, sub, group_title = value, "", ""
             if not num_is_group:
                 group = None
         if cols.group >= 0 and not (0 < cols.group < len(row.spans) and row.spans[cols.group]):
@@ -447,12 +484,21 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
             if value:
                 group_title = value
                 if not num_is_group:
-                    group = group_numbers.setdefault((section, value), len(group_numbers) + 1)
+                    group = (section, value)
         if num_is_group and (n := _int(_cell(row, cols.num))) is not None:
             group = n
         text = join_lines(_cell(row, cols.text))
         if not text:
             continue  # a group row with no task of its own
+        task_title = group_title
+        if not task_title and section:  # a section row with nothing under it heads these rows
+            task_title = section
+            if not num_is_group:
+                group = (section,)
+        if isinstance(group, tuple):
+            task_group: int | None = group_numbers.setdefault(group, len(group_numbers) + 1)
+        else:
+            task_group = group
         num, text = split_number(text)
         bare, labelled = _split_label(text)
         if cols.num >= 0 and not num_is_group:
@@ -468,6 +514,8 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
         deadline = deadline or last_deadline
         last_deadline = deadline
         lead, inline_support = split_units(lead_cell)
+        if first_leads and len(lead) > 1 and not _ROLE_WORDS.search(lead_cell):
+            lead, inline_support = lead[:1], lead[1:] + inline_support
         support = list(inline_support)
         for i in cols.support:
             s_lead, s_support = split_units(_cell(row, i))
@@ -481,8 +529,8 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
             ParsedTask(
                 num=num,
                 text=text,
-                group=group,
-                group_title=group_title,
+                group=task_group,
+                group_title=task_title,
                 section=section,
                 lead_units=lead,
                 support_units=support,
@@ -490,9 +538,11 @@ def _plan_from_rows(rows: list[Row], cols: Columns, source: Path, title: str) ->
                 deadline_text=deadline,
                 status=status,
                 line=row.line,
+                subitems=split_subitems(text)[1],
             )
         )
     if not plan.tasks:
         raise InputError(f"文件 {source} 的表头下面没有任何任务。")
     plan.year = _guess_year(title, source, [t.deadline_text for t in plan.tasks])
+    split_joined(plan)  # `区财政局及区审计局` when both are units elsewhere in the plan
     return plan

@@ -46,6 +46,8 @@ def read(path: Path) -> list[Sheet]:
                 row.spans += [False] * (width - len(row.spans))
             sheets.append(Sheet(rows=rows, title_lines=paragraphs, name=f"表格 {number}"))
             paragraphs = []
+    if sheets:  # notes under the last table (`注：排在第一位的为牵头单位`)
+        sheets[-1].notes = paragraphs
     return sheets
 
 

@@ -22,13 +22,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--year", type=int, help="没有写年份的期限按此年份计算")
     p.add_argument("--plan", help="方案名称（默认取文件标题）")
+    p.add_argument(
+        "--split-subitems",
+        action="store_true",
+        help="一格内的编号小项（1.…2.…）各作一项任务，编号为 原序号×100+小项号（如 701、702）",
+    )
     add_json(p)
     p.set_defaults(func=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     # seed=False: a missing database holds only the imported file.
-    imported = Service.open(ctx, seed=False).import_file(args.file, year=args.year, title=args.plan)
+    imported = Service.open(ctx, seed=False).import_file(
+        args.file, year=args.year, title=args.plan, split_subitems=args.split_subitems
+    )
     if args.json:
         render.print_json(imported.report.to_json())
         return 0
