@@ -21,6 +21,7 @@ def test_a_street_and_a_department_find_their_tasks_by_name_alias_and_pinyin(zwg
     assert len(every_street) == 26
     for street in STREETS:
         assert ids(zwgk, "--unit", street) == every_street, street
+    assert "甘棠街道：经 各街道 26 项" in zwgk("list", "--unit", "甘棠街道").stdout  # which way
     assert ids(zwgk, "--unit", "甘棠街道办") == every_street  # an alias
     assert ids(zwgk, "--unit", "gtjd") == every_street  # pinyin initials
     education = ids(zwgk, "--unit", "区教育局")

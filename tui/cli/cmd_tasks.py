@@ -12,6 +12,7 @@ from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
 from zwgk.store.service import Service
+from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 
 from . import render
@@ -85,7 +86,29 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         render.out(render.task_line(task, ctx.today, colour=colour))
     overdue = sum(t.overdue(ctx.today) for t in tasks)
     render.out(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
+    if flt.units and snap.directory:
+        for line in reached_lines(snap, flt.resolved_units(snap), tasks):
+            render.out(line)
     return 0
+
+
+def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[str]:
+    """`甘棠街道：经 各街道 26 项` — which way each real unit is responsible for the listed tasks."""
+    lines = []
+    for unit in units[:5]:
+        direct, collective = snap.reaching(unit)
+        counts: dict[str, int] = {}
+        for task in tasks:
+            cells = task.units()
+            if not direct.isdisjoint(cells):
+                counts["直接列名"] = counts.get("直接列名", 0) + 1
+            else:
+                for word in collective.intersection(cells):
+                    counts[f"经 {word}"] = counts.get(f"经 {word}", 0) + 1
+        if counts and set(counts) != {"直接列名"}:
+            ways = "，".join(f"{way} {n} 项" for way, n in counts.items())
+            lines.append(f"{one_line(unit)}：{ways}")
+    return lines
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
