@@ -188,6 +188,19 @@ class Store:
             return f"没有编号为 {task_id} 的任务。"
         return policy.refusal(self.ctx.user, action, rec, units)
 
+    def quick_number(self, number: int) -> int | None:
+        """The record id of task `number` when that is certain from one line of a CRC-checked
+        file: one plan in the database, and the record at that id carries that number (how a
+        first plan is stored). None: look it up in a snapshot (`plans.resolve`). This keeps
+        `zwgk mark 7` from reading every task."""
+        _, view = read_file(self.path)
+        if view is None or len(view.table("plans")) != 1:
+            return None
+        rec = view.task(number)
+        if rec is None or rec.get("num", number) != number:
+            return None
+        return number
+
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:

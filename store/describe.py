@@ -17,7 +17,7 @@ HIDDEN_FIELDS = ("note", "confirmed_at")  # the note is shown apart; a timestamp
 def describe_event(e: Event) -> str:
     """`#7 状态 未开始 → 已完成` (the note and the timestamp are left to the caller)."""
     target = f"#{e.task} " if e.task is not None else ""
-    if e.action in ("import", "directory"):
+    if e.action in ("import", "directory", "plan"):
         return one_line(e.note) or "导入"
     if e.action == "restore":
         return "恢复备份"
@@ -51,6 +51,8 @@ def event_line(e: Event) -> str:
     when = (e.ts or "").replace("T", " ")[:16]
     # An import's note is its description already.
     note = (
-        f"  备注：{one_line(e.note)}" if e.note and e.action not in ("import", "directory") else ""
+        f"  备注：{one_line(e.note)}"
+        if e.note and e.action not in ("import", "directory", "plan")
+        else ""
     )
     return f"{when} {one_line(e.user)} {describe_event(e)}{note}"

@@ -41,6 +41,7 @@ ACTIONS = frozenset(
         "restore",
         "repair",
         "directory",
+        "plan",
     }
 )
 # Actions that change one task: they must name it.

@@ -346,10 +346,17 @@ def _merge_units(
 
 
 def _upsert_plan(txn: Transaction, plan: Plan) -> None:
+    from .plans import ARCHIVED, derive_code, with_codes
+
     table = txn.db.table("plans")
-    for doc in table.all():
+    known = with_codes([Plan.from_record(d) for d in table.all()])
+    for doc, had in zip(table.all(), known, strict=True):
         if doc.get("title") == plan.title:
-            table.update({"year": plan.year, "source": plan.source}, doc_ids=[doc.doc_id])
+            if had.state == ARCHIVED:
+                raise InputError(f"方案 {had.code} 已归档（只读），未导入；如需更新请先恢复。")
+            fields = {"year": plan.year, "source": plan.source, "code": had.code}
+            table.update(fields, doc_ids=[doc.doc_id])
             return
     plan.imported_at = now_iso()
+    plan.code = derive_code(plan.title, plan.year, {p.code for p in known})
     table.insert(plan.to_record())

@@ -226,6 +226,8 @@ class Plan:
     year: int
     source: str = ""
     imported_at: str = ""
+    code: str = ""  # short and unique, e.g. 宣城2020 (store/plans.py); derived when empty
+    state: str = "进行中"  # or 已归档: read-only, left out of the default views
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,7 +19,7 @@ from .context import Context
 from .db import Snapshot, Store
 from .errors import InputError
 from .filters import TaskFilter
-from .model import Event, Task, require_status
+from .model import Event, Plan, Task, require_status
 
 if TYPE_CHECKING:
     from .directory_import import DirectoryReport
@@ -61,8 +61,11 @@ class Service:
         return self.store.ctx.today
 
     # -- reading -------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        return self.store.snapshot()
+    def snapshot(self, plan: str | None = None, *, every_plan: bool = False) -> Snapshot:
+        """The database now: every plan (`every_plan`), one plan (`plan`, its code), or by
+        default the active ones."""
+        snap = self.store.snapshot()
+        return snap if every_plan else snap.only(plan)
 
     def task(self, task_id: int, snap: Snapshot | None = None) -> Task:
         """One task, or InputError "没有编号为 N 的任务（现有编号 a–b）。"."""
@@ -147,7 +150,14 @@ class Service:
                 seqs = _seqs(txn.new_events)
         return Imported(report, seqs)
 
-    def export_file(self, path: Path, flt: TaskFilter | None = None, *, force: bool = False) -> int:
+    def export_file(
+        self,
+        path: Path,
+        flt: TaskFilter | None = None,
+        *,
+        force: bool = False,
+        plan: str | None = None,
+    ) -> int:
         """Write the (filtered) plan to `path`, format by suffix; the number of task rows.
 
         Refuses (InputError, nothing written) the database and the files beside it
@@ -159,7 +169,7 @@ class Service:
 
         # Checked before the snapshot and the log are read: a refusal costs nothing.
         export_target(path, db_path=self.store.path, force=force)
-        snap = self.snapshot()
+        snap = self.snapshot(plan)
         # Only the exchange format carries the history: reading the log is skipped otherwise.
         events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
         return export_file(
@@ -171,6 +181,50 @@ class Service:
             db_path=self.store.path,
             force=force,
         )
+
+    # -- plans ----------------------------------------------------------------------------
+    def task_id(self, word: str, plan: str | None = None) -> int:
+        """The record id of the task a typed id names (see `resolve`); a plain number in a
+        one-plan database is found without reading every task."""
+        plain = word.strip().lstrip("#＃")
+        if plan is None and plain.isdigit():
+            found = self.store.quick_number(int(plain))
+            if found is not None:
+                return found
+        return self.resolve(word, plan).id
+
+    def resolve(self, word: str, plan: str | None = None, snap: Snapshot | None = None) -> Task:
+        """The task a typed id names (`7`, `#7`, `宣城2020-7`; numbers in `plan` if given)."""
+        from .plans import resolve
+
+        return resolve(snap or self.snapshot(), word, plan)
+
+    def set_plan(self, code: str, *, new_code: str | None = None, state: str | None = None) -> Plan:
+        """Rename a plan's code or change its state (进行中 / 已归档); logged, admins only."""
+        from .plans import find_plan, with_codes
+
+        with self.store.transaction() as txn:
+            txn.require(None, "import")
+            table = txn.db.table("plans")
+            docs = table.all()
+            plans = with_codes([Plan.from_record(d) for d in docs])
+            plan = find_plan(plans, code)
+            changed = Plan(**{**plan.__dict__})
+            if new_code is not None:
+                from .plans import check_code
+
+                changed.code = check_code(new_code, {p.code for p in plans if p is not plan})
+            if state is not None:
+                changed.state = state
+            for doc, p in zip(docs, plans, strict=True):  # every code stored from now on
+                fields = changed.to_record() if p is plan else {"code": p.code}
+                table.update(fields, doc_ids=[doc.doc_id])
+            what = f"方案 {plan.code}" + (f" 改名为 {changed.code}" if new_code else "")
+            what += (
+                f"，状态 {plan.state} → {changed.state}" if state and state != plan.state else ""
+            )
+            txn.log(txn.new_event(None, action="plan", note=what))
+            return changed
 
     # -- the unit directory ---------------------------------------------------------------
     def import_directory(self, path: Path, *, force: bool = False) -> DirectoryReport:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .directory import Directory
 from .errors import DatabaseError
 from .model import ROLES, Plan, Task, Unit
+from .plans import with_codes
 from .validation import SCHEMA, TABLES
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Snapshot:
     directory: Directory = field(default_factory=Directory)
     _reach: dict[int, list[Reach]] = field(default_factory=dict, repr=False, compare=False)
     _cells: set[str] = field(default_factory=set, repr=False, compare=False)
+    _plan_codes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _reaching: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -42,6 +44,31 @@ class Snapshot:
     @property
     def title(self) -> str:
         return self.plans[0].title if self.plans else "（空数据库）"
+
+    def plan_code(self, task: Task) -> str:
+        """The code of the plan a task belongs to (tasks name their plan by its title)."""
+        codes = self._plan_codes
+        if not codes:
+            codes.update((p.title, p.code) for p in self.plans)
+        return codes.get(task.plan) or (self.plans[0].code if self.plans else "")
+
+    def only(self, plan: str | None = None) -> Snapshot:
+        """The snapshot narrowed to one plan (a code or title), or by default to the active
+        plans (an archived plan is left out of the default views)."""
+        from .plans import ARCHIVED, find_plan
+
+        if plan is not None:
+            keep = [find_plan(self.plans, plan)]
+        else:
+            keep = [p for p in self.plans if p.state != ARCHIVED]
+            if len(keep) == len(self.plans):
+                return self
+        titles = {p.title for p in keep}
+        tasks = {k: t for k, t in self.tasks.items() if t.plan in titles}
+        return Snapshot(keep, tasks, self.units, self.meta, self.signature, self.directory)
+
+    def plan_state(self, task: Task) -> str:
+        return next((p.state for p in self.plans if p.title == task.plan), "进行中")
 
     def task_list(self) -> list[Task]:
         return [self.tasks[k] for k in sorted(self.tasks)]
@@ -64,11 +91,17 @@ class Snapshot:
         return parts_of(task, self.directory)
 
     def task_json(self, task: Task, today: date) -> dict[str, Any]:
-        """The `--json` object of a task: its fields, each unit's part, and the progress."""
+        """The `--json` object of a task: its fields (`id` is the plan's own number, `key`
+        adds the plan's code), each unit's part, and the progress."""
         from .parts import progress
+        from .plans import task_number
 
         parts = self.parts(task)
         data = task.to_json(today)
+        number = task_number(task)
+        data["id"] = number
+        data["plan_code"] = code = self.plan_code(task)
+        data["key"] = f"{code}-{number}"
         data["parts"] = [p.to_json() for p in parts]
         data["progress"] = progress(parts)
         return data
@@ -116,7 +149,9 @@ def meta_of(data: dict[str, Any]) -> dict[str, Any]:
 def snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0)) -> Snapshot:
     """Typed objects from table-shaped data (see `tables_of`)."""
     try:
-        plans = [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=_by_id)]
+        plans = with_codes(
+            [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=_by_id)]
+        )
         tasks = {int(k): Task.from_record(r) for k, r in data["tasks"].items()}
         units = {r["name"]: Unit.from_record(r) for r in data["units"].values()}
         directory = Directory.from_records(data.get("directory", {}).get("1"))

@@ -172,6 +172,18 @@ class Transaction:
     def task(self, task_id: int) -> Task:
         return Task.from_record(self.task_record(task_id))
 
+    def _writable_plan(self, rec: dict[str, Any]) -> None:
+        """An archived plan is read-only: no change to its tasks, undo included."""
+        plans = self._view.table("plans") if self._storage is None and self._view else None
+        if plans is None:
+            plans = self.data.get("plans", {})
+        for plan in plans.values():
+            if isinstance(plan, dict) and plan.get("title") == rec.get("plan"):
+                if plan.get("state") == "已归档":
+                    code = plan.get("code") or plan.get("title")
+                    raise InputError(f"方案 {code} 已归档（只读），未做修改。")
+                return
+
     def directory(self) -> Directory:
         """The unit directory (one line of a CRC-verified file on the fast path)."""
         if self._storage is None and self._view is not None:
@@ -243,6 +255,7 @@ class Transaction:
     ) -> Event:
         """Change fields of one task and log it as one event with from -> to for each field."""
         rec = self.task_record(task_id)
+        self._writable_plan(rec)
         pairs = {
             k: [record_field(rec, k), v] for k, v in changes.items() if record_field(rec, k) != v
         }

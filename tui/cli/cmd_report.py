@@ -20,7 +20,7 @@ from zwgk.store.filters import TaskFilter
 from zwgk.store.service import Service
 
 from . import render
-from .common import add_filter_args, add_json, filter_from_args, task_id
+from .common import add_filter_args, add_json, add_plan, filter_from_args, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="统计：各单位（牵头/指导）、各工作任务、各月份的完成情况")
+    add_plan(p)
     add_json(p)
     p.set_defaults(func=cmd_stats)
 
@@ -42,15 +43,18 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="列出此后的变化（默认上次生成摘要的时间；指定时不更新记录）",
     )
     p.add_argument("--no-record", action="store_true", help="不记录本次生成时间（预览用）")
+    add_plan(p)
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("confirm", help="办结确认：确认一项已完成的任务")
     p.add_argument("id", type=task_id, metavar="ID")
+    add_plan(p)
     p.add_argument("--note", default="", help="确认意见")
     p.set_defaults(func=cmd_confirm)
 
     p = sub.add_parser("sendback", aliases=["reject"], help="退回：已完成的任务退回为进行中")
     p.add_argument("id", type=task_id, metavar="ID")
+    add_plan(p)
     p.add_argument("--reason", required=True, help="退回原因（必填）")
     p.set_defaults(func=cmd_sendback)
 
@@ -59,7 +63,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     flt = filter_from_args(args, ctx.today)
     target = absolute(args.file)  # shown in full: the person sees exactly where it went
     rows = Service.open(ctx).export_file(
-        target, flt if flt != TaskFilter() else None, force=args.force
+        target, flt if flt != TaskFilter() else None, force=args.force, plan=args.plan
     )
     render.out(f"已导出 {rows} 项任务到 {shown(target)}")
     return 0
@@ -117,7 +121,7 @@ def stats_lines(st: Any) -> list[str]:
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.stats import of_snapshot
 
-    st = of_snapshot(Service.open(ctx).snapshot(), ctx.today)
+    st = of_snapshot(Service.open(ctx).snapshot(args.plan), ctx.today)
     if args.json:
         render.print_json(st.to_json())
         return 0
@@ -131,8 +135,9 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store import digest
     from zwgk.store.eventlog import now_iso
 
-    store = Service.open(ctx).store
-    snap = store.snapshot()
+    service = Service.open(ctx)
+    store = service.store
+    snap = service.snapshot(args.plan)
     units = TaskFilter(units=(args.unit,)).resolved_units(snap) if args.unit else None
     key = digest.state_key(units)
     started = digest.parse_since(now_iso())
@@ -150,7 +155,8 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- sign-off --------------------------------------------------------------------------------
 def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
-    event = Service.open(ctx).confirm(args.id, args.note)
+    service = Service.open(ctx)
+    event = service.confirm(service.task_id(args.id, args.plan), args.note)
     when = (event.changes.get("confirmed_at") or [None, ""])[1] or ""
     render.out(
         f"已办结确认 #{event.task}：{event.user} {when[:16].replace('T', ' ')}。如需撤销：zwgk undo"
@@ -159,7 +165,8 @@ def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sendback(args: argparse.Namespace, ctx: Context) -> int:
-    event = Service.open(ctx).send_back(args.id, args.reason)
+    service = Service.open(ctx)
+    event = service.send_back(service.task_id(args.id, args.plan), args.reason)
     render.out(
         f"已退回 #{event.task}：状态 已完成 → 进行中，原因：{event.note}。如需撤销：zwgk undo"
     )

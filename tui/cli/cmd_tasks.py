@@ -16,7 +16,7 @@ from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 
 from . import render
-from .common import add_filter_args, add_json, filter_from_args, positive_int, task_id
+from .common import add_filter_args, add_json, add_plan, filter_from_args, positive_int, task_id
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -28,11 +28,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("show", help="查看一项任务及其历史")
     p.add_argument("id", type=task_id, metavar="ID")
+    add_plan(p)
     add_json(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("mark", help="标记任务状态")
     p.add_argument("id", type=task_id, metavar="ID")
+    add_plan(p)
     p.add_argument(
         "status", metavar="STATUS", help="未开始/进行中/受阻/已完成 或 todo/doing/blocked/done"
     )
@@ -42,6 +44,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("note", help="为任务添加进展备注")
     p.add_argument("id", type=task_id, metavar="ID")
+    add_plan(p)
     # REMAINDER: the note is everything after the id, even words that start with `-`.
     p.add_argument("text", nargs=argparse.REMAINDER, metavar="TEXT", help="备注内容（可以“-”开头）")
     p.set_defaults(func=cmd_note)
@@ -51,6 +54,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("log", help="修改记录（谁在何时改了什么）")
     p.add_argument("id", nargs="?", type=task_id, metavar="ID")
+    add_plan(p)
     p.add_argument("--unit", help="只看该单位的任务")
     p.add_argument("--user", help="只看该用户的修改")
     p.add_argument("--since", type=lambda s: parse_day(s, "--since"), metavar="YYYY-MM-DD")
@@ -65,6 +69,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("search", help="搜索任务（模糊匹配、拼音、单位、筛选词）")
     p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--limit", type=positive_int, default=20)
+    add_plan(p)
     add_json(p)
     p.set_defaults(func=cmd_search)
 
@@ -73,7 +78,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     flt = filter_from_args(args, ctx.today)
     service = Service.open(ctx)
-    snap = service.snapshot()
+    snap = service.snapshot(args.plan)
     tasks = service.tasks(flt, snap)
     if args.mine:  # the acting user's unit's open work, nearest deadline first
         mine = {t.id for t in service.my_work(snap)}
@@ -114,7 +119,7 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     service = Service.open(ctx)
     snap = service.snapshot()
-    task = service.task(args.id, snap)
+    task = snap.tasks[service.task_id(args.id, args.plan)]
     history = service.history(task.id)
     if args.json:
         data = snap.task_json(task, ctx.today)
@@ -131,7 +136,11 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
     events = Service.open(ctx).log(
-        args.id, unit=args.unit, user=args.user, since=args.since, until=args.until
+        Service.open(ctx).task_id(args.id, args.plan) if args.id else None,
+        unit=args.unit,
+        user=args.user,
+        since=args.since,
+        until=args.until,
     )
     if args.json:
         render.print_json([e.to_record() for e in events])
@@ -166,7 +175,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.search import search
 
     query = " ".join(args.query)
-    snap = Service.open(ctx).snapshot()
+    snap = Service.open(ctx).snapshot(args.plan)
     result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
         render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
@@ -199,7 +208,8 @@ def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: b
 # -- write commands --------------------------------------------------------------------------
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
-    event = Service.open(ctx).mark(args.id, status, args.note, unit=args.unit)
+    service = Service.open(ctx)
+    event = service.mark(service.task_id(args.id, args.plan), status, args.note, unit=args.unit)
     render.out(change_summary(event))
     return 0
 
@@ -208,7 +218,8 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     words = args.text[1:] if args.text[:1] == ["--"] else args.text  # `note 3 -- -x` too
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
-    render.out(change_summary(Service.open(ctx).note(args.id, " ".join(words))))
+    service = Service.open(ctx)
+    render.out(change_summary(service.note(service.task_id(args.id, args.plan), " ".join(words))))
     return 0
 
 

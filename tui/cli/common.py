@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 
 from zwgk.store.errors import InputError
@@ -14,16 +15,22 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="输出 UTF-8 JSON")
 
 
-def task_id(text: str) -> int:
-    """A task id as typed: `7` or `#7`."""
-    raw = text.strip().lstrip("#＃")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"任务编号“{text}”无效，应为数字，例如 7 或 #7。") from None
-    if value <= 0:
+def task_id(text: str) -> str:
+    """A task id as typed: `7`, `#7` or `宣城2020-7` (a plan's code and its own number);
+    looked up by `Service.task_id`, with `--plan`."""
+    raw = text.strip()
+    m = re.match(r"^[#＃]?(?:.+?[-－])?(\d{1,9})$", raw)
+    if m is None:
+        raise InputError(
+            f"任务编号“{text}”无效，应为数字或 方案代码-编号，例如 7、#7 或 宣城2020-7。"
+        )
+    if int(m.group(1)) <= 0:
         raise InputError(f"任务编号“{text}”无效，应为正整数。")
-    return value
+    return raw
+
+
+def add_plan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plan", metavar="CODE", help="方案代码（zwgk plans 查看）")
 
 
 def positive_int(text: str) -> int:
@@ -44,6 +51,7 @@ def add_filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overdue", action="store_true", help="只看逾期")
     parser.add_argument("--due-within", type=positive_int, metavar="DAYS", help="今天起 N 天内到期")
     parser.add_argument("--group", type=positive_int, metavar="N", help="第 N 项工作任务")
+    add_plan(parser)
 
 
 def filter_from_args(args: argparse.Namespace, today: date) -> TaskFilter:
