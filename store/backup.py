@@ -143,10 +143,10 @@ def rotate(db_path: Path, *, today: date | None = None) -> list[Path]:
     for b in kept:
         with contextlib.suppress(OSError):
             st = os.stat(b.path, follow_symlinks=False)
-            key = (st.st_dev, st.st_ino)
-            ino[b.path] = key
-            links[key] = links.get(key, 0) + 1
-            sizes[key] = st.st_size
+            file_id = (st.st_dev, st.st_ino)
+            ino[b.path] = file_id
+            links[file_id] = links.get(file_id, 0) + 1
+            sizes[file_id] = st.st_size
     total = sum(sizes.values())
     newest = ino.get(kept[0].path) if kept else None
     for b in sorted(kept, key=lambda b: b.mtime):

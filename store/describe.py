@@ -25,7 +25,7 @@ def describe_event(e: Event) -> str:
         return one_line(e.note) or "修复修改记录"
     if e.action == "refused":
         return f"{target}被拒绝"
-    parts = []
+    parts: list[str] = []
     for name, pair in (e.changes or {}).items():
         if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue

@@ -203,7 +203,7 @@ def task_line(
 
 
 def describe(event: Event) -> str:
-    parts = []
+    parts: list[str] = []
     for name, pair in (event.changes or {}).items():
         if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
@@ -274,7 +274,9 @@ def render(digest: Digest, width: int = WIDTH) -> list[str]:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    out, line, used = [], [], 0
+    out: list[str] = []
+    line: list[str] = []
+    used = 0
     for ch in sanitize(text, keep_newlines=False):
         w = char_width(ch)
         if used + w > width:

@@ -525,7 +525,7 @@ def config_findings(db_path: Path, user: str) -> list[Finding]:
             )
         else:
             out.append(Finding(OK, "config", f"没有系统配置 {shown(SYSTEM_CONFIG)}：个人使用。"))
-    elif cfg.shared:
+    elif cfg.database is not None:  # cfg.shared, spelt out so the type checker sees it
         who = "可用 ZWGK_USER 指定用户" if cfg.allow_env_user else "用户一律为系统登录名"
         out.append(
             Finding(

@@ -465,8 +465,8 @@ def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
         row += 1
         ws.cell(row, 1, f"作为{label}").font = Font(name="黑体", size=11, bold=True)
         row += 1
-        for c, name in enumerate(STATS_HEADER, start=1):
-            cell = ws.cell(row, c, name)
+        for col, name in enumerate(STATS_HEADER, start=1):
+            cell = ws.cell(row, col, name)
             cell.font = Font(name="黑体", size=10, bold=True)
             cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -485,8 +485,8 @@ def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
             if c.overdue:
                 ws.cell(row, ncol - 1).fill = PatternFill("solid", fgColor=RED_FILL)
         row += 1
-    for c in range(1, ncol + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 22 if c == 1 else 10
+    for col in range(1, ncol + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 22 if col == 1 else 10
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1

@@ -242,8 +242,8 @@ def _match_ids(
     used: set[int] = set()
     if not use_nums:
         by_text: dict[str, int] = {}
-        for tid, rec in sorted(mine.items()):
-            by_text.setdefault(rec.get("text", ""), tid)
+        for known, rec in sorted(mine.items()):
+            by_text.setdefault(rec.get("text", ""), known)
         for index, pt in enumerate(parsed.tasks):
             tid = by_text.get(pt.text)
             if tid is not None and tid not in used:

@@ -113,7 +113,8 @@ class Snapshot:
         if found is None:
             if not self._cells:
                 self._cells.update(n for t in self.tasks.values() for n in t.units())
-            direct, collective = set(), set()
+            direct: set[str] = set()
+            collective: set[str] = set()
             for cell in self._cells:
                 if cell == unit:  # the word itself (各街道 is still 各街道 as typed)
                     direct.add(cell)

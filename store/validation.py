@@ -9,7 +9,7 @@ check backups and damaged files. It knows nothing of files, the lock, the log or
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from .model import STATUSES, set_record_field
 from .textutil import sanitize
@@ -32,7 +32,7 @@ _OPTIONAL_TEXT = (
 UNIT_LISTS = ("lead_units", "support_units", "guide_units")
 
 
-def is_int(v: Any) -> bool:
+def is_int(v: Any) -> TypeGuard[int]:
     """An int that is not a bool (JSON true/false must not pass as 1/0)."""
     return isinstance(v, int) and not isinstance(v, bool)
 

@@ -147,15 +147,15 @@ def check_xlsx_sheets(path: Path, z: zipfile.ZipFile) -> None:
                 pos["col"] = col
                 shape.cell(max(row, 1), max(col, 1))
             elif local == "mergeCell":
-                ref = _attr(attrs, "ref") or ""
-                ends = [_cell(p) for p in ref.split(":")]
+                span = _attr(attrs, "ref") or ""
+                ends = [_cell(p) for p in span.split(":")]
                 if len(ends) != 2 or None in ends:
                     return
                 (r1, c1), (r2, c2) = ends  # type: ignore[misc]
                 merged += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
                 if merged > MAX_MERGED:
                     raise InputError(
-                        f"文件 {path} 的合并单元格 {ref} 等共覆盖超过 {MAX_MERGED} 个单元格，拒绝导入。"
+                        f"文件 {path} 的合并单元格 {span} 等共覆盖超过 {MAX_MERGED} 个单元格，拒绝导入。"
                     )
 
         _scan(z, name, start)
