@@ -53,6 +53,7 @@ from .files import events_path, shown
 from .loading import load_database, read_file
 from .lock import locked
 from .model import DONE, PART_PREFIX, Event, record_field, require_status
+from .plans import migrate_plans
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
@@ -208,6 +209,7 @@ class Store:
         self._check_path()
         with locked(self.path):
             txn = self._open_locked()
+            migrate_plans(txn)
             yield txn
             txn.commit()
 

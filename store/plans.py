@@ -25,6 +25,7 @@ from .textutil import one_line
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
+    from .transaction import Transaction
 
 ACTIVE, ARCHIVED = "进行中", "已归档"
 STATES = (ACTIVE, ARCHIVED)
@@ -122,3 +123,18 @@ def resolve(snap: Snapshot, word: str, plan: str | None = None) -> Task:
         f"编号 {number} 在 {len(found)} 个方案中都有：{keys}；请写明方案，如 {task_key(snap, found[0])}"
         "，或加 --plan 方案代码。"
     )
+
+
+def migrate_plans(txn: Transaction) -> None:
+    """A database from before plan codes gets them written on its first change: the whole file
+    is rewritten once (the old version kept as a backup, like every rewrite) and the codes are
+    logged. Reading one line of the file tells whether it is needed."""
+    if all(isinstance(p, dict) and p.get("code") for p in txn.plans_table().values()):
+        return
+    table = txn.db.table("plans")
+    docs = table.all()
+    plans = with_codes([Plan.from_record(d) for d in docs])
+    for doc, plan in zip(docs, plans, strict=True):
+        table.update({"code": plan.code, "state": plan.state}, doc_ids=[doc.doc_id])
+    codes = "、".join(f"{p.code}（{p.title}）" for p in plans)
+    txn.log(txn.new_event(None, action="plan", note=f"方案代码：{codes}"))

@@ -67,6 +67,24 @@ class Snapshot:
         tasks = {k: t for k, t in self.tasks.items() if t.plan in titles}
         return Snapshot(keep, tasks, self.units, self.meta, self.signature, self.directory)
 
+    @property
+    def several_plans(self) -> bool:
+        """More than one active plan: tasks are then named by key (宣城2020-3), not number."""
+        return sum(p.state != "已归档" for p in self.plans) > 1
+
+    def label(self, task: Task) -> str:
+        """How a person names the task here: its number (`7`) while one plan is active, else
+        its key (`宣城2020-7`)."""
+        from .plans import task_number
+
+        number = task_number(task)
+        return f"{self.plan_code(task)}-{number}" if self.several_plans else str(number)
+
+    def label_of(self, task_id: int | None) -> str:
+        """`label` for a record id (events name tasks by it); `#id` for one no longer here."""
+        task = self.tasks.get(task_id) if task_id is not None else None
+        return self.label(task) if task is not None else f"{task_id}"
+
     def plan_state(self, task: Task) -> str:
         return next((p.state for p in self.plans if p.title == task.plan), "进行中")
 

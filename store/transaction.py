@@ -172,12 +172,15 @@ class Transaction:
     def task(self, task_id: int) -> Task:
         return Task.from_record(self.task_record(task_id))
 
+    def plans_table(self) -> dict[str, Any]:
+        """The plans (one line of a CRC-verified file on the fast path)."""
+        if self._storage is None and self._view is not None:
+            return self._view.table("plans")
+        return self.data.get("plans", {})
+
     def _writable_plan(self, rec: dict[str, Any]) -> None:
         """An archived plan is read-only: no change to its tasks, undo included."""
-        plans = self._view.table("plans") if self._storage is None and self._view else None
-        if plans is None:
-            plans = self.data.get("plans", {})
-        for plan in plans.values():
+        for plan in self.plans_table().values():
             if isinstance(plan, dict) and plan.get("title") == rec.get("plan"):
                 if plan.get("state") == "已归档":
                     code = plan.get("code") or plan.get("title")

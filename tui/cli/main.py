@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "zwgk.tui.cli.cmd_report",
     "zwgk.tui.cli.cmd_admin",
     "zwgk.tui.cli.cmd_directory",
+    "zwgk.tui.cli.cmd_plans",
 )
 # Which module owns each command, so `zwgk mark` loads and builds only what it runs.
 COMMAND_OWNERS = {
@@ -39,6 +40,7 @@ COMMAND_OWNERS = {
     ),
     **dict.fromkeys(("doctor", "init"), "zwgk.tui.cli.cmd_admin"),
     "directory": "zwgk.tui.cli.cmd_directory",
+    **dict.fromkeys(("plans", "plan"), "zwgk.tui.cli.cmd_plans"),
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
 
