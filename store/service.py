@@ -197,7 +197,7 @@ class Service:
         """The task a typed id names (`7`, `#7`, `宣城2020-7`; numbers in `plan` if given)."""
         from .plans import resolve
 
-        return resolve(snap or self.snapshot(), word, plan)
+        return resolve(snap or self.snapshot(every_plan=True), word, plan)
 
     def set_plan(self, code: str, *, new_code: str | None = None, state: str | None = None) -> Plan:
         """Rename a plan's code or change its state (进行中 / 已归档); logged, admins only."""

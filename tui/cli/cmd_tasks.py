@@ -88,7 +88,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     colour = render.use_colour()
     for task in tasks:
-        render.out(render.task_line(task, ctx.today, colour=colour))
+        render.out(render.task_line(task, ctx.today, colour=colour, label=snap.label(task)))
     overdue = sum(t.overdue(ctx.today) for t in tasks)
     render.out(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
     if flt.units and snap.directory:
@@ -118,7 +118,7 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     service = Service.open(ctx)
-    snap = service.snapshot()
+    snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
     task = snap.tasks[service.task_id(args.id, args.plan)]
     history = service.history(task.id)
     if args.json:
@@ -186,14 +186,16 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     colour = render.use_colour()
     for hit in result.hits:
-        render.out(search_line(hit.task, hit.spans, ctx.today, colour))
+        render.out(search_line(hit.task, hit.spans, ctx.today, colour, snap.label(hit.task)))
     render.out(f"找到 {result.total} 项，显示前 {len(result.hits)} 项")
     return 0
 
 
-def search_line(task: Task, spans: list[tuple[int, int]], today: date, colour: bool) -> str:
+def search_line(
+    task: Task, spans: list[tuple[int, int]], today: date, colour: bool, label: str | None = None
+) -> str:
     """A hit in 80 columns; on a terminal its matched characters are bold red, on a pipe plain."""
-    head = render.task_head(task)
+    head = render.task_head(task, label)
     due = render.paint(render.fit(due_label(task, today), 15), render.light(task, today), colour)
     text = render.fit(task.text, 80 - render.width(head) - 16, pad=False)
     if colour:

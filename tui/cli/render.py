@@ -49,19 +49,23 @@ def light(task: Task, today: date) -> str:
     return LIGHT_COLOURS.get(task.light(today) or "", "")
 
 
-def task_head(task: Task) -> str:
-    """`   7 [x] `: the id and glyph that start a list or search line."""
-    return f"{task.id:>4} {glyph(task, signoff=False)} "
+def task_head(task: Task, label: str | None = None) -> str:
+    """`   7 [x] `: the task's number (or key, `宣城2020-7`, with several plans) and glyph
+    that start a list or search line."""
+    return f"{label or task.id:>4} {glyph(task, signoff=False)} "
 
 
-def task_line(task: Task, today: date, total: int = 80, colour: bool = False) -> str:
-    """One task in 80 columns: id, glyph, due, text, lead units."""
+def task_line(
+    task: Task, today: date, total: int = 80, colour: bool = False, label: str | None = None
+) -> str:
+    """One task in 80 columns: number or key, glyph, due, text, lead units."""
     due = fit(due_label(task, today), 15)
     lead = "、".join(task.lead_units)
     lead_cells = min(16, max(8, width(lead)))
-    text_cells = total - 5 - 1 - 4 - 15 - 1 - lead_cells - 1
+    head = task_head(task, label)
+    text_cells = total - width(head) - 1 - 15 - 1 - lead_cells
     line = (
-        f"{task_head(task)}{paint(due, light(task, today), colour)} "
+        f"{head}{paint(due, light(task, today), colour)} "
         f"{fit(task.text, text_cells)} {fit(lead, lead_cells)}"
     )
     return line.rstrip()
