@@ -169,7 +169,9 @@ class Report:
         return any(t.support_units for t in self.tasks)
 
     def columns(self) -> list[str]:
-        cols = ["序号", "工作任务", "具体事项", "主体责任单位"]
+        # Several active plans in one ledger: each row says which plan it is from.
+        cols = ["方案"] if self.snap.several_plans else []
+        cols += ["序号", "工作任务", "具体事项", "主体责任单位"]
         if self.with_support:
             cols.append("配合单位")
         cols += ["指导责任单位", "完成时间", "状态", "最新进展", "更新时间", "更新人", "办结确认"]
@@ -235,7 +237,8 @@ def item_text(task: Task) -> str:
 
 
 def cells(task: Task, report: Report, unit_sep: str) -> list[Any]:
-    row: list[Any] = [
+    row: list[Any] = [report.snap.plan_code(task)] if report.snap.several_plans else []
+    row += [
         task.group if task.group is not None else "",
         task.group_title,
         item_text(task),
@@ -615,7 +618,7 @@ def _matrix_sheets(wb: Any, report: Report) -> None:
             cell.font, cell.fill, cell.alignment = head_font, head_fill, centre
         ws.cell(3, 1).fill = head_fill
         for c, task in enumerate(chunk, start=nfixed + 1):
-            cell = ws.cell(3, c, f"#{task.id}")
+            cell = ws.cell(3, c, f"#{report.snap.label(task)}")
             cell.font, cell.fill, cell.alignment = head_font, head_fill, centre
             # the date in two short lines (2020 / 12-31); undated: the document's words
             when = f"{task.due.year}\n{task.due:%m-%d}" if task.due else task.deadline_text[:8]
@@ -694,6 +697,8 @@ def md_cell(value: Any) -> str:
 def md_bytes(report: Report) -> bytes:
     cols = [c for c in MD_COLUMNS if c != "配合单位" or report.with_support] + list(MD_TAIL)
     all_cols = report.columns()
+    if "方案" in all_cols:  # several plans: each row says which
+        cols.insert(0, "方案")
     lines = [f"## {md_cell(report.title())}", ""]
     note = filter_note(report.flt)
     if note:
@@ -711,6 +716,8 @@ def md_bytes(report: Report) -> bytes:
         key = (task.plan, task.group, task.group_title)
         if key == last_group:  # the document's merged group cells: shown once
             values["序号"] = values["工作任务"] = ""
+            if "方案" in values:
+                values["方案"] = ""
         last_group = key
         lines.append("| " + " | ".join(md_cell(values[c]) for c in cols) + " |")
     lines += ["", md_cell(summary_line(report)), ""]

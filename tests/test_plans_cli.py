@@ -87,3 +87,17 @@ def test_a_database_from_the_first_release_is_migrated_with_nothing_lost(
     assert after[: len(before)] == before  # every old event is still there, unchanged
     assert [e["action"] for e in after[len(before) :]] == ["plan", "status"]
     assert json_of(zwgk("plans", "--json"))[1]["code"] == "宣城2020"  # type: ignore[index]
+
+
+def test_exports_say_which_plan_each_row_is_from(two_plans: Runner, tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "台账.csv"
+    assert two_plans("export", str(out)).returncode == 0
+    with out.open(encoding="utf-8-sig") as fh:
+        table = list(csv.reader(fh))
+    assert table[0][0] == "方案"
+    assert {row[0] for row in table[1:]} == {"基层政务2020", "宣城2020"}
+    one = tmp_path / "宣城.csv"
+    assert two_plans("export", str(one), "--plan", "宣城2020").returncode == 0
+    assert len(one.read_text(encoding="utf-8-sig").splitlines()) == 6  # header + 5 tasks
