@@ -33,6 +33,10 @@ def test_each_plan_keeps_its_own_numbers(two_plans: Runner) -> None:
     assert [t["key"] for t in xc][:2] == ["宣城2020-1", "宣城2020-2"]
     assert {t["plan_code"] for t in xc} == {"宣城2020"}
     assert len(rows(two_plans)) == 34  # every active plan by default
+    assert two_plans("import", str(SAMPLES / "jingzhou-2022.docx")).returncode == 0
+    jz = rows(two_plans, "--plan", "政务公开2022")
+    assert [t["key"] for t in jz] == ["政务公开2022-1", "政务公开2022-2"]
+    assert [t["id"] for t in rows(two_plans, "--plan", "基层政务2020")] == list(range(1, 30))
 
 
 def test_a_key_a_number_with_plan_and_an_ambiguous_number(two_plans: Runner) -> None:
