@@ -1,4 +1,4 @@
-"""The header line: plan title, the database that is open, today, and the counts that matter;
+"""The header line: the current plan's title (or "N 个方案" while showing several), the database that is open, today, and the counts that matter;
 repaints on every change and fits itself to the width."""
 
 from __future__ import annotations
@@ -105,7 +105,11 @@ class StatusHeader(Horizontal):
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         snap = change.snapshot
-        title = Text(clean(snap.title), no_wrap=True, overflow="crop")
+        # The current plan's title; showing several plans at once, how many and their codes.
+        name = snap.title
+        if len(snap.plans) > 1:
+            name = f"{len(snap.plans)} 个方案：" + "、".join(p.code for p in snap.plans)
+        title = Text(clean(name), no_wrap=True, overflow="crop")
         self.query_one("#header-title", Static).update(title)
         counts = counts_text(list(snap.tasks.values()), change.today)
         self.query_one("#header-counts", Static).update(counts)
