@@ -386,19 +386,19 @@ class ChatController:
         """`/plan` lists the plans, `/plan CODE` shows one, `/plan 全部` every active one."""
         word = cmd.text.strip()
         if not word:
-            return self.plans_list()
+            return self.plans_list(width)
         if word.lower() in ALL_PLANS:
             return self.switch_plan(None)
         return self.switch_plan(find_plan(self.live.full.plans, word).code)
 
-    def plans_list(self) -> Reply:
+    def plans_list(self, width: int = 78) -> Reply:
         full = self.live.full
         out = Text("方案：", style="bold")
         for plan in full.plans:
             count = sum(t.plan == plan.title for t in full.tasks.values())
             mark = "▶ " if plan.code == self.live.plan else "  "
             out.append(f"\n{mark}{pad(fit(clean(plan.code), 16), 16)} {plan.state} {count:>4} 项  ")
-            out.append(clean(plan.title), style="dim")
+            out.append(fit(clean(plan.title), max(10, width - 31), pad=False), style="dim")
         current = self.live.plan or "全部方案"
         out.append(
             f"\n当前：{current}。输入 /plan 方案代码 切换，/plan 全部 查看全部方案；也可按 F4。",

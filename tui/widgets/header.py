@@ -69,6 +69,10 @@ class StatusHeader(Horizontal):
     on the right."""
 
     DEFAULT_CSS = """
+    StatusHeader #header-title.-plans {
+        text-wrap: nowrap;
+        text-overflow: clip;
+    }
     StatusHeader #header-db {
         width: auto;
         height: 1;
@@ -110,7 +114,10 @@ class StatusHeader(Horizontal):
         if len(snap.plans) > 1:
             name = f"{len(snap.plans)} 个方案：" + "、".join(p.code for p in snap.plans)
         title = Text(clean(name), no_wrap=True, overflow="crop")
-        self.query_one("#header-title", Static).update(title)
+        widget = self.query_one("#header-title", Static)
+        # "2 个方案：…" is cut at the edge, not wrapped at its space (a title has no spaces).
+        widget.set_class(len(snap.plans) > 1, "-plans")
+        widget.update(title)
         counts = counts_text(list(snap.tasks.values()), change.today)
         self.query_one("#header-counts", Static).update(counts)
         self._widths = (text_width(title.plain), text_width(counts.plain))
