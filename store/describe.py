@@ -6,17 +6,29 @@ person or a file is sanitised here, so no caller can forget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .model import PART_PREFIX, Event
 from .textutil import one_line
+
+Label = Callable[[int | None], str]
 
 FIELD_NAMES = {"status": "状态", "note": "进展", "confirmed_by": "办结确认"}
 PREFIXES = {"undo": "撤销：", "confirm": "办结确认：", "sendback": "退回："}
 HIDDEN_FIELDS = ("note", "confirmed_at")  # the note is shown apart; a timestamp says nothing
 
 
-def describe_event(e: Event) -> str:
-    """`#7 状态 未开始 → 已完成` (the note and the timestamp are left to the caller)."""
-    target = f"#{e.task} " if e.task is not None else ""
+def task_ref(task_id: int | None, label: Label | None = None) -> str:
+    """How an event names its task: `#7` (a number keeps its `#`), or the key `宣城2020-3`
+    that `label` (e.g. `Snapshot.label_of`) gives when several plans are active."""
+    text = one_line(label(task_id)) if label is not None else str(task_id)
+    return f"#{text}" if text.isdigit() else text
+
+
+def describe_event(e: Event, label: Label | None = None) -> str:
+    """`#7 状态 未开始 → 已完成` (the note and the timestamp are left to the caller); `label`
+    names the task from its record id (default: `#id`)."""
+    target = f"{task_ref(e.task, label)} " if e.task is not None else ""
     if e.action in ("import", "directory", "plan"):
         return one_line(e.note) or "导入"
     if e.action == "restore":
@@ -34,8 +46,8 @@ def describe_event(e: Event) -> str:
             unit = one_line(name[len(PART_PREFIX) :])
             parts.insert(0, f"{unit} {_part_status(old)} → {_part_status(new)}")
             continue
-        label = "任务状态" if e.unit and name == "status" else FIELD_NAMES.get(name, name)
-        parts.append(f"{label} {one_line(old) or '-'} → {one_line(new) or '-'}")
+        field = "任务状态" if e.unit and name == "status" else FIELD_NAMES.get(name, name)
+        parts.append(f"{field} {one_line(old) or '-'} → {one_line(new) or '-'}")
     if not parts and "note" in (e.changes or {}):
         parts.append("添加进展")
     return target + PREFIXES.get(e.action, "") + ("，".join(parts) or "无变化")
@@ -46,7 +58,7 @@ def _part_status(part: object) -> str:
     return one_line(status) if isinstance(status, str) else "未开始"
 
 
-def event_line(e: Event) -> str:
+def event_line(e: Event, label: Label | None = None) -> str:
     """`2020-12-15 09:30 zhang #7 状态 未开始 → 已完成  备注：…`"""
     when = (e.ts or "").replace("T", " ")[:16]
     # An import's note is its description already.
@@ -55,4 +67,4 @@ def event_line(e: Event) -> str:
         if e.note and e.action not in ("import", "directory", "plan")
         else ""
     )
-    return f"{when} {one_line(e.user)} {describe_event(e)}{note}"
+    return f"{when} {one_line(e.user)} {describe_event(e, label)}{note}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .describe import event_line
+from .describe import Label, event_line
 from .model import (
     BLOCKED,
     DOING,
@@ -126,15 +126,19 @@ def _line(label: str, *pieces: str | Piece) -> CardLine:
     return CardLine(label, tuple(p if isinstance(p, Piece) else Piece(p) for p in pieces))
 
 
-def task_card(task: Task, today: date, *, terse: bool = False) -> list[CardLine]:
+def task_card(
+    task: Task, today: date, *, terse: bool = False, label: str | None = None
+) -> list[CardLine]:
     """Everything about one task: text, units by role, deadline verbatim and as a date.
+    `label` is how the head names the task (`Snapshot.label`: `7` or `宣城2020-7`); by
+    default its record id.
 
     `terse` is the wording `zwgk show` has always printed (which scripts may read): ISO
     timestamps, the due date without a countdown, `（逾期）` in the head line, multi-line
     notes kept. Otherwise the app's: countdowns, short times, sign-off state.
     """
     text = sanitize if terse else one_line
-    lines = [_head(task, today, terse=terse)]
+    lines = [_head(task, today, terse=terse, label=label)]
     if terse:
         lines.append(_line("工作任务：", f"{task.group or ''} {text(task.group_title)}"))
     else:
@@ -177,13 +181,15 @@ def parts_line(parts: list[Part]) -> CardLine:
     return _line(f"各单位进展 {done}/{len(leads)}：", *pieces)
 
 
-def _head(task: Task, today: date, *, terse: bool) -> CardLine:
-    """`#7 [ ] 未开始（逾期）` (terse) or `#7 [x] 已完成  已办结确认` with styles."""
+def _head(task: Task, today: date, *, terse: bool, label: str | None = None) -> CardLine:
+    """`#7 [ ] 未开始（逾期）` (terse) or `#7 [x] 已完成  已办结确认` with styles; a key
+    (`宣城2020-7`) is shown without the `#`."""
+    name = f"#{task.id}" if label is None else (f"#{label}" if label.isdigit() else label)
     if terse:
         overdue = "（逾期）" if task.overdue(today) else ""
-        return _line("", f"#{task.id} {glyph(task, signoff=False)} {task.status}{overdue}")
+        return _line("", f"{name} {glyph(task, signoff=False)} {task.status}{overdue}")
     pieces = [
-        Piece(f"#{task.id} ", "bold"),
+        Piece(f"{name} ", "bold"),
         Piece(f"{glyph(task)} {task.status}", STATUS_STYLES.get(task.status, "")),
     ]
     lit = light_style(task, today)
@@ -198,14 +204,14 @@ def _head(task: Task, today: date, *, terse: bool) -> CardLine:
     return CardLine("", tuple(pieces))
 
 
-def history_lines(history: list[Event]) -> list[CardLine]:
+def history_lines(history: list[Event], label: Label | None = None) -> list[CardLine]:
     """`历史：` then one indented line per event (undos dimmed), or `历史：（无修改）`."""
     if not history:
         return [_line("历史：", "（无修改）")]
     return [
         CardLine("历史："),
         *(
-            _line("", Piece("  " + event_line(e), "dim" if e.action == "undo" else ""))
+            _line("", Piece("  " + event_line(e, label), "dim" if e.action == "undo" else ""))
             for e in history
         ),
     ]

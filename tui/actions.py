@@ -248,6 +248,16 @@ ACTIONS: tuple[Action, ...] = (
         "quit", "ctrl+q", "quit", "app", "退出", "退出 zwgk",
         bar=("prompt",), priority=True, words=("quit", "exit", "/quit"),
     ),
+    Action(
+        "plan", "f4", "next_plan", "screen", "方案",
+        "切换方案：依次显示各方案的任务和全部方案（也可输入 /plan 方案代码）",
+        help_key="F4（列表上也可按 p）", title="切换方案",
+        words=("plan", "/plan", "/方案", "fangan"),
+    ),
+    Action(
+        "plan_list", "p", "next_plan", "screen", "方案", "切换方案",
+        bound="list", help_key="", palette=False,  # F4's row and palette entry cover it
+    ),
 )  # fmt: skip
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

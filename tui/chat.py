@@ -5,13 +5,15 @@ dispatches a parsed command to its `command_<name>` method, as Frogmouth's omnib
 
 Grammar, Chinese first with English aliases:
 
-    7 / #7                      card of task 7
+    7 / #7                      card of task 7 (its number in the current plan)
+    宣城2020-7 / #宣城2020-7 …    the same, naming the plan: every form below takes a key too
     7 完成 已印发 / 完成 7 … / 7 done …   mark a status with an optional note
     7 备注 … / 备注 7 …           add a note
     7 确认 / 7 退回 原因           sign-off: confirm a completion / send it back
     逾期 本周 本月 30天内 2021年6月   deadline views
     未开始 进行中 受阻 已完成        status views
     /help /undo /units /stats /import PATH /export PATH /today YYYY-MM-DD /quit
+    /plan [CODE | 全部]           the current plan: list them, switch, or show all
     看板                         the supervision board
     anything else                a search (the screen first checks whether it names a unit)
 """
@@ -77,6 +79,9 @@ COMMAND_ALIASES: dict[str, str] = {
     "退出": "quit",
     "detail": "detail",
     "详情": "detail",
+    "plan": "plan",
+    "plans": "plan",
+    "方案": "plan",
 }
 # Bare words (without a slash) that are commands, not searches.
 BARE_COMMANDS = {"帮助", "撤销", "看板", "退出", "统计", "help", "undo", "quit"}
@@ -92,6 +97,7 @@ SLASH_COMMANDS: tuple[str, ...] = (
     "/export",
     "/today",
     "/quit",
+    "/plan",
     "/帮助",
     "/撤销",
     "/单位",
@@ -101,10 +107,17 @@ SLASH_COMMANDS: tuple[str, ...] = (
     "/导出",
     "/今天",
     "/退出",
+    "/方案",
 )
 
 _FULLWIDTH = str.maketrans("＃０１２３４５６７８９／　：，", "#0123456789/ :,")
 _ID = re.compile(r"^#?(\d{1,9})$")
+# A task key `宣城2020-7`: a plan code (store/plans.py CODE_RE, with at least one non-digit, so
+# `2021-06` stays a month), a dash, the plan's own number; `rest` is an action glued to it.
+_KEY = re.compile(
+    r"^#?(?P<key>[0-9A-Za-z\u4e00-\u9fff_]*[A-Za-z\u4e00-\u9fff_][0-9A-Za-z\u4e00-\u9fff_]*"
+    r"[-－](?P<n>\d{1,9}))(?P<rest>\D.*)?$"
+)
 _WITHIN = re.compile(r"^(\d{1,4})\s*(?:天内|天|日内|days?)$")
 _YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*月?$")
 _MONTH_ONLY = re.compile(r"^(\d{1,2})\s*月(?:份)?$")
@@ -115,7 +128,8 @@ class Command:
     """One parsed line. `name` picks the handler; the other fields are its arguments."""
 
     name: str  # card mark note confirm send_back view search help undo ... error empty
-    task_id: int | None = None
+    task_id: int | None = None  # a plain number typed (`7`); None for a key
+    task_ref: str = ""  # the task as typed: `7` or `宣城2020-7` (resolved against the plans)
     status: str | None = None
     text: str = ""  # note, reason, path, search query, or the error message
     view: str | None = None  # overdue week month all within status year_month
@@ -170,6 +184,14 @@ def parse_task_id(word: str) -> int | None:
     return value if value > 0 else None
 
 
+def parse_task_key(word: str) -> str | None:
+    """`宣城2020-7` / `#宣城2020-7` -> `宣城2020-7`; anything else None."""
+    m = _KEY.match(word)
+    if m is None or m.group("rest") or int(m.group("n")) == 0:
+        return None
+    return m.group("key").replace("－", "-")
+
+
 def _split_action(rest: str) -> tuple[str, str]:
     """`完成已印发` or `完成 已印发` -> (`完成`, `已印发`): Chinese rarely puts a space there."""
     if not rest:
@@ -196,31 +218,36 @@ def _known_action(word: str) -> bool:
     )
 
 
-def _task_action(task_id: int, action: str, text: str, raw: str) -> Command:
+def _task_action(ref: int | str, action: str, text: str, raw: str) -> Command:
+    """A command on one task: `ref` is a plain number or a key (`宣城2020-7`)."""
+    task_id = ref if isinstance(ref, int) else None
+    task_ref = str(ref)
     if not action:
-        return Command("card", task_id=task_id, raw=raw)
+        return Command("card", task_id=task_id, task_ref=task_ref, raw=raw)
     status = parse_status(action)
     if status:
-        return Command("mark", task_id=task_id, status=status, text=text, raw=raw)
+        return Command(
+            "mark", task_id=task_id, task_ref=task_ref, status=status, text=text, raw=raw
+        )
     if action in NOTE_WORDS:
         if not text:
-            return Command("note_prompt", task_id=task_id, raw=raw)
-        return Command("note", task_id=task_id, text=text, raw=raw)
+            return Command("note_prompt", task_id=task_id, task_ref=task_ref, raw=raw)
+        return Command("note", task_id=task_id, task_ref=task_ref, text=text, raw=raw)
     if action in CONFIRM_WORDS:
-        return Command("confirm", task_id=task_id, text=text, raw=raw)
+        return Command("confirm", task_id=task_id, task_ref=task_ref, text=text, raw=raw)
     if action in SEND_BACK_WORDS:
         if not text:
             return Command(
                 "error",
-                text=f"退回需要写明原因，例如：{task_id} 退回 材料不全",
+                text=f"退回需要写明原因，例如：{task_ref} 退回 材料不全",
                 raw=raw,
             )
-        return Command("send_back", task_id=task_id, text=text, raw=raw)
+        return Command("send_back", task_id=task_id, task_ref=task_ref, text=text, raw=raw)
     return Command(
         "error",
         text=(
-            f"“{action}”不是可用的操作。可以写：{task_id} 完成 说明 / {task_id} 进行中 / "
-            f"{task_id} 受阻 原因 / {task_id} 未开始 / {task_id} 备注 内容"
+            f"“{action}”不是可用的操作。可以写：{task_ref} 完成 说明 / {task_ref} 进行中 / "
+            f"{task_ref} 受阻 原因 / {task_ref} 未开始 / {task_ref} 备注 内容"
         ),
         raw=raw,
     )
@@ -331,8 +358,22 @@ def _parse(raw: str) -> Command:
         action, note = _split_action(rest)
         if not glued or _known_action(action):
             return _task_action(tid, action, note, raw)
+    # `宣城2020-7 …` / `#宣城2020-7 …` / `宣城2020-7完成` (glued)
+    key = parse_task_key(head)
+    m = _KEY.match(head) if key is None else None
+    if m is not None and m.group("rest") and int(m.group("n")):
+        action, note = _split_action((m.group("rest") + (" " + rest if rest else "")).strip())
+        if _known_action(action):
+            return _task_action(m.group("key").replace("－", "-"), action, note, raw)
+    if key is not None:
+        action, note = _split_action(rest)
+        return _task_action(key, action, note, raw)
     if head.startswith("#") and len(head) > 1:
-        return Command("error", text=f"任务编号“{head}”无效，应为数字，例如 #7。", raw=raw)
+        return Command(
+            "error",
+            text=f"任务编号“{head}”无效，应为数字或 方案代码-编号，例如 #7 或 宣城2020-7。",
+            raw=raw,
+        )
 
     # `完成 7 …` / `done 7 …` / `备注 7 …`
     low = head.lower()
@@ -341,6 +382,9 @@ def _parse(raw: str) -> Command:
         tid2 = parse_task_id(word2)
         if tid2 is not None:
             return _task_action(tid2, low, tail.strip(), raw)
+        key2 = parse_task_key(word2)
+        if key2 is not None:
+            return _task_action(key2, low, tail.strip(), raw)
 
     view = _view(text, raw)
     if view is not None:

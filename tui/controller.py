@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from zwgk.store.describe import describe_event, event_line
+from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import DOING, DONE, LIGHT_YELLOW, TODO, Event, Task
+from zwgk.store.plans import find_plan, resolve
 from zwgk.store.present import due_counts
 from zwgk.store.service import Service, missing_task
 from zwgk.store.textutil import one_line as clean
 from zwgk.store.textwidth import fit, pad
 from zwgk.tui.chat import Command, parse
-from zwgk.tui.render import task_card, task_row, unit_card
+from zwgk.tui.render import label_cells, task_card, task_row, unit_card
 from zwgk.tui.views import View, view_label, view_tasks
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 CYCLE = {TODO: DOING, DOING: DONE, DONE: TODO}
 UNDO_HINT = "撤销：按 u 或输入 /undo"
 SUMMARY_ROWS = 5
+ALL_PLANS = {"全部", "全部方案", "all", "*"}
 
 
 @dataclass
@@ -100,7 +102,13 @@ class ChatController:
         if cmd.name == "empty":
             return None
         if cmd.name in ("card", "mark", "note", "note_prompt", "confirm", "send_back"):
-            return View("task", f"#{cmd.task_id}", cmd)
+            try:
+                task = self.resolve(cmd)
+            except ZwgkError:
+                if cmd.name == "card" and self.unknown_plan(cmd.task_ref):
+                    return View("search", cmd.task_ref, cmd, query=cmd.task_ref)
+                return View("task", cmd.task_ref, cmd, task=0)  # names no task: an empty list
+            return View("task", self.live.label(task), cmd, task=task.id)
         if cmd.name == "view":
             return View("view", view_label(cmd, self.today), cmd)
         if cmd.name == "search":
@@ -129,10 +137,38 @@ class ChatController:
 
     # -- what a task number asks -------------------------------------------------------------
     def task(self, task_id: int) -> Task:
-        task: Task | None = self.snap.tasks.get(task_id)
+        """A task by its record id (the list's keys and dialogs hold it), in any plan."""
+        task: Task | None = self.live.full.tasks.get(task_id)
         if task is None:
-            raise missing_task(self.snap, task_id)
+            raise missing_task(self.live.full, task_id)
         return task
+
+    def resolve(self, cmd: Command) -> Task:
+        """The task a typed id names: a key in any plan, a plain number in the current plan
+        (or, showing all, in the active plans: refused with the keys when several have it)."""
+        ref = cmd.task_ref or str(cmd.task_id)
+        try:
+            return resolve(self.live.full, ref, self.live.plan)
+        except ZwgkError as exc:
+            exc.message = exc.message.replace(
+                "，或加 --plan 方案代码。", "，或先输入 /plan 方案代码 切换方案。"
+            )
+            raise
+
+    def unknown_plan(self, ref: str) -> bool:
+        """`COVID-19`: looks like a key, but no plan has that code (then it is a search)."""
+        code, dash, _ = ref.rpartition("-")
+        if not dash:
+            return False
+        try:
+            find_plan(self.live.full.plans, code)
+        except ZwgkError:
+            return True
+        return False
+
+    def label(self, task_id: int | None) -> str:
+        """How a reply names a task: `#7`, or `宣城2020-7` while several plans are shown."""
+        return task_ref(task_id, self.live.label_of)
 
     def command_empty(self, cmd: Command, width: int) -> Reply:
         return Reply()
@@ -141,31 +177,38 @@ class ChatController:
         return Reply().warn(cmd.text)
 
     def command_card(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None
-        task = self.task(cmd.task_id)
-        return Reply(select=task.id).say(task_card(task, self.today, snap=self.snap))
+        try:
+            task = self.resolve(cmd)
+        except ZwgkError:
+            if self.unknown_plan(cmd.task_ref):  # `COVID-19` is a search, not a task key
+                return self.command_search(Command("search", text=cmd.task_ref), width)
+            raise
+        return self.card(task.id)
+
+    def card(self, task_id: int) -> Reply:
+        """A task's card in the transcript, selected on the list (Enter on a row)."""
+        task = self.task(task_id)
+        card = task_card(
+            task, self.today, snap=self.live.full, label=self.live.label(task),
+            label_of=self.live.label_of,
+        )  # fmt: skip
+        return Reply(select=task.id).say(card)
 
     def command_mark(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None and cmd.status is not None
-        return self.mark(cmd.task_id, cmd.status, cmd.text)
+        assert cmd.status is not None
+        return self.mark(self.resolve(cmd).id, cmd.status, cmd.text)
 
     def command_note(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None
-        self.task(cmd.task_id)
-        return self.saved(self.service.note(cmd.task_id, cmd.text))
+        return self.saved(self.service.note(self.resolve(cmd).id, cmd.text))
 
     def command_note_prompt(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None
-        return Reply(note_for=self.task(cmd.task_id).id)
+        return Reply(note_for=self.resolve(cmd).id)
 
     def command_confirm(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None
-        return self.confirm(cmd.task_id, cmd.text)
+        return self.confirm(self.resolve(cmd).id, cmd.text)
 
     def command_send_back(self, cmd: Command, width: int) -> Reply:
-        assert cmd.task_id is not None
-        self.task(cmd.task_id)
-        return self.saved(self.service.send_back(cmd.task_id, cmd.text))
+        return self.saved(self.service.send_back(self.resolve(cmd).id, cmd.text))
 
     # -- changes (also what the list's keys do) ----------------------------------------------
     def mark(self, task_id: int, status: str, note: str = "") -> Reply:
@@ -192,26 +235,28 @@ class ChatController:
         event = self.service.undo()
         self.live.own(event.seq)
         reply = Reply(changed=True)
-        return reply.say(f"已撤销第 {event.undoes} 号修改：{describe_event(event)}。", "green")
+        what = describe_event(event, self.live.label_of)
+        return reply.say(f"已撤销第 {event.undoes} 号修改：{what}。", "green")
 
     def saved(self, event: Event) -> Reply:
         """A change of ours was written: confirm it with before -> after and how to undo."""
         self.live.own(event.seq)
         reply = Reply(changed=True)
         if not event.changes:
-            return reply.say(f"#{event.task} 没有变化（已是该状态）。", "dim")
+            return reply.say(f"{self.label(event.task)} 没有变化（已是该状态）。", "dim")
         if event.action == "note":
             return reply.say(
-                f"已保存 #{event.task} 进展：{clean(event.note)}。{UNDO_HINT}", "green"
+                f"已保存 {self.label(event.task)} 进展：{clean(event.note)}。{UNDO_HINT}", "green"
             )
         note = f"（备注：{clean(event.note)}）" if event.note else ""
-        return reply.say(f"已保存：{describe_event(event)}{note}。{UNDO_HINT}", "green")
+        what = describe_event(event, self.live.label_of)
+        return reply.say(f"已保存：{what}{note}。{UNDO_HINT}", "green")
 
     def news(self, events: list[Event]) -> Reply:
         """Colleagues' changes that arrived with a reload."""
         reply = Reply()
         for e in events[-10:]:
-            reply.say(f"{clean(e.user)} 刚刚修改：{event_line(e)}", "cyan")
+            reply.say(f"{clean(e.user)} 刚刚修改：{event_line(e, self.live.label_of)}", "cyan")
         if len(events) > 10:
             reply.say(f"……另有 {len(events) - 10} 条修改，可用 zwgk log 查看。", "dim")
         return reply
@@ -229,9 +274,15 @@ class ChatController:
 
     def summary(self, head: str, tasks: list[Task], width: int) -> Text:
         out = Text(head)
-        for t in tasks[:SUMMARY_ROWS]:
+        shown = tasks[:SUMMARY_ROWS]
+        labels = [self.live.label(t) for t in shown]
+        cells = label_cells(labels)
+        for t, name in zip(shown, labels, strict=True):
             out.append("\n  ")
-            out.append_text(task_row(t, self.today, text_cells=max(10, width - 26)))
+            row = task_row(
+                t, self.today, text_cells=max(10, width - 22 - cells), label=name, label_cells=cells
+            )
+            out.append_text(row)
         if len(tasks) > SUMMARY_ROWS:
             out.append(f"\n  ……另有 {len(tasks) - SUMMARY_ROWS} 项见上方列表", style="dim")
         return out
@@ -329,6 +380,53 @@ class ChatController:
 
     def command_detail(self, cmd: Command, width: int) -> Reply:
         return Reply(open="detail")
+
+    # -- the current plan --------------------------------------------------------------------
+    def command_plan(self, cmd: Command, width: int) -> Reply:
+        """`/plan` lists the plans, `/plan CODE` shows one, `/plan 全部` every active one."""
+        word = cmd.text.strip()
+        if not word:
+            return self.plans_list(width)
+        if word.lower() in ALL_PLANS:
+            return self.switch_plan(None)
+        return self.switch_plan(find_plan(self.live.full.plans, word).code)
+
+    def plans_list(self, width: int = 78) -> Reply:
+        full = self.live.full
+        out = Text("方案：", style="bold")
+        for plan in full.plans:
+            count = sum(t.plan == plan.title for t in full.tasks.values())
+            mark = "▶ " if plan.code == self.live.plan else "  "
+            out.append(f"\n{mark}{pad(fit(clean(plan.code), 16), 16)} {plan.state} {count:>4} 项  ")
+            out.append(fit(clean(plan.title), max(10, width - 31), pad=False), style="dim")
+        current = self.live.plan or "全部方案"
+        out.append(
+            f"\n当前：{current}。输入 /plan 方案代码 切换，/plan 全部 查看全部方案；也可按 F4。",
+            style="dim",
+        )
+        return Reply().say(out)
+
+    def next_plan(self) -> Reply:
+        """F4 (p on the list): the next plan in turn, then 全部方案 again."""
+        full = self.live.full
+        codes: list[str | None] = [None, *(p.code for p in full.plans if p.state != "已归档")]
+        if self.live.plan is not None and self.live.plan not in codes:
+            codes.append(self.live.plan)  # an archived plan shown by /plan
+        if len(codes) <= 2 and self.live.plan is None:
+            title = clean(full.title)
+            return Reply().say(f"只有一个方案《{title}》；导入另一个方案后可按 F4 切换。", "dim")
+        return self.switch_plan(codes[(codes.index(self.live.plan) + 1) % len(codes)])
+
+    def switch_plan(self, code: str | None) -> Reply:
+        self.live.set_plan(code)
+        snap = self.snap
+        if code is None:
+            head = f"已切换到全部方案（{len(snap.plans)} 个方案）"
+        else:
+            head = f"已切换到方案 {clean(snap.plans[0].code)}《{clean(snap.plans[0].title)}》"
+        hint = "任务编号写作 方案代码-编号，如 " if snap.several_plans else "输入编号即可，如 "
+        example = self.live.label(snap.task_list()[0]) if snap.tasks else "1"
+        return Reply(base=View()).say(f"{head}：共 {len(snap.tasks)} 项。{hint}{example}。")
 
     def command_quit(self, cmd: Command, width: int) -> Reply:
         return Reply(open="quit")

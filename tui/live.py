@@ -6,6 +6,11 @@ when another process wrote, a thread worker reads the new snapshot and `changed`
 the board subscribe and repaint themselves. After a change of our own the caller runs
 `reload_now()`, so the answer and the new state appear together; `own()` remembers our event
 numbers so they are not announced as a colleague's.
+
+The app has a current plan (`plan`, a code; None is 全部方案, every active plan): `snapshot` is
+what the views show, the file's snapshot (`full`) narrowed to it. Typed ids resolve in `full`
+(a key names a task of any plan; a plain number is taken in the current plan), and `label`
+names a task as the person would type it here.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from textual.signal import Signal
 from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
-from zwgk.store.model import Event
+from zwgk.store.model import Event, Task
+from zwgk.store.plans import task_key
 from zwgk.tui.messages import SnapshotChanged
 
 Signature = tuple[int, int, int]
@@ -32,7 +38,9 @@ class LiveData:
         self.app = app
         self.ctx = ctx
         self.store = store
-        self.snapshot = snapshot
+        self.plan: str | None = None  # the current plan's code; None: every active plan
+        self.full = snapshot  # every plan, as read
+        self.snapshot = snapshot.only()  # what the views show: the current plan's tasks
         self.changed: Signal[SnapshotChanged] = Signal(app, "snapshot-changed")
         self.last_seq = int(snapshot.meta.get("last_seq", 0))
         self._mine: set[int] = set()
@@ -47,6 +55,34 @@ class LiveData:
         """`/today`: every deadline light changes, so every view repaints."""
         self.ctx.today = day
         self.changed.publish(SnapshotChanged(self.snapshot, day))
+
+    # -- the current plan --------------------------------------------------------------------
+    def set_plan(self, code: str | None) -> None:
+        """Show one plan (its code) or, with None, every active plan; every view repaints."""
+        self.snapshot = self.full.only(code)
+        self.plan = None if code is None else self.snapshot.plans[0].code
+        self.changed.publish(SnapshotChanged(self.snapshot, self.today))
+
+    def _narrow(self, snap: Snapshot) -> Snapshot:
+        """`snap` narrowed to the current plan; all active plans when it is gone (renamed)."""
+        if self.plan is not None:
+            try:
+                return snap.only(self.plan)
+            except ZwgkError:
+                self.plan = None
+        return snap.only()
+
+    def label(self, task: Task) -> str:
+        """How a person names the task here: its number in the current plan's view (or while
+        one plan is active), else its key (`宣城2020-3`)."""
+        if task.id in self.snapshot.tasks:
+            return self.snapshot.label(task)
+        return task_key(self.full, task)
+
+    def label_of(self, task_id: int | None) -> str:
+        """`label` for a record id (events name tasks by it)."""
+        task = self.full.tasks.get(task_id) if task_id is not None else None
+        return self.label(task) if task is not None else str(task_id)
 
     def own(self, *seqs: int) -> None:
         """Events this session wrote: not news to announce."""
@@ -107,10 +143,11 @@ class LiveData:
 
     def use(self, snap: Snapshot, events: list[Event]) -> None:
         """Swap in a newer snapshot and announce it with the news of others since the last."""
-        if snap.signature == self.snapshot.signature and snap is not self.snapshot:
+        if snap.signature == self.full.signature and snap is not self.full:
             return
         self._unreadable = None
-        self.snapshot = snap
+        self.full = snap
+        self.snapshot = self._narrow(snap)
         self._events = (snap.signature, events)
         news = [e for e in events if e.seq > self.last_seq and e.seq not in self._mine]
         self.last_seq = max([self.last_seq, *(e.seq for e in events)])

@@ -12,6 +12,7 @@ from datetime import date
 
 from rich.text import Text
 
+from zwgk.store.describe import Label
 from zwgk.store.model import DONE, LIGHT_YELLOW, Event, Task
 from zwgk.store.present import (
     LIGHT_MARKS,
@@ -38,11 +39,20 @@ def status_text(task: Task) -> Text:
 
 
 def task_row(
-    task: Task, today: date, spans: Iterable[tuple[int, int]] = (), text_cells: int | None = None
+    task: Task,
+    today: date,
+    spans: Iterable[tuple[int, int]] = (),
+    text_cells: int | None = None,
+    *,
+    label: str | None = None,
+    label_cells: int = 4,
 ) -> Text:
-    """One list row: id, glyph, due (lit), text with matched characters marked, lead units."""
+    """One list row: the task's label (`Snapshot.label`: its number, or its key while several
+    plans are shown; by default the record id) right-aligned in `label_cells`, glyph, due
+    (lit), text with matched characters marked, lead units."""
     row = Text(no_wrap=True, overflow="crop", end="")
-    row.append(f"{task.id:>4} ", style="dim")
+    name = str(task.id) if label is None else label
+    row.append(" " * max(0, label_cells - text_width(name)) + name + " ", style="dim")
     row.append(glyph(task), style=STATUS_STYLES.get(task.status, ""))
     row.append(" ")
     lit, due = task.light(today) or "", due_label(task)
@@ -66,6 +76,11 @@ def task_row(
     return row
 
 
+def label_cells(labels: Iterable[str]) -> int:
+    """Columns for a list's labels: 4 for numbers, the longest key's width for keys."""
+    return max([4, *(text_width(name) for name in labels)])
+
+
 def card_text(lines: list[CardLine]) -> Text:
     """Card lines (store/present.py) as Rich text: labels bold, pieces in their styles."""
     out = Text()
@@ -81,15 +96,24 @@ def card_text(lines: list[CardLine]) -> Text:
 
 
 def task_card(
-    task: Task, today: date, history: list[Event] | None = None, snap: Snapshot | None = None
+    task: Task,
+    today: date,
+    history: list[Event] | None = None,
+    snap: Snapshot | None = None,
+    *,
+    label: str | None = None,
+    label_of: Label | None = None,
 ) -> Text:
     """Everything about one task: text, units by role, deadline verbatim and as a date, each
-    unit's part (given a snapshot with a unit directory), history."""
-    lines = card_lines(task, today)
+    unit's part (given a snapshot with a unit directory), history. `label` names the task in
+    the head (default: `snap.label`), `label_of` the tasks of the history's events."""
+    if label is None and snap is not None:
+        label = snap.label(task)
+    lines = card_lines(task, today, label=label)
     if snap is not None and snap.directory:
         lines.append(parts_line(snap.parts(task)))
     if history is not None:
-        lines += history_lines(history)
+        lines += history_lines(history, label_of or (snap.label_of if snap is not None else None))
     return card_text(lines)
 
 
@@ -123,9 +147,14 @@ def unit_card(name: str, aliases: list[str], snap: Snapshot, today: date, width:
         vias = "、".join(dict.fromkeys(v for t in in_role if (v := roles[t.id][1])))
         via = f"，经 {one_line(vias)}" if vias else ""
         out.append(f"{label}（{len(in_role)} 项{via}）：\n", style="bold")
-        for t in in_role:
+        labels = [snap.label(t) for t in in_role]
+        cells = label_cells(labels)
+        for t, name in zip(in_role, labels, strict=True):
             out.append("  ")
-            out.append_text(task_row(t, today, text_cells=max(10, width - 23)))
+            row = task_row(
+                t, today, text_cells=max(10, width - 19 - cells), label=name, label_cells=cells
+            )
+            out.append_text(row)
             out.append("\n")
     out.rstrip()
     return out

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from zwgk.store.db import Snapshot
+from zwgk.store.errors import ZwgkError
 from zwgk.store.filters import TaskFilter, add_days, month_span
 from zwgk.store.model import Task
 from zwgk.store.parts import open_work
+from zwgk.store.plans import resolve
 from zwgk.tui.chat import Command
 
 
@@ -27,6 +29,7 @@ class View:
     command: Command | None = None
     units: list[str] = field(default_factory=list)
     query: str = ""
+    task: int | None = None  # kind "task": the record id the typed number or key names
 
 
 def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
@@ -38,8 +41,14 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
         return _any_unit(snap, today, words)
     if view.kind == "mine":  # a unit's own open work, nearest deadline first
         return open_work(snap, view.units)
-    if view.kind == "task" and cmd is not None and cmd.task_id is not None:
-        return TaskFilter(ids=(cmd.task_id,)).apply(snap, today)
+    if view.kind == "task":
+        task_id = view.task
+        if task_id is None and cmd is not None and cmd.task_ref:
+            try:
+                task_id = resolve(snap, cmd.task_ref).id
+            except ZwgkError:
+                return []
+        return TaskFilter(ids=(task_id,)).apply(snap, today) if task_id is not None else []
     if view.kind == "view" and cmd is not None:
         return view_filter(cmd, today).apply(snap, today)
     return snap.task_list()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zwgk.store.context import Context
+from zwgk.store.describe import task_ref
 from zwgk.store.export import absolute
 from zwgk.store.files import shown
 from zwgk.store.filters import TaskFilter
@@ -159,7 +160,7 @@ def cmd_confirm(args: argparse.Namespace, ctx: Context) -> int:
     event = service.confirm(service.task_id(args.id, args.plan), args.note)
     when = (event.changes.get("confirmed_at") or [None, ""])[1] or ""
     render.out(
-        f"已办结确认 #{event.task}：{event.user} {when[:16].replace('T', ' ')}。如需撤销：zwgk undo"
+        f"已办结确认 {task_ref(event.task, service.snapshot().label_of)}：{event.user} {when[:16].replace('T', ' ')}。如需撤销：zwgk undo"
     )
     return 0
 
@@ -168,6 +169,6 @@ def cmd_sendback(args: argparse.Namespace, ctx: Context) -> int:
     service = Service.open(ctx)
     event = service.send_back(service.task_id(args.id, args.plan), args.reason)
     render.out(
-        f"已退回 #{event.task}：状态 已完成 → 进行中，原因：{event.note}。如需撤销：zwgk undo"
+        f"已退回 {task_ref(event.task, service.snapshot().label_of)}：状态 已完成 → 进行中，原因：{event.note}。如需撤销：zwgk undo"
     )
     return 0

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from zwgk.store.context import Context, parse_day
-from zwgk.store.describe import describe_event, event_line
+from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
@@ -126,10 +126,10 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         data["history"] = [e.to_record() for e in history]
         render.print_json(data)
         return 0
-    card = task_card(task, ctx.today, terse=True)
+    card = task_card(task, ctx.today, terse=True, label=snap.label(task))
     if snap.directory:
         card.append(parts_line(snap.parts(task)))
-    for line in render.card(card + history_lines(history)):
+    for line in render.card(card + history_lines(history, snap.label_of)):
         render.out(line)
     return 0
 
@@ -145,8 +145,9 @@ def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         render.print_json([e.to_record() for e in events])
         return 0
+    label = Service.open(ctx).snapshot().label_of
     for e in events:
-        render.out(event_line(e))
+        render.out(event_line(e, label))
     render.out(f"共 {len(events)} 条记录")
     return 0
 
@@ -212,7 +213,7 @@ def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
     service = Service.open(ctx)
     event = service.mark(service.task_id(args.id, args.plan), status, args.note, unit=args.unit)
-    render.out(change_summary(event))
+    render.out(change_summary(event, service))
     return 0
 
 
@@ -221,17 +222,23 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
     service = Service.open(ctx)
-    render.out(change_summary(service.note(service.task_id(args.id, args.plan), " ".join(words))))
+    event = service.note(service.task_id(args.id, args.plan), " ".join(words))
+    render.out(change_summary(event, service))
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
-    event = Service.open(ctx).undo()
-    render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event)}")
+    service = Service.open(ctx)
+    event = service.undo()
+    label = service.snapshot().label_of
+    render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
     return 0
 
 
-def change_summary(e: Event) -> str:
+def change_summary(e: Event, service: Service | None = None) -> str:
+    """`已保存：#7 状态 …`; given the service, the task is named as people type it (the key
+    `宣城2020-3` while several plans are active)."""
+    label = service.snapshot().label_of if service is not None else None
     if not e.changes:
-        return f"#{e.task} 没有变化（已是该状态）。"
-    return f"已保存：{describe_event(e)}。如需撤销：zwgk undo"
+        return f"{task_ref(e.task, label)} 没有变化（已是该状态）。"
+    return f"已保存：{describe_event(e, label)}。如需撤销：zwgk undo"

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
-from zwgk.store.describe import describe_event
+from zwgk.store.describe import describe_event, task_ref
 from zwgk.store.errors import ZwgkError
 from zwgk.store.eventlog import NO_CHANGE_ACTIONS
 from zwgk.store.model import DOING, STATUSES, Event, Task
@@ -217,7 +217,7 @@ class MainScreen(Screen[None]):
     @on(TaskList.Selected)
     def selected(self, event: TaskList.Selected) -> None:
         self.open_detail()
-        self.apply(self.controller.run(str(event.task_id)))
+        self.apply(self.controller.card(event.task_id))
 
     @on(TaskPane.Searched)
     def searched(self, event: TaskPane.Searched) -> None:
@@ -275,7 +275,7 @@ class MainScreen(Screen[None]):
     # if the question is answered by more typing, it all goes back to the prompt.
     def highlighted_task(self) -> Task | None:
         task_id = self.tasks_widget.task_id
-        task = self.snap.tasks.get(task_id) if task_id is not None else None
+        task = self.live.full.tasks.get(task_id) if task_id is not None else None
         if task is None:
             self.say("列表中没有选中的任务。", "yellow")
         return task
@@ -298,14 +298,18 @@ class MainScreen(Screen[None]):
         except ZwgkError as exc:
             self.refused(exc)
 
+    def task_name(self, task: Task) -> str:
+        """`#7`, or the key `宣城2020-7` while several plans are shown."""
+        return task_ref(task.id, self.live.label_of)
+
     def about(self, task: Task) -> str:
-        return f"#{task.id} {fit(clean(task.text), 56, pad=False)}"
+        return f"{self.task_name(task)} {fit(clean(task.text), 56, pad=False)}"
 
     def action_mark(self, status: str, typed: str = "") -> None:
         task = self.highlighted_task()
         if task is not None:
             self.ask(
-                f"把 #{task.id} 标记为 {status}？",
+                f"把 {self.task_name(task)} 标记为 {status}？",
                 f"{self.about(task)}\n现在：{task.status} → {status}",
                 typed,
                 partial(self.controller.mark, task.id, status),
@@ -321,7 +325,7 @@ class MainScreen(Screen[None]):
         task = self.highlighted_task()
         if task is not None:
             self.ask(
-                f"办结确认 #{task.id}？",
+                f"办结确认 {self.task_name(task)}？",
                 f"{self.about(task)}\n现在：{task.status}",
                 typed,
                 partial(self.controller.confirm, task.id),
@@ -329,7 +333,11 @@ class MainScreen(Screen[None]):
 
     def action_undo(self, typed: str = "") -> None:
         last = self.last_own_change()
-        what = describe_event(last) if last is not None else "以撤销时数据库中的记录为准"
+        what = (
+            describe_event(last, self.live.label_of)
+            if last is not None
+            else "以撤销时数据库中的记录为准"
+        )
         self.ask("撤销自己最近一次修改？", f"将撤销：{what}", typed, self.controller.undo)
 
     def last_own_change(self) -> Event | None:
@@ -357,7 +365,7 @@ class MainScreen(Screen[None]):
     def ask_note(self, task_id: int, typed: str = "") -> None:
         from zwgk.tui.screens.note import NotePrompt
 
-        dialog = NotePrompt(task_id, typed)
+        dialog = NotePrompt(task_id, typed, task_ref(task_id, self.live.label_of))
 
         def done(text: str | None) -> None:
             if text is None and dialog.handed_back:
@@ -366,6 +374,10 @@ class MainScreen(Screen[None]):
                 self.make(partial(self.controller.note, task_id, text))
 
         self.app.push_screen(dialog, done)
+
+    def action_next_plan(self) -> None:
+        """F4 (p on the list): show the next plan, then all of them again."""
+        self.apply(self.controller.next_plan())
 
     # -- panes and screens -------------------------------------------------------------------
     def action_board(self) -> None:

@@ -46,9 +46,10 @@ class NotePrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "取消")]
     GUARD = GUARD_SECONDS
 
-    def __init__(self, task_id: int, typed: str = "") -> None:
+    def __init__(self, task_id: int, typed: str = "", shown: str | None = None) -> None:
         super().__init__()
         self.task_id = task_id
+        self.name_shown = shown or f"#{task_id}"  # `#7` or the key `宣城2020-7`
         # Opened by a key on the list, it may be typing that ran on; opened by `7 备注` or the
         # palette, it was asked for, and the note may be typed at once.
         self.guard = TypingGuard(typed, self.GUARD) if typed else None
@@ -56,7 +57,7 @@ class NotePrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"为 #{self.task_id} 添加进展备注（Enter 保存，Esc 取消）：")
+            yield Label(f"为 {self.name_shown} 添加进展备注（Enter 保存，Esc 取消）：")
             yield NoteInput(id="note-input", placeholder="例如：已印发制度文件")
             yield Label("", id="note-joined")
 

@@ -61,12 +61,19 @@ class DetailPane(VerticalScroll, can_focus=False):
         box = self.parent
         if isinstance(box, Widget) and not box.display:
             return  # painted when the pane is shown
-        task = self.live.snapshot.tasks.get(self.task_id) if self.task_id is not None else None
+        task = self.live.full.tasks.get(self.task_id) if self.task_id is not None else None
         if task is None:
             self.show(Text("（没有选中的任务）", style="dim"))
             return
         history = [e for e in self.live.events() if e.task == task.id]
-        card = task_card(task, self.live.today, history, self.live.snapshot)
+        card = task_card(
+            task,
+            self.live.today,
+            history,
+            self.live.full,
+            label=self.live.label(task),
+            label_of=self.live.label_of,
+        )
         refusal = self.refusal(task.id)
         if refusal:
             card.append(f"\n只读：{clean(refusal)}", style="dim")
@@ -75,7 +82,7 @@ class DetailPane(VerticalScroll, can_focus=False):
     def refusal(self, task_id: int) -> str | None:
         """Why this user may not change the task's status (a permission file is in force)."""
         try:
-            return self.live.store.may(task_id, "status", snapshot=self.live.snapshot)
+            return self.live.store.may(task_id, "status", snapshot=self.live.full)
         except ZwgkError as exc:
             return exc.message
 

@@ -1,4 +1,4 @@
-"""The header line: plan title, the database that is open, today, and the counts that matter;
+"""The header line: the current plan's title (or "N 个方案" while showing several), the database that is open, today, and the counts that matter;
 repaints on every change and fits itself to the width."""
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ class StatusHeader(Horizontal):
     on the right."""
 
     DEFAULT_CSS = """
+    StatusHeader #header-title.-plans {
+        text-wrap: nowrap;
+        text-overflow: clip;
+    }
     StatusHeader #header-db {
         width: auto;
         height: 1;
@@ -105,8 +109,15 @@ class StatusHeader(Horizontal):
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         snap = change.snapshot
-        title = Text(clean(snap.title), no_wrap=True, overflow="crop")
-        self.query_one("#header-title", Static).update(title)
+        # The current plan's title; showing several plans at once, how many and their codes.
+        name = snap.title
+        if len(snap.plans) > 1:
+            name = f"{len(snap.plans)} 个方案：" + "、".join(p.code for p in snap.plans)
+        title = Text(clean(name), no_wrap=True, overflow="crop")
+        widget = self.query_one("#header-title", Static)
+        # "2 个方案：…" is cut at the edge, not wrapped at its space (a title has no spaces).
+        widget.set_class(len(snap.plans) > 1, "-plans")
+        widget.update(title)
         counts = counts_text(list(snap.tasks.values()), change.today)
         self.query_one("#header-counts", Static).update(counts)
         self._widths = (text_width(title.plain), text_width(counts.plain))

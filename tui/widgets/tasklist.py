@@ -7,6 +7,7 @@ when that row is painted, so refilling it on every keystroke costs the same at 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rich.segment import Segment
@@ -22,7 +23,7 @@ from textual.strip import Strip
 from zwgk.store.model import Task
 from zwgk.tui.actions import bindings_for
 
-from ..render import task_row
+from ..render import label_cells, task_row
 
 LIMIT = 200  # search hits shown per keystroke
 
@@ -88,6 +89,8 @@ class TaskList(ScrollView, can_focus=True):
         self.tasks: list[Task] = []
         self.spans: dict[int, list[tuple[int, int]]] = {}
         self.today = date.today()
+        self.labels: list[str] | None = None  # how each row names its task (None: its id)
+        self.label_cells = 4
         self.total = 0
         self.label = ""
         self._rows: dict[int, Text] = {}
@@ -114,7 +117,14 @@ class TaskList(ScrollView, can_focus=True):
         row = self._rows.get(index)
         if row is None:
             task = self.tasks[index]
-            row = self._rows[index] = task_row(task, self.today, self.spans.get(task.id, ()))
+            label = self.labels[index] if self.labels is not None else None
+            row = self._rows[index] = task_row(
+                task,
+                self.today,
+                self.spans.get(task.id, ()),
+                label=label,
+                label_cells=self.label_cells,
+            )
         return row
 
     def show(
@@ -126,10 +136,14 @@ class TaskList(ScrollView, can_focus=True):
         keep: int | None = None,
         total: int | None = None,
         stay: bool = False,
+        label: Callable[[Task], str] | None = None,
     ) -> None:
-        """Replace the rows; keep the highlight on task `keep` when it is still listed, else
-        (with `stay`, for a reload) at the same place, else on the first row."""
+        """Replace the rows (each named by `label`: its number or key); keep the highlight on
+        task `keep` when it is still listed, else (with `stay`, for a reload) at the same
+        place, else on the first row."""
         self.tasks = list(tasks)
+        self.labels = [label(t) for t in self.tasks] if label is not None else None
+        self.label_cells = label_cells(self.labels or ())
         self.spans = spans or {}
         self.today = today
         self._rows = {}

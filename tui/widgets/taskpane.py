@@ -96,7 +96,15 @@ class TaskPane(Vertical):
         self, tasks: list[Task], spans: Spans, *, total: int | None = None, stay: bool = False
     ) -> None:
         lst = self.task_list
-        lst.show(tasks, self.today, spans, keep=lst.task_id, total=total, stay=stay)
+        lst.show(
+            tasks,
+            self.today,
+            spans,
+            keep=lst.task_id,
+            total=total,
+            stay=stay,
+            label=self.live.label,
+        )
         self.query_one(PaneTitle).text = lst.label
 
     def select(self, task_id: int) -> None:
