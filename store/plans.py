@@ -94,7 +94,10 @@ def task_number(task: Task) -> int:
 _KEY = re.compile(r"^[#＃]?(?:(?P<code>.+?)[-－])?(?P<n>\d{1,9})$")
 
 
-def resolve(snap: Snapshot, word: str, plan: str | None = None) -> Task:
+PLAN_HINT = "或加 --plan 方案代码"  # how a person names the plan here (the app says /plan)
+
+
+def resolve(snap: Snapshot, word: str, plan: str | None = None, hint: str = PLAN_HINT) -> Task:
     """The task a typed id names: `7`, `#7`, `宣城2020-7`; with `plan`, numbers in that plan.
 
     A plain number is taken in the active plans; when more than one has it, the sentence
@@ -116,12 +119,14 @@ def resolve(snap: Snapshot, word: str, plan: str | None = None) -> Task:
     if len(found) == 1:
         return found[0]
     if not found:
-        where = f"方案 {chosen[0]} 中" if len(chosen) == 1 else ""
-        raise InputError(f"{where}没有编号为 {number} 的任务。")
+        where = f"方案 {chosen[0]} 中" if len(chosen) == 1 and snap.several_plans else ""
+        numbers = sorted(task_number(t) for t in snap.tasks.values() if snap.plan_code(t) in chosen)
+        there = f"（现有编号 {numbers[0]}–{numbers[-1]}）" if numbers else "（还没有任务）"
+        raise InputError(f"{where}没有编号为 {number} 的任务{there}。")
     keys = "、".join(task_key(snap, t) for t in found)
     raise InputError(
         f"编号 {number} 在 {len(found)} 个方案中都有：{keys}；请写明方案，如 {task_key(snap, found[0])}"
-        "，或加 --plan 方案代码。"
+        f"，{hint}。"
     )
 
 

@@ -147,13 +147,7 @@ class ChatController:
         """The task a typed id names: a key in any plan, a plain number in the current plan
         (or, showing all, in the active plans: refused with the keys when several have it)."""
         ref = cmd.task_ref or str(cmd.task_id)
-        try:
-            return resolve(self.live.full, ref, self.live.plan)
-        except ZwgkError as exc:
-            exc.message = exc.message.replace(
-                "，或加 --plan 方案代码。", "，或先输入 /plan 方案代码 切换方案。"
-            )
-            raise
+        return resolve(self.live.full, ref, self.live.plan, hint="或先输入 /plan 方案代码 切换方案")
 
     def unknown_plan(self, ref: str) -> bool:
         """`COVID-19`: looks like a key, but no plan has that code (then it is a search)."""
