@@ -31,6 +31,7 @@ from zwgk.tui.render import label_cells, task_card, task_row, unit_card
 from zwgk.tui.views import View, view_label, view_tasks
 
 if TYPE_CHECKING:
+    from zwgk.store.ask import Answer
     from zwgk.store.search import SearchResult
     from zwgk.tui.live import LiveData
 
@@ -115,8 +116,18 @@ class ChatController:
             units = self.unit_names(cmd.text)
             if units:
                 return View("unit", "、".join(units), cmd, units=units)
+            if self.question(cmd.text) is not None:
+                return View("ask", fit(clean(cmd.text), 30, pad=False), cmd, query=cmd.text)
             return View("search", cmd.text, cmd, query=cmd.text)
         return None
+
+    def question(self, text: str) -> Answer | None:
+        """The answer to a line that asks more than keywords (units with a role, a status, a
+        time, a count…); None for a plain search."""
+        from zwgk.store.ask import ask
+
+        answer = ask(self.snap, text, today=self.today)
+        return answer if answer.understood.filters else None
 
     def unit_names(self, text: str) -> list[str]:
         """Units a whole line names (`区编办`, `编办`, `qbb`, `信息办`), else []."""
@@ -285,6 +296,11 @@ class ChatController:
         units = self.unit_names(cmd.text)
         if units:
             return self.unit_cards(units, cmd, width)
+        answer = self.question(cmd.text)
+        if answer is not None:  # a question: what was understood, the sentence, the list
+            view = View("ask", fit(clean(cmd.text), 30, pad=False), cmd, query=cmd.text)
+            reply = Reply(base=view).say(f"理解为：{answer.understood_line()}", "dim")
+            return reply.say(clean(answer.answer))
         # The task pane runs the search in its worker; `search_summary` answers when it is done.
         return Reply(base=View("search", cmd.text, cmd, query=cmd.text), announce=True)
 
@@ -327,7 +343,8 @@ class ChatController:
         text.append("，")
         text.append(f"7 天内到期 {soon} 项", style="yellow" if soon else "")
         text.append(
-            "。\n输入编号（如 7）、单位（如 编办）或关键词；“7 完成 说明”标记完成；F1 查看帮助。"
+            "。\n输入编号（如 7）、单位（如 编办）、关键词，或直接提问（如 网信办的逾期任务）；"
+            "“7 完成 说明”标记完成；F1 查看帮助。"
         )
         return Reply().say(text)
 

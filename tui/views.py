@@ -24,7 +24,7 @@ from zwgk.tui.chat import Command
 class View:
     """What the list shows: every task, a view (逾期, 本周 …), a unit, one task, or a search."""
 
-    kind: str = "all"  # all view unit search task mine
+    kind: str = "all"  # all view unit search task mine ask
     label: str = "全部任务"
     command: Command | None = None
     units: list[str] = field(default_factory=list)
@@ -49,6 +49,10 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
             except ZwgkError:
                 return []
         return TaskFilter(ids=(task_id,)).apply(snap, today) if task_id is not None else []
+    if view.kind == "ask":  # a question: asked again of each new snapshot
+        from zwgk.store.ask import ask
+
+        return ask(snap, view.query, today=today).tasks
     if view.kind == "view" and cmd is not None:
         return view_filter(cmd, today).apply(snap, today)
     return snap.task_list()

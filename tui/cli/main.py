@@ -23,6 +23,7 @@ from zwgk.store.textutil import sanitize
 # Modules that add subcommands, in the order `zwgk --help` lists them.
 COMMAND_MODULES = (
     "zwgk.tui.cli.cmd_tasks",
+    "zwgk.tui.cli.cmd_ask",
     "zwgk.tui.cli.cmd_import",
     "zwgk.tui.cli.cmd_report",
     "zwgk.tui.cli.cmd_admin",
@@ -34,6 +35,7 @@ COMMAND_OWNERS = {
     **dict.fromkeys(
         ("list", "show", "mark", "note", "undo", "log", "units", "search"), "zwgk.tui.cli.cmd_tasks"
     ),
+    "ask": "zwgk.tui.cli.cmd_ask",
     "import": "zwgk.tui.cli.cmd_import",
     **dict.fromkeys(
         ("export", "stats", "digest", "confirm", "sendback", "reject"), "zwgk.tui.cli.cmd_report"
