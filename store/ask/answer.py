@@ -40,7 +40,6 @@ class Answer:
     understood: Understood
     tasks: list[Task] = field(default_factory=list)
     answer: str = ""
-    labels: list[str] = field(default_factory=list)  # how each task is named (7, 宣城2020-7)
 
     @property
     def task_ids(self) -> list[int]:
@@ -91,7 +90,7 @@ def _answer(snap: Snapshot, u: Understood, today: date, plan: str | None) -> Ans
             return _about(snap, u, base[0], today)
     if not tasks:
         return Answer(u.question, u, [], _empty(snap, index, u, steps, today))
-    return Answer(u.question, u, tasks, _sentence(snap, u, tasks), [snap.label(t) for t in tasks])
+    return Answer(u.question, u, tasks, _sentence(snap, u, tasks))
 
 
 # -- the conditions, in the order an empty answer is explained ------------------------------
@@ -224,7 +223,7 @@ def _about(snap: Snapshot, u: Understood, task: Task, today: date) -> Answer:
         text += f"，已逾期 {(today - task.due).days} 天"
     text += "。"
     verdict = _verdict(u, task, today)
-    return Answer(u.question, u, [task], verdict + text, [snap.label(task)])
+    return Answer(u.question, u, [task], verdict + text)
 
 
 def _verdict(u: Understood, task: Task, today: date) -> str:

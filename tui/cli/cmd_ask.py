@@ -38,8 +38,8 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     render.out(answer.answer)
     colour = render.use_colour()
     if len(answer.tasks) > 1:
-        for task, label in zip(answer.tasks, answer.labels, strict=True):
-            render.out(render.task_line(task, ctx.today, colour=colour, label=label))
+        for task in answer.tasks:
+            render.out(render.task_line(task, ctx.today, colour=colour, label=snap.label(task)))
     line = answer.understood_line()
     if line:
         render.out(render.paint(f"（理解为：{line}）", render.DIM, colour))
