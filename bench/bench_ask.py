@@ -75,11 +75,11 @@ def main() -> None:
             first = (time.perf_counter() - start) * 1000
             lexicon = lexicon_for(snap.units, [p.code for p in snap.plans])
             parse = [
-                p50_ms(lambda q=q: parse_question(q, lexicon, TODAY), args.repeat)
+                p50_ms(lambda q=q, lx=lexicon: parse_question(q, lx, TODAY), args.repeat)
                 for q in QUESTIONS
             ]
             answer = [
-                p50_ms(lambda q=q: ask(snap, q, today=TODAY), max(5, args.repeat // 20))
+                p50_ms(lambda q=q, s=snap: ask(s, q, today=TODAY), max(5, args.repeat // 20))
                 for q in QUESTIONS
             ]
             print(
