@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ZwgkError
 from ..filters import TaskFilter, add_days
-from ..model import DONE, Task
+from ..model import DONE, KIND_ONGOING, KIND_RECURRING, Task
 from ..plans import resolve, task_number
 from ..textutil import one_line
 from .question import ROLE_WORDS, Understood, lexicon_for, parse_question
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..search import SearchIndex
     from ..snapshot import Snapshot
 
+KIND_LABELS = {KIND_ONGOING: "长期坚持", KIND_RECURRING: "定期"}
 SOON_DAYS = 7  # 快到期: due within a week, like the list's yellow light
 SHOWN = 3  # tasks named in the sentence
 NOT_UNDERSTOOD = (
@@ -119,7 +120,21 @@ def _steps(index: SearchIndex, u: Understood, today: date) -> list[tuple[str, in
         steps.append(("cond:快到期", index.due_range(today, add_days(today, SOON_DAYS)) & ~done))
     if u.dated:
         steps.append(("cond:" + _time_label(u), index.due_range(*u.due)))
+    if u.kinds:
+        steps.append(("cond:" + "或".join(KIND_LABELS[k] for k in u.kinds), _kind_bits(index, u)))
     return steps
+
+
+def _kind_bits(index: SearchIndex, u: Understood) -> int:
+    """Tasks whose deadline is ongoing (长期坚持) or recurring (每季度), as the import read it."""
+    from ..search.bitsets import bits
+
+    kinds = tuple(u.kinds)
+
+    def make() -> int:
+        return bits((p for p, t in enumerate(index.tasks) if t.deadline_kind in kinds), index.n)
+
+    return index.cached("deadline_kind", ",".join(kinds), make)  # type: ignore[no-any-return]
 
 
 def _word_bits(index: SearchIndex, word: str) -> int:
@@ -178,6 +193,7 @@ def _conditions(u: Understood) -> list[str]:
         out.append("快到期")
     if u.dated:
         out.append(_time_label(u))
+    out.extend(KIND_LABELS[k] for k in u.kinds)
     return out
 
 
@@ -321,6 +337,8 @@ def understood_line(u: Understood) -> str:
         lo, hi = u.due
         span = f"{lo.isoformat() if lo else ''}～{hi.isoformat() if hi else ''}"
         parts.append(f"期限：{'、'.join(u.time_labels)}（{span}）")
+    if u.kinds:
+        parts.append("期限：" + "或".join(KIND_LABELS[k] for k in u.kinds))
     if u.words:
         parts.append("关键词：" + "、".join(u.words))
     if u.count:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..model import DONE, Unit, parse_status
 from ..textutil import norm, sanitize
-from ..unitnames import PART, WHOLE, resolve_units, unit_match
+from ..unitnames import PART, WHOLE, resolve_units, strip_prefix, unit_match
 from .timewords import CN_NUMBER, Span, cn_int, intersect, named_span, read_time
 from .vocab import SPLITTERS, vocab
 
@@ -52,6 +52,7 @@ class Understood:
     soon: bool = False
     due: Span = (None, None)
     dated: bool = False
+    kinds: list[str] = field(default_factory=list)  # deadline kinds: ongoing, recurring
     time_labels: list[str] = field(default_factory=list)
     task: str | None = None  # a task number or key as written
     count: bool = False
@@ -76,6 +77,7 @@ class Understood:
             or self.dated
             or self.task
             or self.count
+            or self.kinds
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -102,9 +104,11 @@ class Lexicon:
         for unit in units.values():
             for spelling in (unit.name, *unit.aliases):
                 name = norm(spelling)
-                # the whole name, and every ending of 2+ characters (编办, 信息办, 街道)
-                for i in range(len(name) - 1):
-                    self.forms.setdefault(name[i:], name[i:] if i else name)
+                # every ending of 3+ characters (信息办, 服务局): two would be too common a
+                # word (政府 of 人民政府); the name without 区/各 is kept whatever its length
+                for i in range(1, len(name) - 2):
+                    self.forms.setdefault(name[i:], name[i:])
+                self.forms.setdefault(strip_prefix(name), strip_prefix(name))
         for unit in units.values():  # a whole name always names its own unit
             for spelling in (unit.name, *unit.aliases):
                 self.forms[norm(spelling)] = norm(spelling)
@@ -163,6 +167,8 @@ def parse_question(text: str, lexicon: Lexicon, today: date) -> Understood:
                 completes += 1
             if kind == "before":
                 before_pending = True
+                if u.time_labels and not u.time_labels[-1].endswith("前"):
+                    u.time_labels[-1] += segment[i:end]  # 今年 + 底前
             i = end
         if buf:
             chunks.append("".join(buf))
@@ -256,6 +262,9 @@ def _apply(u: Understood, kind: str, meaning: str, today: date) -> None:
         u.due = intersect(u.due, span) if u.dated else span
         u.dated = True
         u.time_labels.append(_SPAN_LABELS.get(meaning, meaning))
+    elif kind == "ongoing":
+        if meaning not in u.kinds:
+            u.kinds.append(meaning)
     elif kind == "count":
         u.count = True
     elif kind == "when":

@@ -24,6 +24,7 @@ KINDS = frozenset(
         "span",
         "before",
         "complete",
+        "ongoing",
         "count",
         "when",
         "deadline",
