@@ -206,3 +206,24 @@ def test_cli_ask_with_plans(zwgk: Runner, tmp_path: Path) -> None:
     both = json_of(zwgk("ask", "第1项", "--json"))
     assert isinstance(both, dict) and both["task_ids"] == []
     assert "方案" in both["answer"]  # two plans have a task 1: the sentence names their keys
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["7完成了吗", "7 完成了吗？", "7完成了没有", "完成 7 吗", "7 进行中吗", "7 完成?", "7 确认吗"],
+)
+def test_a_status_question_in_the_chat_is_not_a_change(line: str) -> None:
+    from zwgk.tui.chat import parse
+
+    assert parse(line).name == "search"
+
+
+@pytest.mark.parametrize(
+    ("line", "note"),
+    [("7 完成 已印发", "已印发"), ("7 受阻 缺少经费，怎么办呢", "缺少经费，怎么办呢")],
+)
+def test_a_note_that_sounds_like_a_question_is_still_a_change(line: str, note: str) -> None:
+    from zwgk.tui.chat import parse
+
+    cmd = parse(line)
+    assert cmd.name == "mark" and cmd.text == note

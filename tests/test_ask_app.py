@@ -49,3 +49,15 @@ async def test_keywords_units_and_views_keep_their_old_meaning(app: Any) -> None
         await type_line(pilot, "逾期")  # a view
         await settle(pilot)
         assert sorted(listed(app)) == [1, 2, 3, 13]
+
+
+async def test_a_status_question_about_a_task_changes_nothing(app: Any) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = len(app.main.transcript.plain)
+        await type_line(pilot, "7完成了吗")
+        await settle(pilot)
+        said = said_since(app, before)
+        assert "还没有。#7 " in said and "已保存" not in said
+        assert app.live.full.tasks[7].status == "未开始"
+        assert listed(app) == [7]

@@ -310,6 +310,22 @@ def _view(text: str, raw: str) -> Command | None:
 
 # Commands whose `text` is what a person wrote for the record: kept as typed.
 _AS_TYPED = {"mark", "note", "confirm", "send_back"}
+# `7完成了吗`, `7 进行中？`: a question about the status, never a change (the question parser
+# answers it). Only when nothing but question particles follows the status word: a note that
+# happens to end in 呢 (`受阻 缺少经费，怎么办呢`) is still a note.
+_QUESTION_NOTE = re.compile(
+    r"^(?:了|是|已经|是否|有没有)?(?:吗|么|嘛|呢|没|没有|了没|了没有)?[?？]*$"
+)
+_QUESTION_MARK = re.compile(r"[吗么嘛呢没?？]")
+
+
+def asks(cmd: Command) -> bool:
+    """Is this status change really a question (`7完成了吗`)?"""
+    return (
+        cmd.name in ("mark", "confirm")
+        and bool(_QUESTION_NOTE.match(cmd.text.strip()))
+        and bool(_QUESTION_MARK.search(cmd.raw))
+    )
 
 
 def parse(line: str) -> Command:
@@ -319,6 +335,8 @@ def parse(line: str) -> Command:
     taken from the line as typed (full-width punctuation, spaces and all)."""
     raw = line if isinstance(line, str) else ""
     cmd = _parse(raw)
+    if asks(cmd):
+        return Command("search", text=normalize_line(raw), raw=raw)
     if cmd.name in _AS_TYPED and cmd.text:
         cmd = replace(cmd, text=raw_tail(raw, normalize_line(raw), cmd.text))
     return cmd
