@@ -18,7 +18,7 @@ from typing import Any
 
 from ..model import DONE, Unit, parse_status
 from ..textutil import norm, sanitize
-from ..unitnames import PART, WHOLE, resolve_units, strip_prefix, unit_match
+from ..unitnames import PART, WHOLE, resolve_units, strip_prefix, unit_key, unit_match
 from .timewords import CN_NUMBER, Span, cn_int, intersect, named_span, read_time
 from .vocab import SPLITTERS, vocab
 
@@ -119,8 +119,15 @@ class Lexicon:
         return resolve_units(word, self.units)
 
     def pinyin_unit(self, word: str) -> bool:
-        """Does an ASCII word name a unit well (its pinyin or initials), not just a piece?"""
-        return any(unit_match(word, u) in (WHOLE, PART) for u in self.units.values())
+        """Does an ASCII word name a unit well: its pinyin or initials, their end (xinxiban),
+        or the start of the name without 区/各 (gantang for 甘棠街道) — not a piece from the
+        middle (zhengwu of quzhengwufuwuju), which is more likely a topic."""
+        for unit in self.units.values():
+            if unit_match(word, unit) in (WHOLE, PART):
+                return True
+            if len(word) >= 4 and any(w.startswith(word) for w in unit_key(unit).wholes):
+                return True
+        return False
 
 
 _LAST: list[tuple[dict[str, Unit], Lexicon]] = []  # (unit table, its lexicon): one slot
