@@ -85,7 +85,7 @@ class MainScreen(Screen[None]):
                 words=self.completion_words,
                 keys=self.completion_keys,
                 id="prompt",
-                placeholder="输入编号、单位或关键词；如 7 完成 已印发；F1 帮助",
+                placeholder="输入编号、单位、关键词或提问；如 7 完成 已印发；F1 帮助",
                 select_on_focus=False,
             )
         yield KeyBar(id="keys")
