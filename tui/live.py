@@ -26,6 +26,8 @@ from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Event, Task
 from zwgk.store.plans import task_key
+from zwgk.store.search import adopt, built_index
+from zwgk.store.tail import Rolled, roll
 from zwgk.tui.messages import SnapshotChanged
 
 Signature = tuple[int, int, int]
@@ -121,7 +123,13 @@ class LiveData:
             )
 
     def _read(self, sig: Signature) -> None:
-        """In a thread: read the file; hand the result to the UI thread."""
+        """In a thread: apply the log's tail to what we hold (a colleague's mark: a few
+        milliseconds at any size) or, when the task file itself changed, read it; hand the
+        result to the UI thread."""
+        rolled = roll(self.full, self.store.path)
+        if rolled is not None:
+            self.app.call_from_thread(self.use_rolled, rolled)
+            return
         try:
             snap, events = self.store.snapshot(), self.store.events()
         except ZwgkError as exc:
@@ -139,7 +147,27 @@ class LiveData:
 
     def reload_now(self) -> None:
         """After a change of ours: read at once, so the answer and the new state agree."""
+        rolled = roll(self.full, self.store.path)
+        if rolled is not None:
+            self.use_rolled(rolled)
+            return
         self.use(self.store.snapshot(), self.store.events())
+
+    def use_rolled(self, rolled: Rolled) -> None:
+        """Swap in a snapshot rolled forward from the log (store/tail.py): the tasks that did
+        not change, the search index and the audit trail read so far are kept."""
+        if rolled.snapshot.signature == self.full.signature:
+            return
+        shown = self.snapshot
+        index = built_index(shown)
+        self.full = rolled.snapshot
+        self.snapshot = self._narrow(rolled.snapshot)
+        if index is not None:
+            adopt(self.snapshot, index.rolled(self.snapshot.tasks, rolled.changed))
+        if self._events is not None and self._events[0] == shown.signature:  # it was current
+            self._events = (self.snapshot.signature, [*self._events[1], *rolled.events])
+        self._unreadable = None
+        self._announce(rolled.snapshot, rolled.events)
 
     def use(self, snap: Snapshot, events: list[Event]) -> None:
         """Swap in a newer snapshot and announce it with the news of others since the last."""
@@ -149,6 +177,10 @@ class LiveData:
         self.full = snap
         self.snapshot = self._narrow(snap)
         self._events = (snap.signature, events)
+        self._announce(snap, events)
+
+    def _announce(self, snap: Snapshot, events: list[Event]) -> None:
+        """Publish the new snapshot with the news of others since the last."""
         news = [e for e in events if e.seq > self.last_seq and e.seq not in self._mine]
         self.last_seq = max([self.last_seq, *(e.seq for e in events)])
         self.changed.publish(SnapshotChanged(snap, self.today, news=news))

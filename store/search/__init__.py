@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from ..textutil import norm, norm_map
 from ..unitnames import PART, WEAK, WHOLE, resolve_units, suggest_unit, unit_key, unit_match
-from .index import SearchIndex, index_for, search
+from .index import SearchIndex, adopt, built_index, index_for, search
 from .parse import MAX_QUERY_CHARS, MAX_TERMS, Query, parse_query
 from .pinyin_match import PinyinPattern
 from .results import Hit, SearchResult
@@ -51,6 +51,8 @@ __all__ = [
     "WEAK",
     "WHOLE",
     "Hit",
+    "adopt",
+    "built_index",
     "PinyinPattern",
     "Query",
     "SearchIndex",

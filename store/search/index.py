@@ -9,6 +9,7 @@ terms.py, combining terms is ranking.py, filters are masks.py.
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
@@ -130,6 +131,20 @@ class SearchIndex:
             self._cache.pop(next(iter(self._cache)))
         value = self._cache[k] = make()
         return value
+
+    def rolled(self, tasks: dict[int, Task], changed: Iterable[int]) -> SearchIndex:
+        """This index for a snapshot in which only the `changed` tasks' statuses, notes or
+        parts differ (a colleague's change applied from the log, store/tail.py): texts, ranks
+        and per-term results are shared, the status sets are worked out again."""
+        clone = copy.copy(self)
+        clone.tasks = list(self.tasks)
+        for task_id in changed:
+            p = self.pos_of_id.get(task_id)
+            if p is not None and task_id in tasks:
+                clone.tasks[p] = tasks[task_id]
+        clone._status_pos = None
+        clone._cache = {k: v for k, v in self._cache.items() if k[0] != "status"}
+        return clone
 
     # -- the query -----------------------------------------------------------------------
     def search(self, query: str, *, today: date, limit: int = 50) -> SearchResult:
@@ -306,6 +321,16 @@ class SearchIndex:
 
 
 _LAST: list[tuple[object, SearchIndex]] = []  # (snapshot, its index): one slot
+
+
+def built_index(snapshot: Snapshot) -> SearchIndex | None:
+    """The index of `snapshot` if one was built already (never builds one)."""
+    return _LAST[0][1] if _LAST and _LAST[0][0] is snapshot else None
+
+
+def adopt(snapshot: Snapshot, index: SearchIndex) -> None:
+    """Make `index` the one `index_for(snapshot)` returns (a rolled index, store/tail.py)."""
+    _LAST[:] = [(snapshot, index)]
 
 
 def index_for(snapshot: Snapshot) -> SearchIndex:
