@@ -84,6 +84,9 @@ class TaskPane(Vertical):
         if view.kind == "search":
             self.search(view, stay)
             return
+        if view.kind == "ask":  # a question goes through the index too: off the UI thread
+            self.answer(view, stay)
+            return
         self.workers.cancel_group(self, "search")  # an older search must not overwrite this
         try:
             tasks = view_tasks(self.snapshot, self.today, view)
@@ -129,6 +132,17 @@ class TaskPane(Vertical):
         result = self.index().search(view.query, today=self.today, limit=LIMIT)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._searched, worker, view, result, stay)
+
+    @work(exclusive=True, group="search", thread=True, exit_on_error=False)
+    def answer(self, view: View, stay: bool = False) -> None:
+        worker = get_current_worker()
+        tasks = view_tasks(self.snapshot, self.today, view)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._answered, worker, tasks, stay)
+
+    def _answered(self, worker: Worker[None], tasks: list[Task], stay: bool) -> None:
+        if not worker.is_cancelled:
+            self.fill(tasks, {}, stay=stay)
 
     def _searched(self, worker: Worker[None], view: View, result: SearchResult, stay: bool) -> None:
         if worker.is_cancelled:  # cancelled while the result waited for the UI thread
