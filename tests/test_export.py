@@ -16,7 +16,8 @@ from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.export import GREEN_FILL, RED_FILL, YELLOW_FILL, export_file, ledger_title
 from zwgk.store.filters import TaskFilter
-from zwgk.store.model import DONE
+from zwgk.store.model import DONE, Plan, Task
+from zwgk.store.snapshot import Snapshot, snapshot_of, tables_of
 
 LATE_DEC = date(2020, 12, 28)  # (7)(8)(9)… are due 2020-12-31: within 7 days
 HEADER = ["序号", "工作任务", "具体事项", "主体责任单位", "指导责任单位", "完成时间"]
@@ -267,3 +268,75 @@ def test_xlsx_second_sheet_counts_units(worked: Store, tmp_path: Path) -> None:
     # 区编办 guides (1)(2)(4)(26)(27)(28): (4) done; (1)(2) overdue on 2020-12-28.
     assert rows["区编办"][1:8] == (6, 1, 0, 0, 0, 5, 2)
     assert rows["区编办"][8] == pytest.approx(1 / 6)
+
+
+def _snapshot_of(tasks: list[Task]) -> Snapshot:
+    plan = Plan(title="测试方案", year=2021, code="测试2021")
+    return snapshot_of(
+        tables_of(
+            {
+                "plans": {"1": plan.to_record()},
+                "tasks": {str(t.id): t.to_record() for t in tasks},
+            }
+        )
+    )
+
+
+def test_xlsx_text_reads_back_as_it_was_written(tmp_path: Path) -> None:
+    """Cells are written as XML text (store/xlsxrows.py): what XML escapes, a CR, spaces at
+    either end, characters beyond the BMP and a tab come back as they were; what XML cannot
+    hold (a bell, a lone surrogate) is left out, as openpyxl leaves it out."""
+    odd = [
+        "<b>加粗</b> & A&B > 50%",
+        "第一行\r\n第二行\r",
+        "  前后有空格  ",
+        "生僻字𠀀𠮷与表情🙂",
+        "\t制表符开头",
+        "响铃\x07字符",
+        "代理\ud800字符",
+        "]]> CDATA 结尾",
+    ]
+    tasks = [
+        Task(id=i, plan="测试方案", group=i, group_title=f"组{i}", text=text, note=text, num=i)
+        for i, text in enumerate(odd, start=1)
+    ]
+    out = tmp_path / "odd.xlsx"
+    export_file(_snapshot_of(tasks), out, today=LATE_DEC)
+    wb = openpyxl.load_workbook(out)
+    ledger, matrix = wb["任务进度台账"], wb["各单位进度"]
+    want = [t.replace("\x07", "").replace("\ud800", "") for t in odd]
+    assert [ledger.cell(r, 8).value for r in range(4, 4 + len(odd))] == want  # 最新进展
+    assert [ledger.cell(r, 3).value for r in range(4, 4 + len(odd))] == [
+        f"({i}){t}" for i, t in enumerate(want, start=1)
+    ]
+    assert [matrix.cell(5, c).value for c in range(5, 5 + len(odd))] == want  # 具体事项
+
+
+def test_matrix_deadline_words_are_never_a_formula(tmp_path: Path) -> None:
+    """The matrix shows an undated task's deadline words: text, even when they begin with
+    `=` (openpyxl's cells took such a string for a formula)."""
+    tasks = [Task(id=1, plan="测试方案", group=1, group_title="组", text="事项", num=1)]
+    tasks[0].deadline_text = "=1+1"
+    tasks[0].lead_units = ["区编办"]
+    out = tmp_path / "f.xlsx"
+    export_file(_snapshot_of(tasks), out, today=LATE_DEC)
+    wb = openpyxl.load_workbook(out)
+    for cell in (wb["各单位进度"]["E4"], wb["任务进度台账"]["F4"]):
+        assert cell.data_type == "s" and cell.value == "=1+1"
+
+
+def test_splice_refuses_a_sheet_that_is_not_empty() -> None:
+    """Rows are spliced only into the empty sheet openpyxl writes for them; anything else is
+    a mistake in the export, not something to write over."""
+    import io
+
+    from openpyxl import Workbook
+
+    from zwgk.store.xlsxrows import SheetRows, splice
+
+    wb = Workbook()
+    wb.active["A1"] = "已有内容"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ValueError, match="sheet1.xml"):
+        splice(buf.getvalue(), {"xl/worksheets/sheet1.xml": SheetRows("A1:A1", lambda: iter([]))})
