@@ -23,6 +23,7 @@ _STYLES: tuple[re.Pattern[str], ...] = (
     re.compile(r"([①-⑳])"),
 )
 _ITEM_TRAIL = " \t\r\n\u3000；;，,、。"
+_ANY_MARKER = re.compile(r"[\d①-⑳]")  # every style's marker has one of these
 
 
 def _number(marker: str) -> int:
@@ -43,6 +44,8 @@ def split_subitems(text: str) -> tuple[str, list[str]]:
 
     Fewer than two numbered items: (text, []).
     """
+    if not _ANY_MARKER.search(text):  # most cells: no number at all, nothing to scan five times
+        return text, []
     best: list[re.Match[str]] = []
     for style in _STYLES:
         chain = _chain(text, style)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..textutil import sanitize
-from ..unitsplit import split_joined, split_units
+from ..unitsplit import CLOSE, OPEN, split_joined, split_units
 from .base import ParsedPlan, ParsedTask, Row, Sheet
 from .subitems import split_subitems
 
@@ -129,8 +129,11 @@ def looks_like_header_cell(cell: str) -> bool:
 
 def join_lines(text: str) -> str:
     """Join a cell's lines: Chinese runs on without a space, Latin words keep one."""
+    text = text or ""
+    if "\n" not in text and "\r" not in text:  # one line (most cells): only the strip
+        return text.strip(" \t\u3000\xa0")
     out = ""
-    for line in (text or "").replace("\r", "\n").split("\n"):
+    for line in text.replace("\r", "\n").split("\n"):
         line = line.strip(" \t\u3000\xa0")
         if not line:
             continue
@@ -234,8 +237,12 @@ def _cell(row: Row, i: int) -> str:
     return row.cells[i] if 0 <= i < len(row.cells) else ""
 
 
+_INT = re.compile(r"\s*[（(]?\s*(\d{1,4})\s*[)）.．、]?\s*")
+_NUMERAL_MARK = re.compile(rf"[（(]?{_CN_NUM}[)）、.．]?|第{_CN_NUM}(?:部分|章|篇|板块)")
+
+
 def _int(text: str) -> int | None:
-    m = re.fullmatch(r"\s*[（(]?\s*(\d{1,4})\s*[)）.．、]?\s*", unicodedata.normalize("NFKC", text))
+    m = _INT.fullmatch(unicodedata.normalize("NFKC", text))
     return int(m.group(1)) if m else None
 
 
@@ -254,6 +261,10 @@ def split_number(text: str) -> tuple[int | None, str]:
 
 def _whole_row_line(row: Row, cols: Columns) -> str | None:
     """A row that is one line across the table (`一、…`): its text, else None."""
+    values = {c.strip() for c in row.cells}
+    values.discard("")
+    if len(values) != 1:  # a task row (most rows) or an empty one
+        return None
     filled = [(i, c.strip()) for i, c in enumerate(row.cells) if c.strip()]
     if not filled or len({c for _, c in filled}) != 1:
         return None
@@ -306,9 +317,7 @@ def _remark_deadline(row: Row, cols: Columns) -> str:
 def _numeral_heading(row: Row, cols: Columns) -> str | None:
     """`一`/`一、`/`（一）` in the 序号 column marks a heading row, never a task number."""
     mark = join_lines(_cell(row, cols.num)) if cols.num >= 0 else ""
-    if not mark or not re.fullmatch(
-        rf"[（(]?{_CN_NUM}[)）、.．]?|第{_CN_NUM}(?:部分|章|篇|板块)", mark
-    ):
+    if not mark or not _NUMERAL_MARK.fullmatch(mark):
         return None
     cells = [_cell(row, i) for i in (cols.group, cols.text) if i >= 0]
     text = join_lines(next((c for c in reversed(cells) if c.strip()), ""))
@@ -352,10 +361,56 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     return bool(empty_with_group) and all(empty_with_group)
 
 
+# Most unit cells of a long plan only list names (`区财政局、区教育局、各街道`): no brackets, labels,
+# role or verb words, no one-character piece. `split_units` reads such a cell as its pieces,
+# stripped, each once, all leading; `_plain_units` says so without its tokenizer (a generated
+# 100,000-task plan has ~50,000 different lead cells, and ~60 µs each added up to 3 s).
+# tests/test_import_speed.py checks that the two agree.
+_NOT_PLAIN = re.compile(
+    "["
+    + re.escape(OPEN + CLOSE)
+    + ":：]|牵头|配合|协助|协同|参与|协办|负责|落实|推进|实施|由|会同|等"
+)
+_PIECES = re.compile(r"[\n，,、；;]")  # unitsplit.SEPARATORS
+_NAME_TRAIL = "。.；;，,、：: \t\u3000"  # what unitsplit.clean_unit strips from a name
+
+
+def _plain_units(cell: str) -> list[str] | None:
+    """The names of a cell that only lists names, or None when `split_units` must read it."""
+    if _NOT_PLAIN.search(cell):
+        return None
+    names: list[str] = []
+    for piece in _PIECES.split(cell):
+        name = piece.strip().strip(_NAME_TRAIL)
+        if len(name) == 1:  # `各县、市、区政府`: split_units glues such pieces back
+            return None
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _units_of(
+    cell: str, memo: dict[str, tuple[list[str], list[str]]]
+) -> tuple[list[str], list[str]]:
+    """`split_units(cell)`, remembered in `memo` for the rows after (new lists every time)."""
+    found = memo.get(cell)
+    if found is None:
+        plain = _plain_units((cell or "").replace("\r", "\n").strip())
+        found = memo[cell] = (plain, []) if plain is not None else split_units(cell)
+    return list(found[0]), list(found[1])
+
+
 def _is_header_like(row: Row) -> bool:
     """Every filled cell is a header word: a repeated header (page break) or a sub-header."""
-    filled = [c for c in row.cells if c.strip()]
-    return len(filled) >= 2 and all(header_role(c) for c in filled)
+    filled = 0
+    for c in row.cells:
+        if c.strip():
+            # The first cell of a task row, usually, decides at once; its 序号 (all different
+            # on a long plan) is no header word, without asking the cache.
+            if (c.isascii() and c.isdigit()) or not header_role(c):
+                return False
+            filled += 1
+    return filled >= 2
 
 
 def _data_rows(sheet: Sheet, start: int) -> list[Row]:
@@ -400,9 +455,20 @@ def _says_first_leads(sheets: list[Sheet]) -> bool:
     """Does the text around the tables (paragraphs, notes rows, headers) state the convention?"""
     for sheet in sheets:
         texts = [*sheet.title_lines, *sheet.notes, *(c for r in sheet.rows for c in r.cells)]
+        if "牵头" not in "\x00".join(texts):  # most plans: one scan, no cell by cell
+            continue
         if any("牵头" in t and _FIRST_LEADS.search(re.sub(r"\s+", "", t)) for t in texts):
             return True
     return False
+
+
+def _printable(cells: list[str]) -> bool:
+    """All cells are strings `sanitize` leaves alone (checked for the row at once)."""
+    try:
+        joined = "".join(cells)
+    except TypeError:
+        return False
+    return joined.isprintable() and "\x1b" not in joined
 
 
 def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = False) -> ParsedPlan:
@@ -411,7 +477,8 @@ def build_plan(sheets: list[Sheet], source: Path, *, continue_tables: bool = Fal
     for sheet in sheets:  # escape sequences in a cell must never reach a terminal or the db
         sheet.title_lines = [sanitize(t) for t in sheet.title_lines]
         for row in sheet.rows:
-            row.cells = [sanitize(c) for c in row.cells]
+            if not _printable(row.cells):  # else sanitize would return every cell as it is
+                row.cells = [sanitize(c) for c in row.cells]
     for index, sheet in enumerate(sheets):
         found = _header_of(sheet)
         if found is None:
@@ -456,7 +523,15 @@ def _plan_from_rows(
     group: int | tuple[str, ...] | None = None
     group_numbers: dict[tuple[str, ...], int] = {}
     last_lead = last_deadline = ""
+    units: dict[str, tuple[list[str], list[str]]] = {}  # cell -> split_units(cell)
+    # Each row's cells padded to every column read, plus one "" that a missing column (-1) reads.
+    width = 1 + max(
+        [cols.text, cols.num, cols.section, cols.group, cols.deadline, cols.status]
+        + [*cols.lead, *cols.support, *cols.guide]
+    )
     for row in rows:
+        cells = row.cells[:width]
+        cells += [""] * (width - len(cells) + 1)
         line = _whole_row_line(row, cols)
         if line is not None and _NOTE_LINE.match(line):
             continue
@@ -474,20 +549,20 @@ def _plan_from_rows(
             else:
                 section, sub, group_title, group = line, "", "", None
             continue
-        value = join_lines(_cell(row, cols.section)) if cols.section >= 0 else ""
+        value = join_lines(cells[cols.section]) if cols.section >= 0 else ""
         if value and value != section:  # a new section starts its groups afresh
             section, sub, group_title = value, "", ""
             if not num_is_group:
                 group = None
         if cols.group >= 0 and not (0 < cols.group < len(row.spans) and row.spans[cols.group]):
-            value = join_lines(_cell(row, cols.group))
+            value = join_lines(cells[cols.group])
             if value:
                 group_title = value
                 if not num_is_group:
                     group = (section, value)
-        if num_is_group and (n := _int(_cell(row, cols.num))) is not None:
+        if num_is_group and (n := _int(cells[cols.num])) is not None:
             group = n
-        text = join_lines(_cell(row, cols.text))
+        text = join_lines(cells[cols.text])
         if not text:
             continue  # a group row with no task of its own
         task_title = group_title
@@ -502,29 +577,29 @@ def _plan_from_rows(
         num, text = split_number(text)
         bare, labelled = _split_label(text)
         if cols.num >= 0 and not num_is_group:
-            num = _int(_cell(row, cols.num))
+            num = _int(cells[cols.num])
         # Merged cells lose their merge in text dumps and CSV: an empty lead or deadline means
         # "same as above". Support and guide cells are often truly empty, so they do not inherit.
-        lead_cell = "\n".join(_cell(row, i) for i in cols.lead).strip()
+        lead_cell = "\n".join([cells[i] for i in cols.lead]).strip()
         if not lead_cell and labelled:  # units written into the text: move them out of it
             text, lead_cell = bare, labelled
         lead_cell = lead_cell or last_lead
         last_lead = lead_cell
-        deadline = join_lines(_cell(row, cols.deadline)) or _remark_deadline(row, cols)
+        deadline = join_lines(cells[cols.deadline]) or _remark_deadline(row, cols)
         deadline = deadline or last_deadline
         last_deadline = deadline
-        lead, inline_support = split_units(lead_cell)
+        lead, inline_support = _units_of(lead_cell, units)
         if first_leads and len(lead) > 1 and not _ROLE_WORDS.search(lead_cell):
             lead, inline_support = lead[:1], lead[1:] + inline_support
         support = list(inline_support)
         for i in cols.support:
-            s_lead, s_support = split_units(_cell(row, i))
+            s_lead, s_support = _units_of(cells[i], units)
             support += [u for u in (*s_lead, *s_support) if u not in support and u not in lead]
         guide: list[str] = []
         for i in cols.guide:
-            g_lead, g_support = split_units(_cell(row, i))
+            g_lead, g_support = _units_of(cells[i], units)
             guide += [u for u in (*g_lead, *g_support) if u not in guide]
-        status = join_lines(_cell(row, cols.status)) or None
+        status = join_lines(cells[cols.status]) or None
         plan.tasks.append(
             ParsedTask(
                 num=num,
