@@ -48,6 +48,7 @@ class LiveData:
         self._mine: set[int] = set()
         self._unreadable: Signature | None = None  # a state of the file we could not read
         self._events: tuple[Signature, list[Event]] | None = None
+        self._reading = False  # a read of the file is under way in a worker
 
     @property
     def today(self) -> date:
@@ -112,7 +113,10 @@ class LiveData:
             sig = self.store.signature()
         except OSError:
             return
-        if sig != self.snapshot.signature and sig != self._unreadable:
+        if sig != self.snapshot.signature and sig != self._unreadable and not self._reading:
+            # One read at a time: a full read of 100,000 tasks outlasts the poll's second, and
+            # a thread worker cannot be cancelled, so starting another would only pile up.
+            self._reading = True
             self.app.run_worker(
                 partial(self._read, sig),
                 name="reload",
@@ -126,11 +130,11 @@ class LiveData:
         """In a thread: apply the log's tail to what we hold (a colleague's mark: a few
         milliseconds at any size) or, when the task file itself changed, read it; hand the
         result to the UI thread."""
-        rolled = roll(self.full, self.store.path)
-        if rolled is not None:
-            self.app.call_from_thread(self.use_rolled, rolled)
-            return
         try:
+            rolled = roll(self.full, self.store.path)
+            if rolled is not None:
+                self.app.call_from_thread(self.use_rolled, rolled)
+                return
             snap, events = self.store.snapshot(), self.store.events()
         except ZwgkError as exc:
             self.app.call_from_thread(self._failed, sig, exc.message)
@@ -142,6 +146,7 @@ class LiveData:
 
     def _failed(self, sig: Signature, message: str) -> None:
         # Said once per state of the file, not every second; the views keep what they had.
+        self._reading = False
         self._unreadable = sig
         self.changed.publish(SnapshotChanged(self.snapshot, self.today, problem=message))
 
@@ -156,6 +161,7 @@ class LiveData:
     def use_rolled(self, rolled: Rolled) -> None:
         """Swap in a snapshot rolled forward from the log (store/tail.py): the tasks that did
         not change, the search index and the audit trail read so far are kept."""
+        self._reading = False
         if rolled.snapshot.signature == self.full.signature:
             return
         shown = self.snapshot
@@ -171,6 +177,7 @@ class LiveData:
 
     def use(self, snap: Snapshot, events: list[Event]) -> None:
         """Swap in a newer snapshot and announce it with the news of others since the last."""
+        self._reading = False
         if snap.signature == self.full.signature and snap is not self.full:
             return
         self._unreadable = None
