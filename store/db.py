@@ -60,6 +60,7 @@ from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
 
 if TYPE_CHECKING:
     from .permissions import Policy
+    from .readcache import ReadCache
 
 # The public names the app and the CLI import from here.
 __all__ = ["CHECKPOINT_BYTES", "NOTE_LIMIT", "Snapshot", "Store", "Transaction", "clean_note"]
@@ -115,15 +116,27 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The database as it is now (seeding it first if it does not exist yet)."""
+        from .readcache import no_gc
+
         sig = self.signature()
-        data = load_database(self.path)
+        with no_gc():  # 100,000 records and tasks: the collector would walk them over and over
+            data = load_database(self.path)
         if data is None:
             if not self.seed:
                 return snapshot_of(tables_of(None))
             self.ensure_seeded()
             sig = self.signature()
             data = load_database(self.path)
-        return snapshot_of(data or tables_of(None), sig)
+        with no_gc():
+            return snapshot_of(data or tables_of(None), sig)
+
+    def read_cache(self) -> ReadCache | None:
+        """The read snapshot beside the database (store/readcache.py): what the read
+        commands need, kept between processes. None when it is switched off
+        (`ZWGK_NO_SNAPSHOT=1`) or the database does not exist yet (`snapshot()` seeds it)."""
+        from .readcache import open_cache
+
+        return open_cache(self.path)
 
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
         """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing).
@@ -198,7 +211,7 @@ class Store:
         if view is None or len(view.table("plans")) != 1:
             return None
         rec = view.task(number)
-        if rec is None or rec.get("num", number) != number:
+        if rec is None or rec.get("num") not in (None, number):  # no number of its own: its id
             return None
         return number
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
@@ -51,15 +51,12 @@ class SearchIndex:
         reach: Callable[[Task], list[tuple[str, str, str | None]]] | None = None,
     ) -> None:
         self.reach = reach  # the real units behind collective words (the unit directory)
-        items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
-        # Rank order = the tie-break order: due date (undated last), then id.
-        undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
-        items.sort(key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
-        self.tasks: list[Task] = items
+        items = rank_order(tasks.values() if isinstance(tasks, dict) else tasks)
+        self.tasks: Sequence[Task] = items
         self.n = n = len(items)
         self.all_bits = (1 << n) - 1
         self.pos_of_id = {t.id: p for p, t in enumerate(items)}
-        self.norm = [norm(t.text) for t in items]
+        self._norm: list[str] | None = [norm(t.text) for t in items]
         self.hay = "\n".join(self.norm)
         # where each task's line starts in `hay`, plus a sentinel "next line" after the last
         self.starts = [0, *accumulate(len(s) + 1 for s in self.norm)]
@@ -98,6 +95,7 @@ class SearchIndex:
 
         self._unit_pos: dict[str, dict[str, list[int]]] | None = None  # built on first use
         self._status_pos: dict[str, list[int]] | None = None
+        self._statuses: Sequence[str] | None = None  # per rank, when tasks are built lazily
         self._cache: dict[tuple[str, str], object] = {}
         self._pinyin: PinyinTables | None = None  # built on first use, with:
         self._coded_hay = self._coded_groups = self._coded_units = ""  # the same, as codes
@@ -105,6 +103,73 @@ class SearchIndex:
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
         return cls(snapshot.tasks, snapshot.units, snapshot.reach if snapshot.directory else None)
+
+    # -- kept between processes (store/readcache.py) ---------------------------------------
+    def prepared(self) -> dict[str, Any]:
+        """Everything built from the tasks, as plain data (marshal-able): with `from_prepared`
+        a later process skips the normalisation, the pinyin tables and the unit positions.
+        Task statuses are left out (they change with every mark): pass them per rank."""
+        tables = self._pinyin_tables()
+        return {
+            "ids": [t.id for t in self.tasks],
+            "hay": self.hay,
+            "starts": self.starts,
+            "dues": [d.toordinal() for d in self.dues],
+            "group_titles": self.group_titles,
+            "group_members": self.group_members,
+            "group_hay": self.group_hay,
+            "group_starts": self.group_starts,
+            "units": [(k, u.name, u.aliases, u.pinyin, u.initials) for k, u in self.units.items()],
+            "unit_blob": self.unit_blob,
+            "unit_starts": self.unit_starts,
+            "unit_pos": self._unit_positions(),
+            "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
+            "coded": (self._coded_hay, self._coded_groups, self._coded_units),
+        }
+
+    @classmethod
+    def from_prepared(
+        cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
+    ) -> SearchIndex:
+        """The index `prepared()` described, over `tasks` in its rank order (a sequence that
+        may build each task only when a hit needs it) and their current `statuses`."""
+        self = cls.__new__(cls)
+        self.reach = None  # only the unit positions used it: they are prepared
+        self.tasks = tasks
+        self.n = n = len(state["ids"])
+        self.all_bits = (1 << n) - 1
+        self.pos_of_id = {tid: p for p, tid in enumerate(state["ids"])}
+        self.hay = state["hay"]
+        self._norm = None  # split from `hay` on first use
+        self.starts = state["starts"]
+        self.dues = [date.fromordinal(d) for d in state["dues"]]
+        self.group_titles = state["group_titles"]
+        self.group_members = state["group_members"]
+        self.group_hay = state["group_hay"]
+        self.group_starts = state["group_starts"]
+        self.units = {k: Unit(name, list(al), py, ini) for k, name, al, py, ini in state["units"]}
+        self.unit_list = list(self.units.items())
+        self.unit_blob = state["unit_blob"]
+        self.unit_starts = state["unit_starts"]
+        self._unit_pos = state["unit_pos"]
+        self._status_pos = None
+        self._statuses = statuses
+        self._cache = {}
+        classes, table, readings, sounds = state["pinyin"]
+        self._pinyin = PinyinTables(classes, table, readings, sounds)
+        self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
+        return self
+
+    @property
+    def norm(self) -> list[str]:
+        """Each task's normalised text, in rank order."""
+        if self._norm is None:
+            self._norm = self.hay.split("\n") if self.n else []
+        return self._norm
+
+    @norm.setter
+    def norm(self, value: list[str]) -> None:
+        self._norm = value
 
     def warm(self) -> None:
         """Build what a first query would otherwise build: pinyin tables, unit positions,
@@ -244,8 +309,11 @@ class SearchIndex:
     def status_bits(self, status: str) -> int:
         if self._status_pos is None:
             self._status_pos = {}
-            for p, t in enumerate(self.tasks):
-                self._status_pos.setdefault(t.status, []).append(p)
+            statuses = self._statuses
+            if statuses is None:
+                statuses = [t.status for t in self.tasks]
+            for p, s in enumerate(statuses):
+                self._status_pos.setdefault(s, []).append(p)
         found = self._status_pos.get(status, [])
         return self.cached("status", status, lambda: bits(found, self.n))  # type: ignore[no-any-return]
 
@@ -264,13 +332,18 @@ class SearchIndex:
     def _pinyin_tables(self) -> PinyinTables:
         """The plan's pinyin codes (see pinyin_match.py), and the texts translated to them."""
         if self._pinyin is None:
-            tables = build_tables(self.tasks)
-            table = tables.table
-            self._coded_hay = self.hay.translate(table)
-            self._coded_groups = self.group_hay.translate(table)
-            self._coded_units = self.unit_blob.translate(table)
-            self._pinyin = tables
+            self.use_pinyin(build_tables(self.tasks))
+        assert self._pinyin is not None
         return self._pinyin
+
+    def use_pinyin(self, tables: PinyinTables) -> None:
+        """Match pinyin through `tables` (built from these tasks' stored keys, perhaps by an
+        earlier process: tasks built from a read snapshot carry no keys)."""
+        table = tables.table
+        self._coded_hay = self.hay.translate(table)
+        self._coded_groups = self.group_hay.translate(table)
+        self._coded_units = self.unit_blob.translate(table)
+        self._pinyin = tables
 
     def to_codes(self, normed: str) -> str:
         """A normalised text in the alphabet a pinyin pattern matches."""
@@ -303,6 +376,13 @@ class SearchIndex:
             return 0
         texts = self.norm
         return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
+
+
+def rank_order(tasks: Iterable[Task]) -> list[Task]:
+    """Tasks in rank order, the tie-break order of every result: due date (undated last),
+    then id."""
+    undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
+    return sorted(tasks, key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
 
 
 _LAST: list[tuple[object, SearchIndex]] = []  # (snapshot, its index): one slot

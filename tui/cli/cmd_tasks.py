@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from typing import Any
 
@@ -11,12 +12,21 @@ from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
+from zwgk.store.readviews import print_json, search_index, select, task_position, unit_counts
 from zwgk.store.service import Service
 from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 
 from . import render
-from .common import add_filter_args, add_json, add_plan, filter_from_args, positive_int, task_id
+from .common import (
+    add_filter_args,
+    add_json,
+    add_plan,
+    filter_from_args,
+    positive_int,
+    read_cache,
+    task_id,
+)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -75,14 +85,28 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 # -- read commands ---------------------------------------------------------------------------
+# Each answers from the read snapshot (store/readcache.py, store/readviews.py) when it can,
+# else reads the database the ordinary way; the output is the same either way.
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     flt = filter_from_args(args, ctx.today)
-    service = Service.open(ctx)
-    snap = service.snapshot(args.plan)
-    tasks = service.tasks(flt, snap)
-    if args.mine:  # the acting user's unit's open work, nearest deadline first
-        mine = {t.id for t in service.my_work(snap)}
-        tasks = sorted((t for t in tasks if t.id in mine), key=lambda t: (t.due or date.max, t.id))
+    with read_cache(ctx) as cache:
+        found = None if cache is None or args.mine else select(cache, flt, args.plan, ctx.today)
+        if cache is not None and found is not None:
+            if args.json:
+                sys.stdout.flush()
+                if print_json(cache, found, ctx.today, sys.stdout.buffer):
+                    return 0
+            snap = cache.snapshot(found, args.plan)
+            tasks = [cache.task(p) for p in found]
+    if found is None:
+        service = Service.open(ctx)
+        snap = service.snapshot(args.plan)
+        tasks = service.tasks(flt, snap)
+        if args.mine:  # the acting user's unit's open work, nearest deadline first
+            mine = {t.id for t in service.my_work(snap)}
+            tasks = sorted(
+                (t for t in tasks if t.id in mine), key=lambda t: (t.due or date.max, t.id)
+            )
     if args.json:
         render.print_json([snap.task_json(t, ctx.today) for t in tasks])
         return 0
@@ -117,9 +141,15 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    with read_cache(ctx) as cache:
+        pos = task_position(cache, args.id, args.plan) if cache is not None else None
+        if cache is not None and pos is not None:
+            snap = cache.snapshot([pos], every_plan=True)
+            task = cache.task(pos)
     service = Service.open(ctx)
-    snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
-    task = snap.tasks[service.task_id(args.id, args.plan)]
+    if pos is None:
+        snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
+        task = snap.tasks[service.task_id(args.id, args.plan)]
     history = service.history(task.id)
     if args.json:
         data = snap.task_json(task, ctx.today)
@@ -156,9 +186,12 @@ UNIT_COLUMNS = ("牵头", "配合", "指导", "完成", "逾期")
 
 
 def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.stats import unit_counts
+    with read_cache(ctx) as cache:
+        counts = unit_counts(cache, ctx.today) if cache is not None else None
+    if counts is None:
+        from zwgk.store.stats import unit_counts as counted
 
-    counts = unit_counts(Service.open(ctx).snapshot(), ctx.today)
+        counts = counted(Service.open(ctx).snapshot(), ctx.today)
     if args.json:
         render.print_json([c.to_json() for c in counts])
         return 0
@@ -173,11 +206,18 @@ def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.search import search
-
     query = " ".join(args.query)
-    snap = Service.open(ctx).snapshot(args.plan)
-    result = search(snap, query, today=ctx.today, limit=args.limit)
+    with read_cache(ctx) as cache:
+        index = search_index(cache, args.plan) if cache is not None else None
+        if cache is not None and index is not None:
+            result = index.search(query, today=ctx.today, limit=args.limit)
+            hits = [cache.position(hit.task.id) for hit in result.hits]
+            snap = cache.snapshot([p for p in hits if p is not None], args.plan)
+    if index is None:
+        from zwgk.store.search import search
+
+        snap = Service.open(ctx).snapshot(args.plan)
+        result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
         render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
         return 0

@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+from collections.abc import Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
+from zwgk.store.context import Context
 from zwgk.store.errors import InputError
 from zwgk.store.filters import TaskFilter, add_days
 from zwgk.store.model import OVERDUE_WORDS, ROLE_WORDS, require_status
+
+if TYPE_CHECKING:
+    from zwgk.store.readcache import ReadCache
+
+
+@contextlib.contextmanager
+def read_cache(ctx: Context) -> Iterator[ReadCache | None]:
+    """The database's read snapshot (store/readcache.py) for one command, written back if it
+    changed; None when switched off (ZWGK_NO_SNAPSHOT=1) or before the database exists: the
+    command then reads the database the ordinary way."""
+    from zwgk.store.db import Store
+
+    cache = Store(ctx).read_cache()
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
