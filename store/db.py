@@ -54,13 +54,13 @@ from .loading import load_database, read_file
 from .lock import locked
 from .model import DONE, PART_PREFIX, Event, record_field, require_status
 from .plans import migrate_plans
+from .snaprows import no_gc
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
 
 if TYPE_CHECKING:
     from .permissions import Policy
-    from .readcache import ReadCache
 
 # The public names the app and the CLI import from here.
 __all__ = ["CHECKPOINT_BYTES", "NOTE_LIMIT", "Snapshot", "Store", "Transaction", "clean_note"]
@@ -79,21 +79,7 @@ class Store:
 
     # -- paths and existence -------------------------------------------------------------
     def _check_path(self) -> None:
-        where = shown(self.path)
-        try:
-            self._check_kind(where)
-        except PermissionError:
-            raise DatabaseError(
-                f"无法访问数据库 {where}：没有权限（请检查它所在的目录，或联系管理员）。"
-            ) from None
-
-    def _check_kind(self, where: str) -> None:
-        if self.path.is_symlink():
-            raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
-        if self.path.is_dir():
-            raise DatabaseError(f"数据库路径 {where} 是一个目录，请指定一个文件。")
-        if self.path.exists() and not self.path.is_file():
-            raise DatabaseError(f"数据库路径 {where} 不是普通文件。")
+        check_path(self.path)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -116,8 +102,6 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The database as it is now (seeding it first if it does not exist yet)."""
-        from .readcache import no_gc
-
         sig = self.signature()
         with no_gc():  # 100,000 records and tasks: the collector would walk them over and over
             data = load_database(self.path)
@@ -129,14 +113,6 @@ class Store:
             data = load_database(self.path)
         with no_gc():
             return snapshot_of(data or tables_of(None), sig)
-
-    def read_cache(self) -> ReadCache | None:
-        """The read snapshot beside the database (store/readcache.py): what the read
-        commands need, kept between processes. None when it is switched off
-        (`ZWGK_NO_SNAPSHOT=1`) or the database does not exist yet (`snapshot()` seeds it)."""
-        from .readcache import open_cache
-
-        return open_cache(self.path)
 
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
         """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing).
@@ -393,6 +369,23 @@ class Store:
             f"不能撤销第 {ev['seq']} 号修改（#{task_id}）：{label}在那之后{by or '已被'}改为“{value}”，"
             f"撤销会覆盖这次修改；如需改动请直接修改任务 #{task_id}。未做任何修改。"
         )
+
+
+def check_path(path: Path) -> None:
+    """Refuse, in one sentence, a database path that is a symlink, a folder, not a regular
+    file, or in a folder we may not enter (a missing file is fine: it is seeded)."""
+    where = shown(path)
+    try:
+        if path.is_symlink():
+            raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
+        if path.is_dir():
+            raise DatabaseError(f"数据库路径 {where} 是一个目录，请指定一个文件。")
+        if path.exists() and not path.is_file():
+            raise DatabaseError(f"数据库路径 {where} 不是普通文件。")
+    except PermissionError:
+        raise DatabaseError(
+            f"无法访问数据库 {where}：没有权限（请检查它所在的目录，或联系管理员）。"
+        ) from None
 
 
 def clean_note(note: str) -> str:

@@ -33,20 +33,19 @@ tests hold the snapshot's answers to exactly that).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import marshal
 import os
 import stat
 import zlib
-from collections.abc import Iterator
-from datetime import date
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import events_path
 from .model import PART_PREFIX, Task, Unit
 from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, snap_path
+from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
 
 if TYPE_CHECKING:
     from .directory import Directory
@@ -68,90 +67,28 @@ LIVE_FIELDS = frozenset(
 ORDER = ("tables", "index", "patch", "pinyin", "rows", "tallies", "search", "jindex", "json")
 CORE = ("tables", "index", "patch")  # unmarshalled at once: every command needs them
 
-_FIELDS = tuple(Task.__dataclass_fields__)  # the constructor's order
-ROW_FIELDS = tuple(f for f in _FIELDS if f != "extra")  # search keys: see `pinyin`
-_EXTRA_AT = _FIELDS.index("extra")
-_DUE_AT = ROW_FIELDS.index("due")
-_STATUS_AT = ROW_FIELDS.index("status")
-
 
 def enabled() -> bool:
     return os.environ.get(OFF_SWITCH, "") in ("", "0")
 
 
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic collector off while a bulk of objects is made: it would walk them all
-    again and again (most of a load's time at 100,000 tasks), and they hold no cycles."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _defaults() -> dict[str, Any]:
-    from dataclasses import MISSING
-
-    out: dict[str, Any] = {}
-    for name, f in Task.__dataclass_fields__.items():
-        if f.default is not MISSING:
-            out[name] = f.default
-        elif f.default_factory is not MISSING:
-            out[name] = f.default_factory
-    return out
-
-
-_DEFAULTS: dict[str, Any] = {}
-
-
-def row_of(rec: dict[str, Any]) -> tuple[Any, ...]:
-    """A task record as a snapshot row: its fields in `ROW_FIELDS` order, as `from_record`
-    would take them (a missing field: its default), the due date as stored."""
-    if not _DEFAULTS:
-        _DEFAULTS.update(_defaults())
-    out = []
-    for name in ROW_FIELDS:
-        if name in rec:
-            out.append(rec[name])
-        else:
-            default = _DEFAULTS[name]  # KeyError: a required field missing (never validated)
-            out.append(default() if callable(default) else default)
-    return tuple(out)
-
-
-def task_of(row: tuple[Any, ...]) -> Task:
-    """The `Task` a row describes (equal to `Task.from_record` of its record, search keys
-    left out). Each row is unmarshalled for one task, so its lists are the task's own."""
-    args = list(row)
-    due = args[_DUE_AT]
-    args[_DUE_AT] = date.fromisoformat(due) if due else None
-    args.insert(_EXTRA_AT, {})
-    return Task(*args)
-
-
-def _canonical_due(due: Any) -> str | None:
-    return date.fromisoformat(due).isoformat() if due else None
-
-
 class ReadCache:
     """The database as the read commands see it, from its read snapshot (`open_cache`)."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, check: Callable[[], object] | None = None) -> None:
         self.path = db_path
+        self.check = check  # the path checks of the ordinary read, run before it
         self.file: SnapFile | None = None  # the snapshot read (None: made in this process)
         self.header: dict[str, Any] = {}
         self.sections: dict[str, Any] = {}  # unmarshalled
-        self.raw: dict[str, bytes] = {}  # checked bytes: rows, pinyin, json
+        self.raw: dict[str, bytes | memoryview] = {}  # checked bytes: rows, pinyin, json
         self.dirty: set[str] = set()  # sections changed here: marshalled again when saved
         self.changed: dict[int, tuple[Any, ...]] = {}  # position -> row before this log
         self.signature: tuple[int, int, int] = (0, 0, 0)
         self.rewrite = False  # save before leaving: made here, or enough log applied
         self.savable = False  # the header's key describes what the sections hold
         self._tasks: dict[int, Task] = {}
-        self._pos: dict[int, int] | None = None
+        self._cols: dict[str, Sequence[int | None]] = {}
         self._context: Snapshot | None = None
 
     # -- opening ---------------------------------------------------------------------------
@@ -201,10 +138,11 @@ class ReadCache:
                 return False
             self.sections[name] = marshal.loads(raw)
         for name in ("rows", "pinyin"):
-            raw = self.file.raw(name)
-            if raw is None:
+            view = self.file.view(name)
+            if view is None:
                 return False
-            self.raw[name] = raw
+            self.raw[name] = view
+        self._columns()
         self.header = dict(header)
         self.signature = (st.st_mtime_ns, st.st_size, size)
         self.savable = True
@@ -220,6 +158,8 @@ class ReadCache:
         from .loading import load_tables
         from .snapshot import meta_of, snapshot_of
 
+        if self.check is not None:
+            self.check()
         log = events_path(self.path)
         try:
             before = os.stat(self.path)
@@ -263,8 +203,17 @@ class ReadCache:
             else:
                 self.sections[name] = value
                 self.dirty.add(name)
+        self._columns()
         self.rewrite = True
         return True
+
+    def _columns(self) -> None:
+        index = self.sections["index"]
+        self.ids = unpack_plain(index["ids"])  # sorted: positions are found by bisection
+        self.row_at = unpack_plain(index["row_at"])
+        self.status: list[str] = index["status"]  # changed in place by the log
+        self.due: list[str | None] = index["due"]  # ISO dates
+        self.plan_of: list[str] = index["plan"]  # plan titles
 
     def _roll_forward(self, end: int, first: bytes | None) -> bool:
         """Apply the events logged after the snapshot, as loading rolls them onto the task
@@ -274,7 +223,7 @@ class ReadCache:
         from .eventlog import apply_event, replays, validate_event
 
         meta = self.sections["tables"]["meta"]
-        status = self.sections["index"]["status"]
+        status = self.status
         patch = self.sections["patch"]["rows"]
         last = int(meta.get("last_seq", 0))
         seen = self.header["log"][3]
@@ -303,7 +252,7 @@ class ReadCache:
             new = row_of(rec)
             self.changed.setdefault(pos, old)
             patch[pos] = new
-            status[pos] = new[_STATUS_AT]
+            status[pos] = new[STATUS_AT]
             self._tasks.pop(pos, None)
         if last_line is None:
             return True
@@ -327,7 +276,7 @@ class ReadCache:
 
         with no_gc():
             patch_sections(self)
-        sections: dict[str, bytes | Copied] = {}
+        sections: dict[str, bytes | memoryview | Copied] = {}
         for name in ORDER:
             if name in self.dirty and name in self.sections:
                 sections[name] = marshal.dumps(self.sections[name])
@@ -353,25 +302,34 @@ class ReadCache:
         return self.sections["tables"]  # type: ignore[no-any-return]
 
     @property
-    def index(self) -> dict[str, Any]:
-        return self.sections["index"]  # type: ignore[no-any-return]
-
-    @property
     def size(self) -> int:
-        return len(self.index["ids"])
+        return len(self.ids)
 
     def position(self, task_id: Any) -> int | None:
         """Where the task with this record id is in the id-ordered sections."""
-        if self._pos is None:
-            self._pos = {tid: p for p, tid in enumerate(self.index["ids"])}
-        return self._pos.get(task_id) if isinstance(task_id, int) else None
+        if not isinstance(task_id, int):
+            return None
+        pos = bisect_left(self.ids, task_id)
+        return pos if pos < len(self.ids) and self.ids[pos] == task_id else None
+
+    def column(self, name: str) -> Sequence[int | None]:
+        """`num` or `group` per position (`snaprows.NONE` standing for None)."""
+        found = self._cols.get(name)
+        if found is None:
+            found = self._cols[name] = unpack_ints(self.sections["index"][name])
+        return found
+
+    def cell(self, name: str) -> Sequence[int]:
+        """The positions of the tasks that name `name` in one of their unit cells."""
+        found = self.sections["index"]["cells"].get(name)
+        return unpack_plain(found, "i") if found is not None else ()
 
     def row(self, pos: int) -> tuple[Any, ...]:
         found = self.sections["patch"]["rows"].get(pos)
         if found is not None:
             return found  # type: ignore[no-any-return]
-        at = self.index["row_at"]
-        return marshal.loads(memoryview(self.raw["rows"])[at[pos] : at[pos + 1]])  # type: ignore[no-any-return]
+        at = self.row_at
+        return marshal.loads(self.raw["rows"][at[pos] : at[pos + 1]])  # type: ignore[misc,no-any-return]
 
     def task(self, pos: int) -> Task:
         found = self._tasks.get(pos)
@@ -381,7 +339,7 @@ class ReadCache:
 
     def all_tasks(self, positions: range | list[int]) -> dict[int, Task]:
         """Tasks by record id for these positions (in that order)."""
-        ids = self.index["ids"]
+        ids = self.ids
         with no_gc():
             return {ids[p]: self.task(p) for p in positions}
 
@@ -415,7 +373,7 @@ class ReadCache:
     def in_view(self, titles: frozenset[str] | None) -> list[int]:
         if titles is None:
             return list(range(self.size))
-        return [p for p, title in enumerate(self.index["plan"]) if title in titles]
+        return [p for p, title in enumerate(self.plan_of) if title in titles]
 
     def context(self) -> Snapshot:
         """A snapshot of every plan with no tasks in it: plans, units, directory, meta."""
@@ -450,7 +408,7 @@ class ReadCache:
             ctx.directory,
         )
         snap = base if every_plan else base.only(plan)
-        cells = self.index["plan_cells"]
+        cells = self.sections["index"]["plan_cells"]
         titles = {p.title for p in snap.plans} if snap is not base else None
         for title, names in cells.items():  # what `Snapshot.reaching` looks through
             if titles is None or title in titles:
@@ -469,17 +427,17 @@ def _size(path: Path) -> int:
         return 0
 
 
-def open_cache(db_path: Path) -> ReadCache | None:
+def open_cache(db_path: Path, check: Callable[[], object] | None = None) -> ReadCache | None:
     """The database's read snapshot, checked and rolled forward (or made now); None when it
     is switched off or there is no database yet. Errors reading the database are the ones
-    the ordinary read raises."""
+    the ordinary read raises (`check`: the checks it makes of the path first)."""
     if not enabled():
         return None
     cache = ReadCache(db_path)
     with no_gc():
         if cache.attach():
             return cache
-    cache = ReadCache(db_path)  # nothing of the snapshot on disk is kept
+    cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
     if not cache.rebuild():
         return None
     cache.save()

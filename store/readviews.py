@@ -14,16 +14,18 @@ database the ordinary way.
 from __future__ import annotations
 
 import marshal
+from array import array
 from bisect import bisect_left, insort
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any, overload
 
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
-from .readcache import ReadCache, row_of, task_of
+from .snaprows import optional, pack_ints, row_of, task_of
 
 if TYPE_CHECKING:
     from .filters import TaskFilter
+    from .readcache import ReadCache
     from .search.index import SearchIndex
     from .snapshot import Snapshot
     from .stats import UnitCount
@@ -44,7 +46,7 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
         return same.setdefault(text, text)
 
     rows = bytearray()
-    row_at = [0]
+    row_at = [0]  # where each row starts in `rows`, and where the last ends
     num: list[int | None] = []
     plan: list[str] = []
     status: list[str] = []
@@ -76,15 +78,15 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
             "meta": dict(snap.meta),
         },
         "index": {
-            "ids": ids,
-            "num": num,
+            "ids": pack_ints(ids),
+            "num": pack_ints(num),
             "plan": plan,
             "status": status,
             "due": due,
-            "group": group,
-            "cells": cells,
+            "group": pack_ints(group),
+            "cells": {name: array("i", found).tobytes() for name, found in cells.items()},
             "plan_cells": {t: list(names) for t, names in plan_cells.items()},
-            "row_at": row_at,
+            "row_at": pack_ints(row_at),
         },
         "patch": {"rows": {}, "json": {}},
         "rows": bytes(rows),
@@ -138,13 +140,10 @@ def select(cache: ReadCache, flt: TaskFilter, plan: str | None, today: date) -> 
     if flt.role not in (*ROLES, "any"):
         return None  # the ordinary read says what is wrong
     titles = cache.view_titles(plan)
-    positions = cache.in_view(titles)
-    index = cache.index
     ctx = cache.context()
     sets = flt.unit_sets(ctx.units)
     if sets:
         view = cache.snapshot([], plan)  # `reaching` looks through the view's cells
-        cells = index["cells"]
         wanted: set[int] | None = None
         for names in sets:
             words = set(names)
@@ -152,10 +151,13 @@ def select(cache: ReadCache, flt: TaskFilter, plan: str | None, today: date) -> 
                 for unit in names:
                     direct, collective = view.reaching(unit)
                     words |= direct | collective
-            found = {p for w in words for p in cells.get(w, ())}
+            found = {p for w in words for p in cache.cell(w)}
             wanted = found if wanted is None else wanted & found
-        positions = [p for p in positions if p in (wanted or ())]
-    status, due = index["status"], index["due"]
+        plans = cache.plan_of
+        positions = [p for p in sorted(wanted or ()) if titles is None or plans[p] in titles]
+    else:
+        positions = cache.in_view(titles)
+    status, due = cache.status, cache.due
     if flt.statuses:
         positions = [p for p in positions if status[p] in flt.statuses]
     if flt.overdue:
@@ -170,11 +172,11 @@ def select(cache: ReadCache, flt: TaskFilter, plan: str | None, today: date) -> 
             if (d := due[p]) is not None and (lo is None or d >= lo) and (hi is None or d <= hi)
         ]
     if flt.ids:
-        ids, wanted_ids = index["ids"], set(flt.ids)
+        ids, wanted_ids = cache.ids, set(flt.ids)
         positions = [p for p in positions if ids[p] in wanted_ids]
     if flt.group is not None:
-        group = index["group"]
-        positions = [p for p in positions if group[p] == flt.group]
+        group = cache.column("group")
+        positions = [p for p in positions if optional(group[p]) == flt.group]
     if not sets and not flt.by_due:
         return positions  # the columns answered exactly what `TaskFilter.matches` asks
     tasks = flt.apply(cache.snapshot(positions, plan), today)
@@ -192,12 +194,12 @@ def task_position(cache: ReadCache, word: str, plan: str | None) -> int | None:
     exactly one task (the ordinary read then says why)."""
     from .plans import _KEY, ARCHIVED, find_plan
 
-    index = cache.index
     plain = word.strip().lstrip("#＃")
+    nums = cache.column("num")
     if plan is None and plain.isdigit() and len(cache.tables["plans"]) == 1:
         number = int(plain)  # `Store.quick_number`: the record id is the number
         pos = cache.position(number)
-        if pos is not None and index["num"][pos] in (None, number):
+        if pos is not None and optional(nums[pos]) in (None, number):
             return pos
     m = _KEY.match(word.strip())
     if m is None:
@@ -211,13 +213,13 @@ def task_position(cache: ReadCache, word: str, plan: str | None) -> int | None:
         chosen = {p.code for p in plans if p.state != ARCHIVED} or {p.code for p in plans}
     codes = {p.title: p.code for p in plans}
     first = plans[0].code if plans else ""
-    ids, nums, titles = index["ids"], index["num"], index["plan"]
-    found = [
-        p
-        for p in range(len(ids))
-        if (nums[p] if nums[p] is not None else ids[p]) == number
-        and (codes.get(titles[p]) or first) in chosen
-    ]
+    titles = cache.plan_of
+    # the task's number is its `num`, or its id when it has none (`plans.task_number`)
+    numbered = [p for p, n in enumerate(nums) if n == number]
+    unnumbered = cache.position(number)
+    if unnumbered is not None and optional(nums[unnumbered]) is None:
+        numbered.append(unnumbered)
+    found = [p for p in numbered if (codes.get(titles[p]) or first) in chosen]
     return found[0] if len(found) == 1 else None
 
 
@@ -235,7 +237,7 @@ def tallies(cache: ReadCache) -> dict[str, Any]:
         titles = _titles(kept["titles"])
         counts = kept["units"]
         for pos, old in cache.changed.items():
-            if titles is None or cache.index["plan"][pos] in titles:
+            if titles is None or cache.plan_of[pos] in titles:
                 _tally(counts, task_of(old), by_parts, -1)
                 _tally(counts, cache.task(pos), by_parts, 1)
         if cache.changed:
@@ -366,14 +368,14 @@ def search_index(cache: ReadCache, plan: str | None) -> SearchIndex | None:
     if _titles(state["titles"]) != titles:
         return None
     rank = state["rank"]
-    status = cache.index["status"]
+    status = cache.status
     return SearchIndex.from_prepared(state, Ranked(cache, rank), [status[p] for p in rank])
 
 
 # -- `zwgk list --json` -------------------------------------------------------------------------
 def json_texts(
     cache: ReadCache,
-) -> tuple[bytes, list[int], list[int], dict[int, tuple[bytes, int]]] | None:
+) -> tuple[bytes | memoryview, list[int], list[int], dict[int, tuple[bytes, int]]] | None:
     """Each task's `--json` text (all plans, id order): the bytes, where each starts (one more
     for the end), where each one's `overdue` value is, and the texts of tasks changed since.
     None when a task's text would depend on the day in more than its `overdue`."""
@@ -383,7 +385,7 @@ def json_texts(
     kept = _kept(cache, "jindex")
     raw = cache.raw.get("json")
     if kept is not None and raw is None and cache.file is not None:
-        raw = cache.file.raw("json")
+        raw = cache.file.view("json")
     if kept is not None and raw is not None:
         if cache.changed and "json" not in cache.raw:
             ctx = cache.context()
@@ -439,7 +441,7 @@ def print_json(cache: ReadCache, positions: list[int], today: date, out: IO[byte
         out.write(b"[]\n")
         return True
     view = memoryview(raw)
-    status, due = cache.index["status"], cache.index["due"]
+    status, due = cache.status, cache.due
     day = today.isoformat()
     chunks: list[bytes | memoryview] = [b"[\n  "]
     for k, pos in enumerate(positions):

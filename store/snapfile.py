@@ -108,6 +108,7 @@ class SnapFile:
         self.header = header
         self.size = size
         self.sections: dict[str, tuple[int, int, int]] = header["sections"]
+        self._map: memoryview | None = None
 
     @classmethod
     def open(cls, path: Path) -> SnapFile | None:
@@ -174,6 +175,26 @@ class SnapFile:
             return None
         return data
 
+    def view(self, name: str) -> memoryview | None:
+        """A section's bytes without copying them (the file mapped into memory), None when
+        it is absent or fails its CRC. The mapping lives as long as the views of it."""
+        where = self.sections.get(name)
+        if where is None:
+            return None
+        offset, length, crc = where
+        try:
+            if self._map is None:
+                import mmap
+
+                self._map = memoryview(mmap.mmap(self.fd, 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):
+            data = self.raw(name)
+            return memoryview(data) if data is not None else None
+        found = self._map[offset : offset + length]
+        if len(found) != length or zlib.crc32(found) != crc:
+            return None
+        return found
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self.fd)
@@ -187,7 +208,9 @@ class Copied:
         self.offset, self.length, self.crc = source.sections[name]
 
 
-def write_snapfile(path: Path, header: dict[str, Any], sections: dict[str, bytes | Copied]) -> bool:
+def write_snapfile(
+    path: Path, header: dict[str, Any], sections: dict[str, bytes | memoryview | Copied]
+) -> bool:
     """Write a snapshot atomically (temp file, fsync, rename); False when it could not be."""
     import tempfile
 

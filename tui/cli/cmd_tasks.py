@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zwgk.store.context import Context, parse_day
 from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
-from zwgk.store.readviews import print_json, search_index, select, task_position, unit_counts
-from zwgk.store.service import Service
-from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 
 from . import render
@@ -27,6 +24,18 @@ from .common import (
     read_cache,
     task_id,
 )
+
+if TYPE_CHECKING:
+    from zwgk.store.service import Service
+    from zwgk.store.snapshot import Snapshot
+
+
+def service_of(ctx: Context) -> Service:
+    """The ordinary way to the database (imported only by the commands that take it: a read
+    answered from the read snapshot never loads the write path)."""
+    from zwgk.store.service import Service
+
+    return Service.open(ctx)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -88,6 +97,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 # Each answers from the read snapshot (store/readcache.py, store/readviews.py) when it can,
 # else reads the database the ordinary way; the output is the same either way.
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.readviews import print_json, select
+
     flt = filter_from_args(args, ctx.today)
     with read_cache(ctx) as cache:
         found = None if cache is None or args.mine else select(cache, flt, args.plan, ctx.today)
@@ -99,7 +110,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
             snap = cache.snapshot(found, args.plan)
             tasks = [cache.task(p) for p in found]
     if found is None:
-        service = Service.open(ctx)
+        service = service_of(ctx)
         snap = service.snapshot(args.plan)
         tasks = service.tasks(flt, snap)
         if args.mine:  # the acting user's unit's open work, nearest deadline first
@@ -141,12 +152,14 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.readviews import task_position
+
     with read_cache(ctx) as cache:
         pos = task_position(cache, args.id, args.plan) if cache is not None else None
         if cache is not None and pos is not None:
             snap = cache.snapshot([pos], every_plan=True)
             task = cache.task(pos)
-    service = Service.open(ctx)
+    service = service_of(ctx)
     if pos is None:
         snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
         task = snap.tasks[service.task_id(args.id, args.plan)]
@@ -165,8 +178,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
-    events = Service.open(ctx).log(
-        Service.open(ctx).task_id(args.id, args.plan) if args.id else None,
+    events = service_of(ctx).log(
+        service_of(ctx).task_id(args.id, args.plan) if args.id else None,
         unit=args.unit,
         user=args.user,
         since=args.since,
@@ -175,7 +188,7 @@ def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         render.print_json([e.to_record() for e in events])
         return 0
-    label = Service.open(ctx).snapshot().label_of
+    label = service_of(ctx).snapshot().label_of
     for e in events:
         render.out(event_line(e, label))
     render.out(f"共 {len(events)} 条记录")
@@ -186,12 +199,14 @@ UNIT_COLUMNS = ("牵头", "配合", "指导", "完成", "逾期")
 
 
 def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.readviews import unit_counts
+
     with read_cache(ctx) as cache:
         counts = unit_counts(cache, ctx.today) if cache is not None else None
     if counts is None:
         from zwgk.store.stats import unit_counts as counted
 
-        counts = counted(Service.open(ctx).snapshot(), ctx.today)
+        counts = counted(service_of(ctx).snapshot(), ctx.today)
     if args.json:
         render.print_json([c.to_json() for c in counts])
         return 0
@@ -206,6 +221,8 @@ def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.readviews import search_index
+
     query = " ".join(args.query)
     with read_cache(ctx) as cache:
         index = search_index(cache, args.plan) if cache is not None else None
@@ -216,7 +233,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     if index is None:
         from zwgk.store.search import search
 
-        snap = Service.open(ctx).snapshot(args.plan)
+        snap = service_of(ctx).snapshot(args.plan)
         result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
         render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
@@ -251,7 +268,7 @@ def search_line(
 # -- write commands --------------------------------------------------------------------------
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
-    service = Service.open(ctx)
+    service = service_of(ctx)
     event = service.mark(service.task_id(args.id, args.plan), status, args.note, unit=args.unit)
     render.out(change_summary(event, service))
     return 0
@@ -261,14 +278,14 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     words = args.text[1:] if args.text[:1] == ["--"] else args.text  # `note 3 -- -x` too
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
-    service = Service.open(ctx)
+    service = service_of(ctx)
     event = service.note(service.task_id(args.id, args.plan), " ".join(words))
     render.out(change_summary(event, service))
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
-    service = Service.open(ctx)
+    service = service_of(ctx)
     event = service.undo()
     label = service.snapshot().label_of
     render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")

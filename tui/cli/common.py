@@ -23,9 +23,14 @@ def read_cache(ctx: Context) -> Iterator[ReadCache | None]:
     """The database's read snapshot (store/readcache.py) for one command, written back if it
     changed; None when switched off (ZWGK_NO_SNAPSHOT=1) or before the database exists: the
     command then reads the database the ordinary way."""
-    from zwgk.store.db import Store
+    from zwgk.store.readcache import open_cache
 
-    cache = Store(ctx).read_cache()
+    def check() -> None:  # what `Store` checks first, when the database must be read
+        from zwgk.store.db import check_path
+
+        check_path(ctx.db_path)
+
+    cache = open_cache(ctx.db_path, check)
     try:
         yield cache
     finally:
