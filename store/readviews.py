@@ -21,7 +21,7 @@ from datetime import date
 from typing import IO, TYPE_CHECKING, Any, overload
 
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
-from .snaprows import optional, pack_ints, row_of, task_of
+from .snaprows import no_gc, optional, pack_ints, row_of, task_of, unpack_plain
 
 if TYPE_CHECKING:
     from .filters import TaskFilter
@@ -323,7 +323,7 @@ def unit_counts(cache: ReadCache, today: date) -> list[UnitCount] | None:
 class Ranked(Sequence[Task]):
     """The tasks of a prepared search index in its rank order, each built when first used."""
 
-    def __init__(self, cache: ReadCache, rank: list[int]) -> None:
+    def __init__(self, cache: ReadCache, rank: Sequence[int]) -> None:
         self.cache = cache
         self.rank = rank
 
@@ -361,24 +361,31 @@ def search_index(cache: ReadCache, plan: str | None) -> SearchIndex | None:
         tasks = cache.all_tasks(cache.in_view(titles))
         index = SearchIndex(tasks, ctx.units, ctx.reach if ctx.directory else None)
         index.use_pinyin(PinyinTables(*kept["tables"]))
-        state = index.prepared()
-        state["rank"] = [cache.position(t.id) for t in index.tasks]
+        try:
+            state = index.prepared()
+        except OverflowError:  # ids beyond 64 bits: searched the ordinary way
+            return None
+        state["rank"] = array("i", [cache.position(t.id) or 0 for t in index.tasks]).tobytes()
         state["titles"] = kept["titles"]
         _made(cache, "search", state)
     if _titles(state["titles"]) != titles:
         return None
-    rank = state["rank"]
+    rank = unpack_plain(state["rank"], "i")
     status = cache.status
     return SearchIndex.from_prepared(state, Ranked(cache, rank), [status[p] for p in rank])
 
 
 # -- `zwgk list --json` -------------------------------------------------------------------------
+SEP = b",\n  "  # between two objects of the printed list: kept after each text
+
+
 def json_texts(
     cache: ReadCache,
-) -> tuple[bytes | memoryview, list[int], list[int], dict[int, tuple[bytes, int]]] | None:
-    """Each task's `--json` text (all plans, id order): the bytes, where each starts (one more
-    for the end), where each one's `overdue` value is, and the texts of tasks changed since.
-    None when a task's text would depend on the day in more than its `overdue`."""
+) -> tuple[bytes | memoryview, Sequence[int], Sequence[int], dict[int, tuple[bytes, int]]] | None:
+    """Each task's `--json` text (all plans, id order), each followed by `SEP`: the bytes,
+    where each text starts (one more for the end), where its `overdue` value is (-1: none),
+    and the texts of tasks changed since. None when a task's text would depend on the day in
+    more than its `overdue`."""
     from .jsontext import fragment
 
     patch = cache.sections["patch"]["json"]
@@ -386,33 +393,35 @@ def json_texts(
     raw = cache.raw.get("json")
     if kept is not None and raw is None and cache.file is not None:
         raw = cache.file.view("json")
-    if kept is not None and raw is not None:
-        if cache.changed and "json" not in cache.raw:
+        if raw is not None and cache.changed:
             ctx = cache.context()
             for pos in cache.changed:
-                patch[pos] = fragment(ctx.task_json(cache.task(pos), date.min))
+                text, where = fragment(ctx.task_json(cache.task(pos), date.min))
+                patch[pos] = (text + SEP, where)
             cache.dirty.add("patch")
+    if kept is not None and raw is not None:
         cache.raw["json"] = raw
-        return raw, kept["at"], kept["ov"], patch
+        return raw, unpack_plain(kept["at"]), unpack_plain(kept["ov"]), patch
     ctx = cache.context()
-    positions = range(cache.size)
-    tasks = [cache.task(p) for p in positions]
+    tasks = [cache.task(p) for p in range(cache.size)]
     if not _only_overdue_varies(ctx, tasks):
         return None
     parts, at, ov = [], [0], []
     end = 0
-    for task in tasks:
-        text, where = fragment(ctx.task_json(task, date.min))
-        parts.append(text)
-        ov.append(where)
-        end += len(text)
-        at.append(end)
+    with no_gc():
+        for task in tasks:
+            text, where = fragment(ctx.task_json(task, date.min))
+            parts.append(text)
+            parts.append(SEP)
+            ov.append(where)
+            end += len(text) + len(SEP)
+            at.append(end)
     raw = b"".join(parts)
     cache.raw["json"] = raw
     cache.dirty.add("json")
     patch.clear()
     cache.dirty.add("patch")
-    _made(cache, "jindex", {"at": at, "ov": ov})
+    _made(cache, "jindex", {"at": pack_ints(at), "ov": pack_ints(ov)})
     return raw, at, ov, patch
 
 
@@ -432,7 +441,10 @@ def _only_overdue_varies(ctx: Snapshot, tasks: list[Task]) -> bool:
 
 def print_json(cache: ReadCache, positions: list[int], today: date, out: IO[bytes]) -> bool:
     """Write what `render.print_json([snap.task_json(t, today) for t in tasks])` writes for
-    the tasks at `positions`; False (nothing written) when the texts cannot be had."""
+    the tasks at `positions`; False (nothing written) when the texts cannot be had.
+
+    Neighbouring texts are written as one slice of the kept bytes: the loop only stops at a
+    task overdue today (its `false` becomes `true`) or changed since (its text is new)."""
     texts = json_texts(cache)
     if texts is None:
         return False
@@ -443,21 +455,36 @@ def print_json(cache: ReadCache, positions: list[int], today: date, out: IO[byte
     view = memoryview(raw)
     status, due = cache.status, cache.due
     day = today.isoformat()
-    chunks: list[bytes | memoryview] = [b"[\n  "]
-    for k, pos in enumerate(positions):
-        if k:
-            chunks.append(b",\n  ")
-        found = patch.get(pos)
-        text, where = found if found is not None else (view[at[pos] : at[pos + 1]], ov[pos])
-        if where < 0:
-            chunks.append(text)
-        else:
-            chunks.append(text[:where])
-            chunks.append(b"true" if _late(due[pos], status[pos], day) else b"false")
-            chunks.append(text[where + 5 :])
-        if len(chunks) > 8192:
-            out.writelines(chunks)
-            chunks.clear()
-    chunks.append(b"\n]\n")
-    out.writelines(chunks)
+    pieces: list[bytes | memoryview] = [b"[\n  "]
+    start = end = 0  # the run of `view` gathered so far
+    for pos in positions:
+        if len(pieces) > 4096:
+            out.writelines(pieces)
+            pieces.clear()
+        found = patch.get(pos) if patch else None
+        if found is not None:
+            pieces.append(view[start:end])
+            start = end = 0
+            text, where = found
+            if where >= 0 and _late(due[pos], status[pos], day):
+                pieces += [text[:where], b"true", text[where + 5 :]]
+            else:
+                pieces.append(text)
+            continue
+        a = at[pos]
+        if a != end:
+            pieces.append(view[start:end])
+            start = a
+        end = at[pos + 1]
+        where = ov[pos]
+        if where >= 0 and _late(due[pos], status[pos], day):
+            pieces.append(view[start : a + where])
+            pieces.append(b"true")
+            start = a + where + 5
+    pieces.append(view[start:end])
+    while not len(pieces[-1]):
+        pieces.pop()
+    pieces[-1] = pieces[-1][: -len(SEP)]  # the last object is followed by the list's end
+    pieces.append(b"\n]\n")
+    out.writelines(pieces)
     return True

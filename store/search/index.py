@@ -10,11 +10,12 @@ terms.py, combining terms is ranking.py, filters are masks.py.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..model import ROLES, Task, Unit
 from ..textutil import norm
@@ -55,13 +56,15 @@ class SearchIndex:
         self.tasks: Sequence[Task] = items
         self.n = n = len(items)
         self.all_bits = (1 << n) - 1
-        self.pos_of_id = {t.id: p for p, t in enumerate(items)}
+        self._rank_ids: Sequence[int] = [t.id for t in items]
+        self._pos_of_id: dict[int, int] | None = {t.id: p for p, t in enumerate(items)}
         self._norm: list[str] | None = [norm(t.text) for t in items]
         self.hay = "\n".join(self.norm)
         # where each task's line starts in `hay`, plus a sentinel "next line" after the last
         self.starts = [0, *accumulate(len(s) + 1 for s in self.norm)]
         self.starts[-1] += 1
-        self.dues = [t.due for t in items if t.due is not None]  # sorted: a prefix of ranks
+        self._due_days: Sequence[int] = ()
+        self._dues: list[date] | None = [t.due for t in items if t.due is not None]
 
         group_ids: dict[str, int] = {}
         self.group_titles: list[str] = []  # normalised, distinct
@@ -106,23 +109,34 @@ class SearchIndex:
 
     # -- kept between processes (store/readcache.py) ---------------------------------------
     def prepared(self) -> dict[str, Any]:
-        """Everything built from the tasks, as plain data (marshal-able): with `from_prepared`
-        a later process skips the normalisation, the pinyin tables and the unit positions.
-        Task statuses are left out (they change with every mark): pass them per rank."""
+        """Everything built from the tasks, as plain data (marshal-able, numbers as array
+        bytes, which load as a copy): with `from_prepared` a later process skips the
+        normalisation, the pinyin tables and the unit positions. Task statuses are left out
+        (they change with every mark): pass them per rank. OverflowError: an id too large
+        for the arrays (keep building indexes the ordinary way then)."""
         tables = self._pinyin_tables()
+        flat: list[int] = []
+        ends = [0]
+        for members in self.group_members:
+            flat += members
+            ends.append(len(flat))
+        unit_pos = {
+            u: {role: _pack("i", found) for role, found in by_role.items()}
+            for u, by_role in self._unit_positions().items()
+        }
         return {
-            "ids": [t.id for t in self.tasks],
+            "ids": _pack("q", [t.id for t in self.tasks]),
             "hay": self.hay,
-            "starts": self.starts,
-            "dues": [d.toordinal() for d in self.dues],
+            "starts": _pack("q", self.starts),
+            "dues": _pack("q", [d.toordinal() for d in self.dues]),
             "group_titles": self.group_titles,
-            "group_members": self.group_members,
+            "group_members": (_pack("i", flat), _pack("q", ends)),
             "group_hay": self.group_hay,
-            "group_starts": self.group_starts,
+            "group_starts": _pack("q", self.group_starts),
             "units": [(k, u.name, u.aliases, u.pinyin, u.initials) for k, u in self.units.items()],
             "unit_blob": self.unit_blob,
-            "unit_starts": self.unit_starts,
-            "unit_pos": self._unit_positions(),
+            "unit_starts": _pack("q", self.unit_starts),
+            "unit_pos": unit_pos,
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
             "coded": (self._coded_hay, self._coded_groups, self._coded_units),
         }
@@ -132,26 +146,37 @@ class SearchIndex:
         cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
     ) -> SearchIndex:
         """The index `prepared()` described, over `tasks` in its rank order (a sequence that
-        may build each task only when a hit needs it) and their current `statuses`."""
+        may build each task only when a hit needs it) and their current `statuses`. What
+        only some queries use (ids, due dates, the texts one by one) is unpacked on first
+        use."""
         self = cls.__new__(cls)
         self.reach = None  # only the unit positions used it: they are prepared
         self.tasks = tasks
-        self.n = n = len(state["ids"])
+        self._rank_ids = _unpack("q", state["ids"])
+        self.n = n = len(self._rank_ids)
         self.all_bits = (1 << n) - 1
-        self.pos_of_id = {tid: p for p, tid in enumerate(state["ids"])}
+        self._pos_of_id = None
         self.hay = state["hay"]
-        self._norm = None  # split from `hay` on first use
-        self.starts = state["starts"]
-        self.dues = [date.fromordinal(d) for d in state["dues"]]
+        self._norm = None
+        # arrays: indexed and bisected as the lists `__init__` makes are
+        self.starts = cast(list[int], _unpack("q", state["starts"]))
+        self._due_days = _unpack("q", state["dues"])
+        self._dues = None
         self.group_titles = state["group_titles"]
-        self.group_members = state["group_members"]
+        members, ends = state["group_members"]
+        self.group_members = cast(
+            list[list[int]], _Slices(_unpack("i", members), _unpack("q", ends))
+        )
         self.group_hay = state["group_hay"]
-        self.group_starts = state["group_starts"]
+        self.group_starts = cast(list[int], _unpack("q", state["group_starts"]))
         self.units = {k: Unit(name, list(al), py, ini) for k, name, al, py, ini in state["units"]}
         self.unit_list = list(self.units.items())
         self.unit_blob = state["unit_blob"]
-        self.unit_starts = state["unit_starts"]
-        self._unit_pos = state["unit_pos"]
+        self.unit_starts = cast(list[int], _unpack("q", state["unit_starts"]))
+        self._unit_pos = {
+            u: {role: cast(list[int], _unpack("i", found)) for role, found in by_role.items()}
+            for u, by_role in state["unit_pos"].items()
+        }
         self._status_pos = None
         self._statuses = statuses
         self._cache = {}
@@ -170,6 +195,28 @@ class SearchIndex:
     @norm.setter
     def norm(self, value: list[str]) -> None:
         self._norm = value
+
+    @property
+    def pos_of_id(self) -> dict[int, int]:
+        """Task id -> rank."""
+        if self._pos_of_id is None:
+            self._pos_of_id = {tid: p for p, tid in enumerate(self._rank_ids)}
+        return self._pos_of_id
+
+    @pos_of_id.setter
+    def pos_of_id(self, value: dict[int, int]) -> None:
+        self._pos_of_id = value
+
+    @property
+    def dues(self) -> list[date]:
+        """The due dates of the dated tasks, in rank order (so sorted: a prefix of ranks)."""
+        if self._dues is None:
+            self._dues = [date.fromordinal(d) for d in self._due_days]
+        return self._dues
+
+    @dues.setter
+    def dues(self, value: list[date]) -> None:
+        self._dues = value
 
     def warm(self) -> None:
         """Build what a first query would otherwise build: pinyin tables, unit positions,
@@ -376,6 +423,30 @@ class SearchIndex:
             return 0
         texts = self.norm
         return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
+
+
+class _Slices(Sequence[Sequence[int]]):
+    """Lists kept as one flat array and where each ends (`group_members`, prepared)."""
+
+    def __init__(self, flat: Sequence[int], ends: Sequence[int]) -> None:
+        self.flat = flat
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, i: int) -> Sequence[int]:  # type: ignore[override]
+        return self.flat[self.ends[i] : self.ends[i + 1]]
+
+
+def _pack(typecode: str, values: Iterable[int]) -> bytes:
+    return array(typecode, values).tobytes()
+
+
+def _unpack(typecode: str, data: bytes) -> array[int]:
+    out = array(typecode)
+    out.frombytes(data)
+    return out
 
 
 def rank_order(tasks: Iterable[Task]) -> list[Task]:
