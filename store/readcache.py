@@ -125,6 +125,8 @@ class ReadCache:
         finally:
             os.close(fd)
         head, end, end_crc, _ = header["log"]
+        if end < header["file_meta"].get("events_offset", 0):
+            return False  # it cannot lag behind the task file it was made from
         size, first, before = line_ending_at(events_path(self.path), end)
         if head is not None and (first is None or zlib.crc32(first) != head):
             return False
