@@ -429,16 +429,21 @@ def _size(path: Path) -> int:
         return 0
 
 
-def open_cache(db_path: Path, check: Callable[[], object] | None = None) -> ReadCache | None:
+def open_cache(
+    db_path: Path, check: Callable[[], object] | None = None, *, rebuild: bool = True
+) -> ReadCache | None:
     """The database's read snapshot, checked and rolled forward (or made now); None when it
-    is switched off or there is no database yet. Errors reading the database are the ones
-    the ordinary read raises (`check`: the checks it makes of the path first)."""
+    is switched off, when there is no database yet, or (`rebuild=False`) when it would have
+    to be made. Errors reading the database are the ones the ordinary read raises (`check`:
+    the checks it makes of the path first)."""
     if not enabled():
         return None
     cache = ReadCache(db_path)
     with no_gc():
         if cache.attach():
             return cache
+    if not rebuild:
+        return None
     cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
     if not cache.rebuild():
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import marshal
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any, overload
 
@@ -221,6 +221,16 @@ def task_position(cache: ReadCache, word: str, plan: str | None) -> int | None:
         numbered.append(unnumbered)
     found = [p for p in numbered if (codes.get(titles[p]) or first) in chosen]
     return found[0] if len(found) == 1 else None
+
+
+def label_of(cache: ReadCache) -> Callable[[int | None], str]:
+    """`Service.snapshot().label_of`: how the active plans name a task by its record id."""
+
+    def label(task_id: int | None) -> str:
+        pos = cache.position(task_id)
+        return cache.snapshot([pos] if pos is not None else []).label_of(task_id)
+
+    return label
 
 
 # -- `zwgk units` -----------------------------------------------------------------------------

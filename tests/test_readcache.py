@@ -345,3 +345,30 @@ def test_json_text_is_what_json_dumps_writes(value: Any) -> None:
     assert jsontext.dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
     text = jsontext.dumps([value, value], 0)
     assert text == json.dumps([value, value], ensure_ascii=False, indent=2)
+
+
+# -- changes name their task as the reads do ----------------------------------------------------
+def test_changes_name_their_task_the_same_with_the_snapshot(
+    zwgk: Runner, db_path: Path, tmp_path: Path
+) -> None:
+    assert zwgk("import", str(SAMPLES / "xuancheng-2020.xlsx")).returncode == 0
+    warm(zwgk, db_path)
+    twin = tmp_path / "twin"
+    shutil.copytree(db_path.parent, twin, ignore=shutil.ignore_patterns("twin", "*.snap"))
+    plain = {"ZWGK_DB": str(twin / db_path.name), OFF_SWITCH: "1"}
+    changes = [
+        ("mark", "宣城2020-3", "done", "--note", "已报送"),
+        ("mark", "3", "doing"),  # in two plans: refused, naming both
+        ("note", "宣城2020-2", "材料齐了"),
+        ("mark", "99", "done"),
+        ("undo",),
+        ("undo",),
+    ]
+    for args in changes:
+        got, want = zwgk(*args), zwgk(*args, env=plain)
+        assert (got.returncode, got.stdout, got.stderr) == (
+            want.returncode,
+            want.stdout,
+            want.stderr,
+        )
+    same_as_reference(zwgk, [("show", "宣城2020-3"), ("list", "--plan", "宣城2020", "--json")])

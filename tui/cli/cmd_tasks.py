@@ -26,6 +26,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from zwgk.store.describe import Label
+    from zwgk.store.readcache import ReadCache
     from zwgk.store.service import Service
     from zwgk.store.snapshot import Snapshot
 
@@ -266,11 +268,16 @@ def search_line(
 
 
 # -- write commands --------------------------------------------------------------------------
+# A change names its task from the read snapshot when that is up to date (a change never
+# waits for one to be made: the ordinary read is the fallback). Ids and plans are what the
+# snapshot was checked against, and a change of status leaves them as they were.
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
     service = service_of(ctx)
-    event = service.mark(service.task_id(args.id, args.plan), status, args.note, unit=args.unit)
-    render.out(change_summary(event, service))
+    with read_cache(ctx, rebuild=False) as cache:
+        task = changed_task(cache, service, args)
+        event = service.mark(task, status, args.note, unit=args.unit)
+        render.out(change_summary(event, service, cache))
     return 0
 
 
@@ -279,23 +286,44 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
     service = service_of(ctx)
-    event = service.note(service.task_id(args.id, args.plan), " ".join(words))
-    render.out(change_summary(event, service))
+    with read_cache(ctx, rebuild=False) as cache:
+        event = service.note(changed_task(cache, service, args), " ".join(words))
+        render.out(change_summary(event, service, cache))
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
     service = service_of(ctx)
     event = service.undo()
-    label = service.snapshot().label_of
+    with read_cache(ctx, rebuild=False) as cache:
+        label = labels(service, cache)
     render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
     return 0
 
 
-def change_summary(e: Event, service: Service | None = None) -> str:
+def changed_task(cache: ReadCache | None, service: Service, args: argparse.Namespace) -> int:
+    """The record id of the task `args.id` (with `--plan`) names, as `Service.task_id`."""
+    from zwgk.store.readviews import task_position
+
+    pos = task_position(cache, args.id, args.plan) if cache is not None else None
+    if cache is None or pos is None:
+        return service.task_id(args.id, args.plan)
+    return cache.ids[pos]
+
+
+def labels(service: Service, cache: ReadCache | None = None) -> Label:
+    """How the active plans name tasks (`Snapshot.label_of`)."""
+    if cache is None:
+        return service.snapshot().label_of
+    from zwgk.store.readviews import label_of
+
+    return label_of(cache)
+
+
+def change_summary(e: Event, service: Service | None = None, cache: ReadCache | None = None) -> str:
     """`已保存：#7 状态 …`; given the service, the task is named as people type it (the key
     `宣城2020-3` while several plans are active)."""
-    label = service.snapshot().label_of if service is not None else None
+    label = labels(service, cache) if service is not None else None
     if not e.changes:
         return f"{task_ref(e.task, label)} 没有变化（已是该状态）。"
     return f"已保存：{describe_event(e, label)}。如需撤销：zwgk undo"

@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def read_cache(ctx: Context) -> Iterator[ReadCache | None]:
+def read_cache(ctx: Context, *, rebuild: bool = True) -> Iterator[ReadCache | None]:
     """The database's read snapshot (store/readcache.py) for one command, written back if it
-    changed; None when switched off (ZWGK_NO_SNAPSHOT=1) or before the database exists: the
-    command then reads the database the ordinary way."""
+    changed; None when switched off (ZWGK_NO_SNAPSHOT=1), before the database exists, or
+    (`rebuild=False`) when it is not up to date: the command then reads the database the
+    ordinary way."""
     from zwgk.store.readcache import open_cache
 
     def check() -> None:  # what `Store` checks first, when the database must be read
@@ -30,7 +31,7 @@ def read_cache(ctx: Context) -> Iterator[ReadCache | None]:
 
         check_path(ctx.db_path)
 
-    cache = open_cache(ctx.db_path, check)
+    cache = open_cache(ctx.db_path, check, rebuild=rebuild)
     try:
         yield cache
     finally:
