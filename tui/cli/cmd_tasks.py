@@ -124,13 +124,12 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         render.print_json([snap.task_json(t, ctx.today) for t in tasks])
         return 0
     colour = render.use_colour()
-    for task in tasks:
-        render.out(render.task_line(task, ctx.today, colour=colour, label=snap.label(task)))
+    lines = [render.task_line(t, ctx.today, colour=colour, label=snap.label(t)) for t in tasks]
     overdue = sum(t.overdue(ctx.today) for t in tasks)
-    render.out(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
+    lines.append(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
     if flt.units and snap.directory:
-        for line in reached_lines(snap, flt.resolved_units(snap), tasks):
-            render.out(line)
+        lines += reached_lines(snap, flt.resolved_units(snap), tasks)
+    render.out("\n".join(lines))  # one write: stdout may be unbuffered
     return 0
 
 
@@ -161,11 +160,13 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         if cache is not None and pos is not None:
             snap = cache.snapshot([pos], every_plan=True)
             task = cache.task(pos)
-    service = service_of(ctx)
     if pos is None:
+        service = service_of(ctx)
         snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
         task = snap.tasks[service.task_id(args.id, args.plan)]
-    history = service.history(task.id)
+    from zwgk.store.db import Store
+
+    history = Store(ctx).events(task=task.id)  # `Service.history`
     if args.json:
         data = snap.task_json(task, ctx.today)
         data["history"] = [e.to_record() for e in history]
@@ -212,13 +213,14 @@ def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         render.print_json([c.to_json() for c in counts])
         return 0
-    render.out(render.fit("单位", 24) + "".join(render.rjust(h, 7) for h in UNIT_COLUMNS))
+    lines = [render.fit("单位", 24) + "".join(render.rjust(h, 7) for h in UNIT_COLUMNS)]
     for c in counts:
-        render.out(
+        lines.append(
             render.fit(c.name, 24)
             + "".join(f"{n:>7}" for n in (c.lead, c.support, c.guide, c.done, c.overdue))
         )
-    render.out(f"共 {len(counts)} 个单位")
+    lines.append(f"共 {len(counts)} 个单位")
+    render.out("\n".join(lines))
     return 0
 
 
@@ -245,9 +247,11 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         render.out(f"没有找到与“{one_line(query)}”相关的任务{hint}")
         return 0
     colour = render.use_colour()
-    for hit in result.hits:
-        render.out(search_line(hit.task, hit.spans, ctx.today, colour, snap.label(hit.task)))
-    render.out(f"找到 {result.total} 项，显示前 {len(result.hits)} 项")
+    lines = [
+        search_line(h.task, h.spans, ctx.today, colour, snap.label(h.task)) for h in result.hits
+    ]
+    lines.append(f"找到 {result.total} 项，显示前 {len(result.hits)} 项")
+    render.out("\n".join(lines))
     return 0
 
 
