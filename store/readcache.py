@@ -442,8 +442,8 @@ def open_cache(
     with no_gc():
         if cache.attach():
             return cache
-    if not rebuild:
-        return None
+    if not rebuild or not os.access(db_path.parent, os.W_OK | os.X_OK):
+        return None  # a snapshot that could not be kept is not worth making
     cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
     if not cache.rebuild():
         return None
