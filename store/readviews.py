@@ -240,17 +240,18 @@ _ROLE_AT = {"lead": 1, "support": 2, "guide": 3}
 def tallies(cache: ReadCache) -> dict[str, Any]:
     """Per unit of the active plans: [aliases, lead, support, guide, by status, done, due
     dates of its open parts (sorted)] — `stats.unit_counts` without today."""
+    from_file = "tallies" not in cache.sections
     kept = _kept(cache, "tallies")
     ctx = cache.context()
     by_parts = ctx if ctx.directory else None
     if kept is not None:
-        titles = _titles(kept["titles"])
-        counts = kept["units"]
-        for pos, old in cache.changed.items():
-            if titles is None or cache.plan_of[pos] in titles:
-                _tally(counts, task_of(old), by_parts, -1)
-                _tally(counts, cache.task(pos), by_parts, 1)
-        if cache.changed:
+        if from_file and cache.changed:  # as it was before the log just applied
+            titles = _titles(kept["titles"])
+            counts = kept["units"]
+            for pos, old in cache.changed.items():
+                if titles is None or cache.plan_of[pos] in titles:
+                    _tally(counts, task_of(old), by_parts, -1)
+                    _tally(counts, cache.task(pos), by_parts, 1)
             cache.dirty.add("tallies")
         return kept  # type: ignore[no-any-return]
     titles = cache.view_titles(None)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SAMPLES, Runner
+from conftest import ROOT, SAMPLES, SEED_TODAY, Runner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zwgk.store import jsontext, readcache, snapfile
+from zwgk.store import jsontext, readcache, readviews, snapfile
 from zwgk.store.readcache import OFF_SWITCH, ReadCache, open_cache
 from zwgk.store.snapfile import SnapFile, snap_path
 
@@ -159,6 +159,17 @@ def test_a_colleagues_marks_are_rolled_forward(
     same_as_reference(zwgk)
     assert zwgk("undo", user="colleague").returncode == 0
     assert zwgk("mark", "3", "blocked", user="colleague").returncode == 0
+    same_as_reference(zwgk)
+    # A command that used every section, then wrote the snapshot again: written once each.
+    assert zwgk("mark", "4", "done", user="colleague").returncode == 0
+    cache = open_cache(db_path)
+    assert cache is not None and cache.rewrite
+    assert readviews.unit_counts(cache, SEED_TODAY) is not None
+    assert readviews.search_index(cache, None) is not None
+    assert readviews.json_texts(cache) is not None
+    readviews.tallies(cache)
+    readviews.json_texts(cache)
+    cache.close()
     same_as_reference(zwgk)
 
 
