@@ -43,26 +43,35 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import seed
 from .codec import dump_json, parse_line
 from .context import Context
 from .errors import DatabaseError, InputError
 from .eventfile import iter_events_backwards, iter_lines, iter_lines_backwards
 from .eventlog import LOG_ONLY, NO_CHANGE_ACTIONS, validate_event
 from .files import events_path, shown
-from .loading import load_database, read_file
-from .lock import locked
 from .model import DONE, PART_PREFIX, Event, record_field, require_status
-from .plans import migrate_plans
+from .snaprows import no_gc
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
-from .transaction import CHECKPOINT_BYTES, Transaction, checkpoint
 
 if TYPE_CHECKING:
     from .permissions import Policy
+    from .transaction import CHECKPOINT_BYTES, Transaction
 
 # The public names the app and the CLI import from here.
 __all__ = ["CHECKPOINT_BYTES", "NOTE_LIMIT", "Snapshot", "Store", "Transaction", "clean_note"]
+
+
+def __getattr__(name: str) -> Any:
+    """`CHECKPOINT_BYTES` and `Transaction`, imported from here as ever: the write path
+    (transaction, lock, loading, seed) is loaded when first used, so a command answered from
+    the read snapshot (`zwgk show`'s history, `zwgk units`) never loads it."""
+    if name in ("CHECKPOINT_BYTES", "Transaction"):
+        from . import transaction
+
+        return getattr(transaction, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 NOTE_LIMIT = 2000  # characters: a progress note, not an essay
 
@@ -78,21 +87,7 @@ class Store:
 
     # -- paths and existence -------------------------------------------------------------
     def _check_path(self) -> None:
-        where = shown(self.path)
-        try:
-            self._check_kind(where)
-        except PermissionError:
-            raise DatabaseError(
-                f"无法访问数据库 {where}：没有权限（请检查它所在的目录，或联系管理员）。"
-            ) from None
-
-    def _check_kind(self, where: str) -> None:
-        if self.path.is_symlink():
-            raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
-        if self.path.is_dir():
-            raise DatabaseError(f"数据库路径 {where} 是一个目录，请指定一个文件。")
-        if self.path.exists() and not self.path.is_file():
-            raise DatabaseError(f"数据库路径 {where} 不是普通文件。")
+        check_path(self.path)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -115,15 +110,19 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The database as it is now (seeding it first if it does not exist yet)."""
+        from .loading import load_database
+
         sig = self.signature()
-        data = load_database(self.path)
+        with no_gc():  # 100,000 records and tasks: the collector would walk them over and over
+            data = load_database(self.path)
         if data is None:
             if not self.seed:
                 return snapshot_of(tables_of(None))
             self.ensure_seeded()
             sig = self.signature()
             data = load_database(self.path)
-        return snapshot_of(data or tables_of(None), sig)
+        with no_gc():
+            return snapshot_of(data or tables_of(None), sig)
 
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
         """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing).
@@ -177,6 +176,8 @@ class Store:
             rec = task.to_record() if task is not None else None
             units = {str(i): u.to_record() for i, u in enumerate(snapshot.units.values(), 1)}
         else:
+            from .loading import load_database, read_file
+
             raw, view = read_file(self.path)
             if view is not None:
                 rec = view.task(task_id) if task_id is not None else None
@@ -194,11 +195,13 @@ class Store:
         file: one plan in the database, and the record at that id carries that number (how a
         first plan is stored). None: look it up in a snapshot (`plans.resolve`). This keeps
         `zwgk mark 7` from reading every task."""
+        from .loading import read_file
+
         _, view = read_file(self.path)
         if view is None or len(view.table("plans")) != 1:
             return None
         rec = view.task(number)
-        if rec is None or rec.get("num", number) != number:
+        if rec is None or rec.get("num") not in (None, number):  # no number of its own: its id
             return None
         return number
 
@@ -206,6 +209,9 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Lock, read fresh, yield, then commit atomically (nothing is written on error)."""
+        from .lock import locked
+        from .plans import migrate_plans
+
         self._check_path()
         with locked(self.path):
             txn = self._open_locked()
@@ -215,20 +221,27 @@ class Store:
 
     def _open_locked(self) -> Transaction:
         """A transaction on what is on disk now; a missing database is created (and seeded)."""
+        from . import seed as seeding
+        from .loading import load_database, read_file
+        from .transaction import Transaction
+
         raw, view = read_file(self.path)
         if view is not None:  # verified: read lines on demand, never parse the whole file
             return Transaction(self.path, self.ctx, self.policy, view=view)
         data = load_database(self.path, raw) if raw is not None else None
         if data is not None:
             return Transaction(self.path, self.ctx, self.policy, data=data)
-        seed.refuse_if_backups_remain(self.path)
-        txn = Transaction(self.path, self.ctx, self.policy, data=seed.empty_database(self.path))
+        seeding.refuse_if_backups_remain(self.path)
+        txn = Transaction(self.path, self.ctx, self.policy, data=seeding.empty_database(self.path))
         if self.seed:
-            seed.plant(txn)
+            seeding.plant(txn)
         return txn
 
     def checkpoint(self) -> None:
         """Absorb the event log into the task file now (normally automatic)."""
+        from .lock import locked
+        from .transaction import checkpoint
+
         with locked(self.path):
             checkpoint(self.path, self.ctx)
 
@@ -380,6 +393,23 @@ class Store:
             f"不能撤销第 {ev['seq']} 号修改（#{task_id}）：{label}在那之后{by or '已被'}改为“{value}”，"
             f"撤销会覆盖这次修改；如需改动请直接修改任务 #{task_id}。未做任何修改。"
         )
+
+
+def check_path(path: Path) -> None:
+    """Refuse, in one sentence, a database path that is a symlink, a folder, not a regular
+    file, or in a folder we may not enter (a missing file is fine: it is seeded)."""
+    where = shown(path)
+    try:
+        if path.is_symlink():
+            raise DatabaseError(f"数据库路径 {where} 是一个符号链接，为安全起见拒绝使用。")
+        if path.is_dir():
+            raise DatabaseError(f"数据库路径 {where} 是一个目录，请指定一个文件。")
+        if path.exists() and not path.is_file():
+            raise DatabaseError(f"数据库路径 {where} 不是普通文件。")
+    except PermissionError:
+        raise DatabaseError(
+            f"无法访问数据库 {where}：没有权限（请检查它所在的目录，或联系管理员）。"
+        ) from None
 
 
 def clean_note(note: str) -> str:

@@ -32,6 +32,15 @@ def load_database(path: Path, raw: bytes | None = None) -> dict[str, Any] | None
 
     `raw`: the file's bytes when the caller has read them already.
     """
+    loaded = load_tables(path, raw)
+    return None if loaded is None else loaded[0]
+
+
+def load_tables(
+    path: Path, raw: bytes | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """`load_database`, and the meta record as the task file holds it (before the log is
+    rolled forward: what the log is checked against)."""
     try:
         if raw is None:
             raw = read_bytes(path)
@@ -51,7 +60,7 @@ def load_database(path: Path, raw: bytes | None = None) -> dict[str, Any] | None
     events, end = read_events(events_path(path), offset)
     if events:
         roll_forward(data, events, end)
-    return data
+    return data, meta
 
 
 def corrupt_error(path: Path, problem: str) -> CorruptDatabase:

@@ -169,7 +169,7 @@ def snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0
     """Typed objects from table-shaped data (see `tables_of`)."""
     try:
         plans = with_codes(
-            [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=_by_id)]
+            [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=by_record_id)]
         )
         tasks = {int(k): Task.from_record(r) for k, r in data["tasks"].items()}
         units = {r["name"]: Unit.from_record(r) for r in data["units"].values()}
@@ -181,7 +181,8 @@ def snapshot_of(data: dict[str, Any], signature: tuple[int, int, int] = (0, 0, 0
     return Snapshot(plans, tasks, units, meta_of(data), signature, directory)
 
 
-def _by_id(item: tuple[str, Any]) -> int:
+def by_record_id(item: tuple[str, Any]) -> int:
+    """Sort key of a (record id, record) table item: its id as a number."""
     try:
         return int(item[0])
     except ValueError:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import re
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..model import ROLES, Task, Unit
 from ..textutil import norm
@@ -52,20 +53,19 @@ class SearchIndex:
         reach: Callable[[Task], list[tuple[str, str, str | None]]] | None = None,
     ) -> None:
         self.reach = reach  # the real units behind collective words (the unit directory)
-        items = list(tasks.values()) if isinstance(tasks, dict) else list(tasks)
-        # Rank order = the tie-break order: due date (undated last), then id.
-        undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
-        items.sort(key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
-        self.tasks: list[Task] = items
+        items = rank_order(tasks.values() if isinstance(tasks, dict) else tasks)
+        self.tasks: Sequence[Task] = items
         self.n = n = len(items)
         self.all_bits = (1 << n) - 1
-        self.pos_of_id = {t.id: p for p, t in enumerate(items)}
-        self.norm = [norm(t.text) for t in items]
+        self._rank_ids: Sequence[int] = [t.id for t in items]
+        self._pos_of_id: dict[int, int] | None = {t.id: p for p, t in enumerate(items)}
+        self._norm: list[str] | None = [norm(t.text) for t in items]
         self.hay = "\n".join(self.norm)
         # where each task's line starts in `hay`, plus a sentinel "next line" after the last
         self.starts = [0, *accumulate(len(s) + 1 for s in self.norm)]
         self.starts[-1] += 1
-        self.dues = [t.due for t in items if t.due is not None]  # sorted: a prefix of ranks
+        self._due_days: Sequence[int] = ()
+        self._dues: list[date] | None = [t.due for t in items if t.due is not None]
 
         group_ids: dict[str, int] = {}
         self.group_titles: list[str] = []  # normalised, distinct
@@ -99,6 +99,7 @@ class SearchIndex:
 
         self._unit_pos: dict[str, dict[str, list[int]]] | None = None  # built on first use
         self._status_pos: dict[str, list[int]] | None = None
+        self._statuses: Sequence[str] | None = None  # per rank, when tasks are built lazily
         self._cache: dict[tuple[str, str], object] = {}
         self._pinyin: PinyinTables | None = None  # built on first use, with:
         self._coded_hay = self._coded_groups = self._coded_units = ""  # the same, as codes
@@ -106,6 +107,117 @@ class SearchIndex:
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
         return cls(snapshot.tasks, snapshot.units, snapshot.reach if snapshot.directory else None)
+
+    # -- kept between processes (store/readcache.py) ---------------------------------------
+    def prepared(self) -> dict[str, Any]:
+        """Everything built from the tasks, as plain data (marshal-able, numbers as array
+        bytes, which load as a copy): with `from_prepared` a later process skips the
+        normalisation, the pinyin tables and the unit positions. Task statuses are left out
+        (they change with every mark): pass them per rank. OverflowError: an id too large
+        for the arrays (keep building indexes the ordinary way then)."""
+        tables = self._pinyin_tables()
+        flat: list[int] = []
+        ends = [0]
+        for members in self.group_members:
+            flat += members
+            ends.append(len(flat))
+        unit_pos = {
+            u: {role: _pack("i", found) for role, found in by_role.items()}
+            for u, by_role in self._unit_positions().items()
+        }
+        return {
+            "ids": _pack("q", [t.id for t in self.tasks]),
+            "hay": self.hay,
+            "starts": _pack("q", self.starts),
+            "dues": _pack("q", [d.toordinal() for d in self.dues]),
+            "group_titles": self.group_titles,
+            "group_members": (_pack("i", flat), _pack("q", ends)),
+            "group_hay": self.group_hay,
+            "group_starts": _pack("q", self.group_starts),
+            "units": [(k, u.name, u.aliases, u.pinyin, u.initials) for k, u in self.units.items()],
+            "unit_blob": self.unit_blob,
+            "unit_starts": _pack("q", self.unit_starts),
+            "unit_pos": unit_pos,
+            "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
+            "coded": (self._coded_hay, self._coded_groups, self._coded_units),
+        }
+
+    @classmethod
+    def from_prepared(
+        cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
+    ) -> SearchIndex:
+        """The index `prepared()` described, over `tasks` in its rank order (a sequence that
+        may build each task only when a hit needs it) and their current `statuses`. What
+        only some queries use (ids, due dates, the texts one by one) is unpacked on first
+        use."""
+        self = cls.__new__(cls)
+        self.reach = None  # only the unit positions used it: they are prepared
+        self.tasks = tasks
+        self._rank_ids = _unpack("q", state["ids"])
+        self.n = n = len(self._rank_ids)
+        self.all_bits = (1 << n) - 1
+        self._pos_of_id = None
+        self.hay = state["hay"]
+        self._norm = None
+        # arrays: indexed and bisected as the lists `__init__` makes are
+        self.starts = cast(list[int], _unpack("q", state["starts"]))
+        self._due_days = _unpack("q", state["dues"])
+        self._dues = None
+        self.group_titles = state["group_titles"]
+        members, ends = state["group_members"]
+        self.group_members = cast(
+            list[list[int]], _Slices(_unpack("i", members), _unpack("q", ends))
+        )
+        self.group_hay = state["group_hay"]
+        self.group_starts = cast(list[int], _unpack("q", state["group_starts"]))
+        self.units = {k: Unit(name, list(al), py, ini) for k, name, al, py, ini in state["units"]}
+        self.unit_list = list(self.units.items())
+        self.unit_blob = state["unit_blob"]
+        self.unit_starts = cast(list[int], _unpack("q", state["unit_starts"]))
+        self._unit_pos = {
+            u: {role: cast(list[int], _unpack("i", found)) for role, found in by_role.items()}
+            for u, by_role in state["unit_pos"].items()
+        }
+        self._status_pos = None
+        self._statuses = statuses
+        self._cache = {}
+        classes, table, readings, sounds = state["pinyin"]
+        self._pinyin = PinyinTables(classes, table, readings, sounds)
+        self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
+        return self
+
+    @property
+    def norm(self) -> list[str]:
+        """Each task's normalised text, in rank order."""
+        if self._norm is None:
+            self._norm = self.hay.split("\n") if self.n else []
+        return self._norm
+
+    @norm.setter
+    def norm(self, value: list[str]) -> None:
+        self._norm = value
+
+    @property
+    def pos_of_id(self) -> dict[int, int]:
+        """Task id -> rank."""
+        if self._pos_of_id is None:
+            self._pos_of_id = {tid: p for p, tid in enumerate(self._rank_ids)}
+        return self._pos_of_id
+
+    @pos_of_id.setter
+    def pos_of_id(self, value: dict[int, int]) -> None:
+        self._pos_of_id = value
+
+    @property
+    def dues(self) -> list[date]:
+        """The due dates of the dated tasks, in rank order (so sorted: a prefix of ranks)."""
+        if self._dues is None:
+            self._dues = [date.fromordinal(d) for d in self._due_days]
+        return self._dues
+
+    @dues.setter
+    def dues(self, value: list[date]) -> None:
+        self._dues = value
 
     def warm(self) -> None:
         """Build what a first query would otherwise build: pinyin tables, unit positions,
@@ -259,8 +371,11 @@ class SearchIndex:
     def status_bits(self, status: str) -> int:
         if self._status_pos is None:
             self._status_pos = {}
-            for p, t in enumerate(self.tasks):
-                self._status_pos.setdefault(t.status, []).append(p)
+            statuses = self._statuses
+            if statuses is None:
+                statuses = [t.status for t in self.tasks]
+            for p, s in enumerate(statuses):
+                self._status_pos.setdefault(s, []).append(p)
         found = self._status_pos.get(status, [])
         return self.cached("status", status, lambda: bits(found, self.n))  # type: ignore[no-any-return]
 
@@ -279,13 +394,18 @@ class SearchIndex:
     def _pinyin_tables(self) -> PinyinTables:
         """The plan's pinyin codes (see pinyin_match.py), and the texts translated to them."""
         if self._pinyin is None:
-            tables = build_tables(self.tasks)
-            table = tables.table
-            self._coded_hay = self.hay.translate(table)
-            self._coded_groups = self.group_hay.translate(table)
-            self._coded_units = self.unit_blob.translate(table)
-            self._pinyin = tables
+            self.use_pinyin(build_tables(self.tasks))
+        assert self._pinyin is not None
         return self._pinyin
+
+    def use_pinyin(self, tables: PinyinTables) -> None:
+        """Match pinyin through `tables` (built from these tasks' stored keys, perhaps by an
+        earlier process: tasks built from a read snapshot carry no keys)."""
+        table = tables.table
+        self._coded_hay = self.hay.translate(table)
+        self._coded_groups = self.group_hay.translate(table)
+        self._coded_units = self.unit_blob.translate(table)
+        self._pinyin = tables
 
     def to_codes(self, normed: str) -> str:
         """A normalised text in the alphabet a pinyin pattern matches."""
@@ -318,6 +438,37 @@ class SearchIndex:
             return 0
         texts = self.norm
         return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
+
+
+class _Slices(Sequence[Sequence[int]]):
+    """Lists kept as one flat array and where each ends (`group_members`, prepared)."""
+
+    def __init__(self, flat: Sequence[int], ends: Sequence[int]) -> None:
+        self.flat = flat
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def __getitem__(self, i: int) -> Sequence[int]:  # type: ignore[override]
+        return self.flat[self.ends[i] : self.ends[i + 1]]
+
+
+def _pack(typecode: str, values: Iterable[int]) -> bytes:
+    return array(typecode, values).tobytes()
+
+
+def _unpack(typecode: str, data: bytes) -> array[int]:
+    out = array(typecode)
+    out.frombytes(data)
+    return out
+
+
+def rank_order(tasks: Iterable[Task]) -> list[Task]:
+    """Tasks in rank order, the tie-break order of every result: due date (undated last),
+    then id."""
+    undated = date.max.toordinal() + 1  # ordinals: much cheaper to compare than dates
+    return sorted(tasks, key=lambda t: (t.due.toordinal() if t.due else undated, t.id))
 
 
 _LAST: list[tuple[object, SearchIndex]] = []  # (snapshot, its index): one slot

@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zwgk.store.context import Context, parse_day
 from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import InputError
 from zwgk.store.model import Event, Task, require_status
 from zwgk.store.present import due_label, history_lines, parts_line, task_card
-from zwgk.store.service import Service
-from zwgk.store.snapshot import Snapshot
 from zwgk.store.textutil import one_line
 
 from . import render
-from .common import add_filter_args, add_json, add_plan, filter_from_args, positive_int, task_id
+from .common import (
+    add_filter_args,
+    add_json,
+    add_plan,
+    filter_from_args,
+    positive_int,
+    read_cache,
+    task_id,
+)
+
+if TYPE_CHECKING:
+    from zwgk.store.describe import Label
+    from zwgk.store.readcache import ReadCache
+    from zwgk.store.service import Service
+    from zwgk.store.snapshot import Snapshot
+
+
+def service_of(ctx: Context) -> Service:
+    """The ordinary way to the database (imported only by the commands that take it: a read
+    answered from the read snapshot never loads the write path)."""
+    from zwgk.store.service import Service
+
+    return Service.open(ctx)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -75,25 +96,40 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 # -- read commands ---------------------------------------------------------------------------
+# Each answers from the read snapshot (store/readcache.py, store/readviews.py) when it can,
+# else reads the database the ordinary way; the output is the same either way.
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.readviews import print_json, select
+
     flt = filter_from_args(args, ctx.today)
-    service = Service.open(ctx)
-    snap = service.snapshot(args.plan)
-    tasks = service.tasks(flt, snap)
-    if args.mine:  # the acting user's unit's open work, nearest deadline first
-        mine = {t.id for t in service.my_work(snap)}
-        tasks = sorted((t for t in tasks if t.id in mine), key=lambda t: (t.due or date.max, t.id))
+    with read_cache(ctx) as cache:
+        found = None if cache is None or args.mine else select(cache, flt, args.plan, ctx.today)
+        if cache is not None and found is not None:
+            if args.json:
+                sys.stdout.flush()
+                if print_json(cache, found, ctx.today, sys.stdout.buffer):
+                    return 0
+            snap = cache.snapshot(found, args.plan)
+            tasks = [cache.task(p) for p in found]
+    if found is None:
+        service = service_of(ctx)
+        snap = service.snapshot(args.plan)
+        tasks = service.tasks(flt, snap)
+        if args.mine:  # the acting user's unit's open work, nearest deadline first
+            mine = {t.id for t in service.my_work(snap)}
+            tasks = sorted(
+                (t for t in tasks if t.id in mine), key=lambda t: (t.due or date.max, t.id)
+            )
     if args.json:
         render.print_json([snap.task_json(t, ctx.today) for t in tasks])
         return 0
     colour = render.use_colour()
-    for task in tasks:
-        render.out(render.task_line(task, ctx.today, colour=colour, label=snap.label(task)))
+    lines = [render.task_line(t, ctx.today, colour=colour, label=snap.label(t)) for t in tasks]
     overdue = sum(t.overdue(ctx.today) for t in tasks)
-    render.out(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
+    lines.append(f"共 {len(tasks)} 项，其中逾期 {overdue} 项（今天 {ctx.today.isoformat()}）")
     if flt.units and snap.directory:
-        for line in reached_lines(snap, flt.resolved_units(snap), tasks):
-            render.out(line)
+        lines += reached_lines(snap, flt.resolved_units(snap), tasks)
+    render.out("\n".join(lines))  # one write: stdout may be unbuffered
     return 0
 
 
@@ -117,10 +153,20 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
-    service = Service.open(ctx)
-    snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
-    task = snap.tasks[service.task_id(args.id, args.plan)]
-    history = service.history(task.id)
+    from zwgk.store.readviews import task_position
+
+    with read_cache(ctx) as cache:
+        pos = task_position(cache, args.id, args.plan) if cache is not None else None
+        if cache is not None and pos is not None:
+            snap = cache.snapshot([pos], every_plan=True)
+            task = cache.task(pos)
+    if pos is None:
+        service = service_of(ctx)
+        snap = service.snapshot(every_plan=True)  # an archived plan's task can still be shown
+        task = snap.tasks[service.task_id(args.id, args.plan)]
+    from zwgk.store.db import Store
+
+    history = Store(ctx).events(task=task.id)  # `Service.history`
     if args.json:
         data = snap.task_json(task, ctx.today)
         data["history"] = [e.to_record() for e in history]
@@ -135,8 +181,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
-    events = Service.open(ctx).log(
-        Service.open(ctx).task_id(args.id, args.plan) if args.id else None,
+    events = service_of(ctx).log(
+        service_of(ctx).task_id(args.id, args.plan) if args.id else None,
         unit=args.unit,
         user=args.user,
         since=args.since,
@@ -145,7 +191,7 @@ def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         render.print_json([e.to_record() for e in events])
         return 0
-    label = Service.open(ctx).snapshot().label_of
+    label = service_of(ctx).snapshot().label_of
     for e in events:
         render.out(event_line(e, label))
     render.out(f"共 {len(events)} 条记录")
@@ -156,28 +202,43 @@ UNIT_COLUMNS = ("牵头", "配合", "指导", "完成", "逾期")
 
 
 def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.stats import unit_counts
+    from zwgk.store.readviews import unit_counts
 
-    counts = unit_counts(Service.open(ctx).snapshot(), ctx.today)
+    with read_cache(ctx) as cache:
+        counts = unit_counts(cache, ctx.today) if cache is not None else None
+    if counts is None:
+        from zwgk.store.stats import unit_counts as counted
+
+        counts = counted(service_of(ctx).snapshot(), ctx.today)
     if args.json:
         render.print_json([c.to_json() for c in counts])
         return 0
-    render.out(render.fit("单位", 24) + "".join(render.rjust(h, 7) for h in UNIT_COLUMNS))
+    lines = [render.fit("单位", 24) + "".join(render.rjust(h, 7) for h in UNIT_COLUMNS)]
     for c in counts:
-        render.out(
+        lines.append(
             render.fit(c.name, 24)
             + "".join(f"{n:>7}" for n in (c.lead, c.support, c.guide, c.done, c.overdue))
         )
-    render.out(f"共 {len(counts)} 个单位")
+    lines.append(f"共 {len(counts)} 个单位")
+    render.out("\n".join(lines))
     return 0
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
-    from zwgk.store.search import search
+    from zwgk.store.readviews import search_index
 
     query = " ".join(args.query)
-    snap = Service.open(ctx).snapshot(args.plan)
-    result = search(snap, query, today=ctx.today, limit=args.limit)
+    with read_cache(ctx) as cache:
+        index = search_index(cache, args.plan) if cache is not None else None
+        if cache is not None and index is not None:
+            result = index.search(query, today=ctx.today, limit=args.limit)
+            hits = [cache.position(hit.task.id) for hit in result.hits]
+            snap = cache.snapshot([p for p in hits if p is not None], args.plan)
+    if index is None:
+        from zwgk.store.search import search
+
+        snap = service_of(ctx).snapshot(args.plan)
+        result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
         render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
         return 0
@@ -186,9 +247,11 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         render.out(f"没有找到与“{one_line(query)}”相关的任务{hint}")
         return 0
     colour = render.use_colour()
-    for hit in result.hits:
-        render.out(search_line(hit.task, hit.spans, ctx.today, colour, snap.label(hit.task)))
-    render.out(f"找到 {result.total} 项，显示前 {len(result.hits)} 项")
+    lines = [
+        search_line(h.task, h.spans, ctx.today, colour, snap.label(h.task)) for h in result.hits
+    ]
+    lines.append(f"找到 {result.total} 项，显示前 {len(result.hits)} 项")
+    render.out("\n".join(lines))
     return 0
 
 
@@ -209,11 +272,16 @@ def search_line(
 
 
 # -- write commands --------------------------------------------------------------------------
+# A change names its task from the read snapshot when that is up to date (a change never
+# waits for one to be made: the ordinary read is the fallback). Ids and plans are what the
+# snapshot was checked against, and a change of status leaves them as they were.
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
-    service = Service.open(ctx)
-    event = service.mark(service.task_id(args.id, args.plan), status, args.note, unit=args.unit)
-    render.out(change_summary(event, service))
+    service = service_of(ctx)
+    with read_cache(ctx, rebuild=False) as cache:
+        task = changed_task(cache, service, args)
+        event = service.mark(task, status, args.note, unit=args.unit)
+        render.out(change_summary(event, service, cache))
     return 0
 
 
@@ -221,24 +289,45 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     words = args.text[1:] if args.text[:1] == ["--"] else args.text  # `note 3 -- -x` too
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
-    service = Service.open(ctx)
-    event = service.note(service.task_id(args.id, args.plan), " ".join(words))
-    render.out(change_summary(event, service))
+    service = service_of(ctx)
+    with read_cache(ctx, rebuild=False) as cache:
+        event = service.note(changed_task(cache, service, args), " ".join(words))
+        render.out(change_summary(event, service, cache))
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
-    service = Service.open(ctx)
+    service = service_of(ctx)
     event = service.undo()
-    label = service.snapshot().label_of
+    with read_cache(ctx, rebuild=False) as cache:
+        label = labels(service, cache)
     render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
     return 0
 
 
-def change_summary(e: Event, service: Service | None = None) -> str:
+def changed_task(cache: ReadCache | None, service: Service, args: argparse.Namespace) -> int:
+    """The record id of the task `args.id` (with `--plan`) names, as `Service.task_id`."""
+    from zwgk.store.readviews import task_position
+
+    pos = task_position(cache, args.id, args.plan) if cache is not None else None
+    if cache is None or pos is None:
+        return service.task_id(args.id, args.plan)
+    return cache.ids[pos]
+
+
+def labels(service: Service, cache: ReadCache | None = None) -> Label:
+    """How the active plans name tasks (`Snapshot.label_of`)."""
+    if cache is None:
+        return service.snapshot().label_of
+    from zwgk.store.readviews import label_of
+
+    return label_of(cache)
+
+
+def change_summary(e: Event, service: Service | None = None, cache: ReadCache | None = None) -> str:
     """`已保存：#7 状态 …`; given the service, the task is named as people type it (the key
     `宣城2020-3` while several plans are active)."""
-    label = service.snapshot().label_of if service is not None else None
+    label = labels(service, cache) if service is not None else None
     if not e.changes:
         return f"{task_ref(e.task, label)} 没有变化（已是该状态）。"
     return f"已保存：{describe_event(e, label)}。如需撤销：zwgk undo"

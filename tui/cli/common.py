@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+from collections.abc import Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
+from zwgk.store.context import Context
 from zwgk.store.errors import InputError
 from zwgk.store.filters import TaskFilter, add_days
 from zwgk.store.model import OVERDUE_WORDS, ROLE_WORDS, require_status
+
+if TYPE_CHECKING:
+    from zwgk.store.readcache import ReadCache
+
+
+@contextlib.contextmanager
+def read_cache(ctx: Context, *, rebuild: bool = True) -> Iterator[ReadCache | None]:
+    """The database's read snapshot (store/readcache.py) for one command, written back if it
+    changed; None when switched off (ZWGK_NO_SNAPSHOT=1), before the database exists, or
+    (`rebuild=False`) when it is not up to date: the command then reads the database the
+    ordinary way."""
+    from zwgk.store.readcache import open_cache
+
+    def check() -> None:  # what `Store` checks first, when the database must be read
+        from zwgk.store.db import check_path
+
+        check_path(ctx.db_path)
+
+    cache = open_cache(ctx.db_path, check, rebuild=rebuild)
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

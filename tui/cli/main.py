@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from zwgk.store.context import Context, resolve_db_path, resolve_today
 from zwgk.store.errors import DatabaseError, InputError, ZwgkError
@@ -110,8 +112,36 @@ FREE_TEXT_OPTIONS = ("--note", "--reason", "--unit", "--user", "--plan", "--db")
 FREE_TEXT_COMMANDS = ("zwgk note", "zwgk search")
 
 
+class TerminalWidth(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal's width the way it would find it itself
+    (`shutil.get_terminal_size`), without importing shutil (and bz2, lzma) on every run."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:  # fmt: skip
+        if width is None:
+            width = terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def terminal_columns(fallback: int = 80) -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or fallback
+
+
 class ChineseParser(argparse.ArgumentParser):
     """argparse that reports usage errors in one Chinese sentence with exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", TerminalWidth)
+        super().__init__(*args, **kwargs)
 
     def format_help(self) -> str:
         # The section headings end in argparse's own ASCII colon: `选项:` -> `选项：`.
