@@ -80,7 +80,9 @@ def test_a_fresh_database_then_its_snapshot_answer_the_same(zwgk: Runner, db_pat
     same_as_reference(zwgk, ASKS)
     assert snap_path(db_path).stat().st_mtime_ns == before  # used, never made again
     seeded(zwgk)
-    same_as_reference(zwgk, ASKS)
+    code = json.loads(zwgk("plans", "--json").stdout)[0]["code"]
+    with_plan = [(*args, "--plan", code) for args in ASKS[:6]]  # the one plan there is
+    same_as_reference(zwgk, [*ASKS, *with_plan, ("ask", "第7项完成了吗", "--plan", "nope")])
 
 
 def test_a_colleagues_marks_are_answered(zwgk: Runner, db_path: Path) -> None:
@@ -186,5 +188,6 @@ def test_every_table_question_is_answered_the_same(
         which = ask(found[0], "哪些任务还没开始", today=TODAY, pool=found[1])
         assert which.to_json()["task_ids"] == test_ask_table.NOT_STARTED
         assert len(cache._tasks) == 3  # the three the sentence names
+        assert cached_pool(cache, w.snapshot.plans[0].code) is not None  # the same view
     finally:
         cache.close()

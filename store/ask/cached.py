@@ -85,7 +85,20 @@ def cached_pool(cache: ReadCache, plan: str | None) -> tuple[Snapshot, CachedPoo
     that view (another plan than the active ones): then ask the ordinary way."""
     from ..readviews import Ranked, search_index
 
-    index = search_index(cache, plan)
+    index = search_index(cache, _same_view(cache, plan))
     if index is None or not isinstance(index.tasks, Ranked):
         return None
     return cache.snapshot([], plan), CachedPool(cache, index, index.tasks.rank)
+
+
+def _same_view(cache: ReadCache, plan: str | None) -> str | None:
+    """None (the active plans, whose index is kept) when `--plan` names a view with exactly
+    the same tasks — the one plan there is, or the one still active; else `plan`."""
+    if plan is None:
+        return None
+    titles = cache.view_titles(plan)  # an unknown plan: the ordinary read's refusal
+    kept = cache.view_titles(None)
+    if titles is None:
+        return plan
+    same = kept == titles if kept is not None else set(cache.plan_of) <= titles
+    return None if same else plan
