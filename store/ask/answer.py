@@ -77,7 +77,7 @@ def ask(
     """Answer a question over `snap` (already narrowed to a plan, if any). Never raises.
 
     `pool`: the tasks to answer over when `snap` holds only the plans and units (the read
-    snapshot's, `readviews.ask_pool`); by default the snapshot's own, through its index."""
+    snapshot's, `cached.cached_pool`); by default the snapshot's own, through its index."""
     lexicon = lexicon_for(snap.units, [p.code for p in snap.plans])
     u = parse_question(question, lexicon, today)
     try:

@@ -1,7 +1,7 @@
 """The tasks a question is answered over: a search index, and what the answer asks per task.
 
 An answer works on ranks (positions in the index's rank order, see `SearchIndex`). Over a
-plain `Snapshot` every task is built already; over the read snapshot (`readviews.ask_pool`)
+plain `Snapshot` every task is built already; over the read snapshot (`cached.py`)
 a `Task` is built only for a task the answer prints, and ids, numbers and deadline kinds are
 read from its columns and rows instead.
 """
