@@ -327,10 +327,12 @@ def test_an_empty_answer_says_why(world: AskWorld, question: str, named: str) ->
 
 
 def _files(folder: Path) -> dict[str, str]:
+    """The database's files (the read snapshot, `<db>.snap`, is not data: `zwgk ask` may make
+    it, as `zwgk search` does)."""
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.iterdir())
-        if p.is_file()
+        if p.is_file() and not p.name.endswith(".snap")
     }
 
 

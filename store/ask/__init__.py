@@ -6,6 +6,8 @@ Used by `zwgk ask` and the app's chat line. No Textual here.
   timewords.py  time words and written dates -> a due range, from `today`
   question.py   the phrase scanned into slots (`Understood`); units from the snapshot
   answer.py     the slots evaluated over the search index, and the sentence
+  pool.py       the tasks answered over (a snapshot's index); tasks built when printed
+  cached.py     the same over the read snapshot's prepared index (`zwgk ask`, as search)
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ answer and what was there before it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ZwgkError
 from ..filters import TaskFilter, add_days
 from ..model import DONE, KIND_ONGOING, KIND_RECURRING, Task
-from ..plans import resolve, task_number
+from ..plans import task_number
 from ..textutil import one_line
+from .pool import Hits, Pool
 from .question import ROLE_WORDS, Understood, lexicon_for, parse_question
 
 if TYPE_CHECKING:
@@ -39,12 +41,14 @@ TOPIC_KINDS = frozenset({"text", "group", "pinyin", "split", "fuzzy"})
 class Answer:
     question: str
     understood: Understood
-    tasks: list[Task] = field(default_factory=list)
+    tasks: Sequence[Task] = field(default_factory=list)  # `Hits`: built when first used
     answer: str = ""
 
     @property
     def task_ids(self) -> list[int]:
         """The plan's own numbers, as `zwgk list --json` gives `id`."""
+        if isinstance(self.tasks, Hits):
+            return self.tasks.numbers()  # no task built for them
         return [task_number(t) for t in self.tasks]
 
     def to_json(self) -> dict[str, Any]:
@@ -62,43 +66,52 @@ class Answer:
         return understood_line(self.understood)
 
 
-def ask(snap: Snapshot, question: str, *, today: date, plan: str | None = None) -> Answer:
-    """Answer a question over `snap` (already narrowed to a plan, if any). Never raises."""
+def ask(
+    snap: Snapshot,
+    question: str,
+    *,
+    today: date,
+    plan: str | None = None,
+    pool: Pool | None = None,
+) -> Answer:
+    """Answer a question over `snap` (already narrowed to a plan, if any). Never raises.
+
+    `pool`: the tasks to answer over when `snap` holds only the plans and units (the read
+    snapshot's, `cached.cached_pool`); by default the snapshot's own, through its index."""
     lexicon = lexicon_for(snap.units, [p.code for p in snap.plans])
     u = parse_question(question, lexicon, today)
     try:
-        return _answer(snap, u, today, plan)
+        return _answer(snap, pool or Pool.of(snap), u, today, plan)
     except ZwgkError as exc:  # e.g. a task number two plans have
         return Answer(u.question, u, [], exc.message)
 
 
-def _answer(snap: Snapshot, u: Understood, today: date, plan: str | None) -> Answer:
-    from ..search import index_for
-
-    index = index_for(snap)
+def _answer(snap: Snapshot, pool: Pool, u: Understood, today: date, plan: str | None) -> Answer:
+    index = pool.index
     if u.task is not None:  # resolve's refusal (no such task, two plans have it) is the answer
-        return _about(snap, u, resolve(snap, u.task, plan), today)
+        return _about(snap, u, pool.resolve(snap, u.task, plan), today)
     if not u.filters and not u.words and u.unknown:
         return Answer(u.question, u, [], NOT_UNDERSTOOD)
-    steps = _steps(index, u, today)
+    steps = _steps(pool, u, today)
     mask = index.all_bits
     for _, bits in steps:
         mask &= bits
-    tasks = _tasks(index, mask, by_due=u.dated or u.overdue or u.soon or u.when)
+    tasks = _tasks(pool, mask, by_due=u.dated or u.overdue or u.soon or u.when)
     if not u.count and (u.yesno or u.when) and u.words and not u.units:
-        base = _base(index, steps)  # 一本通完成了吗: about the one task the words name
+        base = _base(pool, steps)  # 一本通完成了吗: about the one task the words name
         if len(base) == 1:
             return _about(snap, u, base[0], today)
     if not tasks:
-        return Answer(u.question, u, [], _empty(snap, index, u, steps, today))
+        return Answer(u.question, u, [], _empty(snap, pool, u, steps, today))
     return Answer(u.question, u, tasks, _sentence(snap, u, tasks))
 
 
 # -- the conditions, in the order an empty answer is explained ------------------------------
-def _steps(index: SearchIndex, u: Understood, today: date) -> list[tuple[str, int]]:
+def _steps(pool: Pool, u: Understood, today: date) -> list[tuple[str, int]]:
     """(what a condition is called, the tasks it keeps), units first, time last."""
     from ..search.masks import filter_bits
 
+    index = pool.index
     steps: list[tuple[str, int]] = []
     role = u.role or "any"
     for word, names in zip(u.units, u.unit_names, strict=True):
@@ -106,33 +119,35 @@ def _steps(index: SearchIndex, u: Understood, today: date) -> list[tuple[str, in
         steps.append(("unit:" + _unit_label(names, word), bits))
     for word in u.words:
         steps.append(("word:" + word, _word_bits(index, word)))
-    done = index.status_bits(DONE)
     if u.statuses:
         bits = 0
         for status in u.statuses:
             bits |= index.status_bits(status)
         steps.append(("cond:" + "或".join(u.statuses), bits))
     if u.not_done and DONE not in u.statuses:
-        steps.append(("cond:未完成", index.all_bits & ~done))
+        steps.append(("cond:未完成", index.all_bits & ~index.status_bits(DONE)))
     if u.overdue:
-        steps.append(("cond:逾期", index.due_range(None, add_days(today, -1)) & ~done))
+        late = index.due_range(None, add_days(today, -1))
+        steps.append(("cond:逾期", late & ~index.status_bits(DONE)))
     if u.soon:
-        steps.append(("cond:快到期", index.due_range(today, add_days(today, SOON_DAYS)) & ~done))
+        soon = index.due_range(today, add_days(today, SOON_DAYS))
+        steps.append(("cond:快到期", soon & ~index.status_bits(DONE)))
     if u.dated:
         steps.append(("cond:" + _time_label(u), index.due_range(*u.due)))
     if u.kinds:
-        steps.append(("cond:" + "或".join(KIND_LABELS[k] for k in u.kinds), _kind_bits(index, u)))
+        steps.append(("cond:" + "或".join(KIND_LABELS[k] for k in u.kinds), _kind_bits(pool, u)))
     return steps
 
 
-def _kind_bits(index: SearchIndex, u: Understood) -> int:
+def _kind_bits(pool: Pool, u: Understood) -> int:
     """Tasks whose deadline is ongoing (长期坚持) or recurring (每季度), as the import read it."""
     from ..search.bitsets import bits
 
     kinds = tuple(u.kinds)
+    index = pool.index
 
     def make() -> int:
-        return bits((p for p, t in enumerate(index.tasks) if t.deadline_kind in kinds), index.n)
+        return bits(pool.kind_ranks(kinds), index.n)
 
     return index.cached("deadline_kind", ",".join(kinds), make)  # type: ignore[no-any-return]
 
@@ -145,20 +160,23 @@ def _word_bits(index: SearchIndex, word: str) -> int:
     return bits
 
 
-def _tasks(index: SearchIndex, mask: int, *, by_due: bool) -> list[Task]:
+def _tasks(pool: Pool, mask: int, *, by_due: bool) -> Hits:
     from ..search.bitsets import positions
 
-    tasks = [index.tasks[p] for p in positions(mask)]  # rank order: due date, then id
-    return tasks if by_due else sorted(tasks, key=lambda t: t.id)
+    ranks = positions(mask)  # rank order: due date, then id
+    if not by_due:
+        order = pool.order()
+        ranks.sort(key=order.__getitem__)
+    return Hits(pool, ranks)
 
 
-def _base(index: SearchIndex, steps: list[tuple[str, int]]) -> list[Task]:
+def _base(pool: Pool, steps: list[tuple[str, int]]) -> Hits:
     """Tasks of the units and words alone (a yes/no question asks about them)."""
-    mask = index.all_bits
+    mask = pool.index.all_bits
     for name, bits in steps:
         if name.startswith(("unit:", "word:")):
             mask &= bits
-    return _tasks(index, mask, by_due=False)
+    return _tasks(pool, mask, by_due=False)
 
 
 # -- sentences -------------------------------------------------------------------------------
@@ -212,7 +230,7 @@ def short_text(text: str, limit: int = 24) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
-def _sentence(snap: Snapshot, u: Understood, tasks: list[Task]) -> str:
+def _sentence(snap: Snapshot, u: Understood, tasks: Sequence[Task]) -> str:
     head, topic, cond = _head(u), _topic(u), "、".join(_conditions(u))
     n = len(tasks)
     if u.count:  # 政府办指导的未完成任务共 19 项 / 下个月到期的任务共 2 项
@@ -260,15 +278,15 @@ def _verdict(u: Understood, task: Task, today: date) -> str:
 
 
 def _empty(
-    snap: Snapshot, index: SearchIndex, u: Understood, steps: list[tuple[str, int]], today: date
+    snap: Snapshot, pool: Pool, u: Understood, steps: list[tuple[str, int]], today: date
 ) -> str:
     """Which condition emptied the answer, and what was there before it."""
-    mask = index.all_bits
+    mask = pool.index.all_bits
     before: list[str] = []
     for name, bits in steps:
         kind, _, label = name.partition(":")
         if not mask & bits:
-            return _nothing(snap, index, u, kind, label, before, mask)
+            return _nothing(snap, pool, u, kind, label, before, mask)
         mask &= bits
         before.append(name)
     return "没有符合这些条件的任务。"
@@ -276,13 +294,14 @@ def _empty(
 
 def _nothing(
     snap: Snapshot,
-    index: SearchIndex,
+    pool: Pool,
     u: Understood,
     kind: str,
     label: str,
     before: list[str],
     mask: int,
 ) -> str:
+    index = pool.index
     units = [n.partition(":")[2] for n in before if n.startswith("unit:")]
     words = [n.partition(":")[2] for n in before if n.startswith("word:")]
     conds = [n.partition(":")[2] for n in before if n.startswith("cond:")]
@@ -300,17 +319,18 @@ def _nothing(
     if words:
         subject += f"与“{'、'.join(words)}”相关的任务中"
     sentence = f"{subject}没有{what}的任务。"
-    tasks = _tasks(index, mask, by_due=True)
-    if tasks and (who or words):
+    if mask and (who or words):
         shown = who or f"与“{'、'.join(words)}”相关的任务"
-        dated = [t for t in tasks if t.due is not None and t.status != DONE]
+        # the first open dated task in rank order (dated ranks come first, by due date)
+        open_dated = mask & index.due_range(None, None) & ~index.status_bits(DONE)
+        first = pool.task((open_dated & -open_dated).bit_length() - 1) if open_dated else None
         nearest = (
-            f"，未完成的最近期限是 {dated[0].due.isoformat()}（#{snap.label(dated[0])}）"
-            if dated and dated[0].due
+            f"，未完成的最近期限是 {first.due.isoformat()}（#{snap.label(first)}）"
+            if first is not None and first.due
             else ""
         )
         view = u.units[0] if u.units else " ".join(u.words)
-        sentence += f"{shown}共有 {len(tasks)} 项{nearest}；输入“{view}”查看。"
+        sentence += f"{shown}共有 {mask.bit_count()} 项{nearest}；输入“{view}”查看。"
     return sentence
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zwgk.store.context import Context
-from zwgk.store.service import Service
 
 from . import render
-from .common import add_json, add_plan
+from .common import add_json, add_plan, read_cache
+
+if TYPE_CHECKING:
+    from zwgk.store.ask import Answer
+    from zwgk.store.snapshot import Snapshot
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -27,19 +30,38 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
+    """Answered from the read snapshot's prepared index when it has one (as `zwgk search`
+    is): only the tasks printed are built. Else from the database, the ordinary way."""
     from zwgk.store.ask import ask
+    from zwgk.store.ask.cached import cached_pool
 
     question = " ".join(args.question)
+    with read_cache(ctx) as cache:
+        found = cached_pool(cache, args.plan) if cache is not None else None
+        if found is not None:
+            snap, pool = found
+            answer = ask(snap, question, today=ctx.today, plan=args.plan, pool=pool)
+            return _print(args, ctx, snap, answer)
+    from zwgk.store.service import Service  # the write path, loaded only when needed
+
     snap = Service.open(ctx).snapshot(args.plan)
-    answer = ask(snap, question, today=ctx.today, plan=args.plan)
+    return _print(args, ctx, snap, ask(snap, question, today=ctx.today, plan=args.plan))
+
+
+def _print(args: argparse.Namespace, ctx: Context, snap: Snapshot, answer: Answer) -> int:
     if args.json:
-        render.print_json(answer.to_json())
+        from zwgk.store.jsontext import dumps  # json.dumps's text, faster
+
+        render.out(dumps(answer.to_json()))
         return 0
     render.out(answer.answer)
     colour = render.use_colour()
     if len(answer.tasks) > 1:
-        for task in answer.tasks:
-            render.out(render.task_line(task, ctx.today, colour=colour, label=snap.label(task)))
+        lines = [
+            render.task_line(task, ctx.today, colour=colour, label=snap.label(task))
+            for task in answer.tasks
+        ]
+        render.out("\n".join(lines))
     line = answer.understood_line()
     if line:
         render.out(render.paint(f"（理解为：{line}）", render.DIM, colour))
