@@ -25,31 +25,22 @@ from zwgk.store.readcache import open_cache
 from zwgk.store.snapfile import SnapFile, snap_path
 
 # Every kind of answer: units and roles, statuses, time, counts, task numbers, topic words,
-# kinds of deadline, empty answers explained, nonsense, and the plain list of every hit.
+# kinds of deadline, empty answers explained, nonsense, and the plain list of every hit (each
+# of these runs as a process several times; the in-process test below covers every table row).
 ASKS: list[tuple[str, ...]] = [
     ("ask", "区编办负责哪些任务", "--json"),
     ("ask", "区编办负责哪些任务"),
     ("ask", "网信办的逾期任务有几项"),
-    ("ask", "网信办的逾期任务有几项", "--json"),
-    ("ask", "哪些任务逾期了"),
-    ("ask", "区政府办指导的未完成任务有几项"),
-    ("ask", "信息办牵头完成了哪些"),
     ("ask", "哪些任务还没开始", "--json"),
     ("ask", "明年上半年到期的有哪些"),
-    ("ask", "下个月到期的有几项"),
-    ("ask", "快到期的任务"),
     ("ask", "长期坚持的任务有几项", "--json"),
     ("ask", "第7项完成了吗"),
-    ("ask", "第7项完成了吗", "--json"),
     ("ask", "第99项完成了吗"),
-    ("ask", "3号任务逾期了吗", "--json"),
     ("ask", "一本通什么时候完成"),
     ("ask", "zcjd的任务", "--json"),
     ("ask", "区编办的舆请任务"),  # a homophone slip in a topic word
     ("ask", "区网信办下个月到期的任务"),  # empty: the sentence names what emptied it
-    ("ask", "区编办的完全无关词语任务"),
     ("ask", "甘棠街道负责哪些任务"),  # through 各街道 once the directory is imported
-    ("ask", "bianban指导哪些事项", "--json"),
     ("ask", "今天天气怎么样"),
     ("ask", "--today", "2021-07-01", "逾期的有几项", "--json"),
 ]
