@@ -37,6 +37,7 @@ class Snapshot:
     _reach: dict[int, list[Reach]] = field(default_factory=dict, repr=False, compare=False)
     _cells: set[str] = field(default_factory=set, repr=False, compare=False)
     _plan_codes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _several: bool | None = field(default=None, repr=False, compare=False)
     _reaching: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -70,7 +71,9 @@ class Snapshot:
     @property
     def several_plans(self) -> bool:
         """More than one active plan: tasks are then named by key (宣城2020-3), not number."""
-        return sum(p.state != "已归档" for p in self.plans) > 1
+        if self._several is None:  # asked once per task label: worked out once per snapshot
+            self._several = sum(p.state != "已归档" for p in self.plans) > 1
+        return self._several
 
     def label(self, task: Task) -> str:
         """How a person names the task here: its number (`7`) while one plan is active, else

@@ -26,6 +26,7 @@ from zwgk.tui.actions import bindings_for
 from ..render import label_cells, task_row
 
 LIMIT = 200  # search hits shown per keystroke
+LABEL_SAMPLE = 2000  # rows at each end whose labels set the label column's width
 
 
 class TaskList(ScrollView, can_focus=True):
@@ -89,7 +90,8 @@ class TaskList(ScrollView, can_focus=True):
         self.tasks: list[Task] = []
         self.spans: dict[int, list[tuple[int, int]]] = {}
         self.today = date.today()
-        self.labels: list[str] | None = None  # how each row names its task (None: its id)
+        self.labeler: Callable[[Task], str] | None = None  # how a row names its task (None: id)
+        self._labels: dict[int, str] = {}  # labels of the rows drawn so far
         self.label_cells = 4
         self.total = 0
         self.label = ""
@@ -117,7 +119,7 @@ class TaskList(ScrollView, can_focus=True):
         row = self._rows.get(index)
         if row is None:
             task = self.tasks[index]
-            label = self.labels[index] if self.labels is not None else None
+            label = self.label_of(index)
             row = self._rows[index] = task_row(
                 task,
                 self.today,
@@ -126,6 +128,15 @@ class TaskList(ScrollView, can_focus=True):
                 label_cells=self.label_cells,
             )
         return row
+
+    def label_of(self, index: int) -> str | None:
+        """How row `index` names its task (made on first use); None: by its id."""
+        if self.labeler is None:
+            return None
+        found = self._labels.get(index)
+        if found is None:
+            found = self._labels[index] = self.labeler(self.tasks[index])
+        return found
 
     def show(
         self,
@@ -142,8 +153,15 @@ class TaskList(ScrollView, can_focus=True):
         task `keep` when it is still listed, else (with `stay`, for a reload) at the same
         place, else on the first row."""
         self.tasks = list(tasks)
-        self.labels = [label(t) for t in self.tasks] if label is not None else None
-        self.label_cells = label_cells(self.labels or ())
+        # Labels are made for the rows drawn, not for 100,000 tasks on every repaint; the
+        # column is as wide as the widest label among the first and last rows.
+        self.labeler, self._labels = label, {}
+        ends = (
+            range(len(self.tasks))
+            if len(self.tasks) <= 2 * LABEL_SAMPLE
+            else ([*range(LABEL_SAMPLE), *range(len(self.tasks) - LABEL_SAMPLE, len(self.tasks))])
+        )
+        self.label_cells = label_cells(self.label_of(i) or "" for i in ends) if label else 4
         self.spans = spans or {}
         self.today = today
         self._rows = {}
