@@ -11,13 +11,18 @@ whole `zwgk export FILE` process — the median of `--repeat` runs below 100,000
 at 100,000 —: wall time, CPU time (user + system: what the wall time would be on an idle
 machine, since the export runs on one core), peak RSS (from /usr/bin/time -v when present,
 else getrusage(RUSAGE_CHILDREN)). "load" and "write" split one more run in process: reading
-the database (`Service.snapshot`), then `export_file`. Targets (issue 14): .xlsx at 10,000
-≤ 3 s, at 100,000 ≤ 40 s and ≤ 400 MB; every format linear (µs/task about constant).
+the database (`Service.snapshot`, and the log for .json), then `export_file`; "load MB" is
+that process's peak RSS while loading, "+export MB" how far the export's own peak rises above
+the RSS the loaded database leaves (from VmHWM reset through /proc/self/clear_refs; "?" where
+that cannot be reset). Loading peaks above what it leaves, so an export that adds less than
+the difference leaves the whole process's peak at the load's. Targets (issue 14): .xlsx at
+10,000 ≤ 3 s, at 100,000 ≤ 40 s and ≤ 400 MB; every format linear (µs/task about constant).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import re
@@ -176,29 +181,44 @@ def runs(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, float
 
 
 SPLIT = """
-import sys, time
+import re, sys, time
 from pathlib import Path
 from zwgk.store.context import Context, resolve_db_path, resolve_today
 from zwgk.store.export import export_file
 from zwgk.store.service import Service
+
+def mb(field):
+    found = re.search(field + r":\\s+(\\d+) kB", open("/proc/self/status").read())
+    return int(found.group(1)) / 1024 if found else float("nan")
+
+out = Path(sys.argv[1])
 t0 = time.perf_counter()
 service = Service.open(Context(resolve_db_path(None), resolve_today(None)))
 snap = service.snapshot()
+events = service.store.events() if out.suffix == ".json" else None
 t1 = time.perf_counter()
-export_file(snap, Path(sys.argv[1]), today=service.today, force=True)
-print(t1 - t0, time.perf_counter() - t1)
+load_peak, loaded = mb("VmHWM"), mb("VmRSS")
+try:
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # VmHWM from here on is the export's
+    reset = mb("VmHWM") < load_peak
+except OSError:
+    reset = False
+export_file(snap, out, today=service.today, force=True, events=events)
+print(t1 - t0, time.perf_counter() - t1, load_peak, mb("VmHWM") - loaded if reset else "nan")
 """
 
 
-def split(out: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(load, write) seconds of one export, in process."""
+def split(out: Path, env: dict[str, str]) -> tuple[float, float, float, float]:
+    """(load s, write s, load's peak MB, MB the export adds to the loaded process) of one
+    export, in process."""
     proc = subprocess.run(
         [sys.executable, "-c", SPLIT, str(out)], env=env, capture_output=True, text=True
     )
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
-    load, write = proc.stdout.split()
-    return float(load), float(write)
+    load, write, load_mb, adds = proc.stdout.split()
+    return float(load), float(write), float(load_mb), float(adds)
 
 
 def main() -> int:
@@ -212,7 +232,8 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; peak RSS from "
           f"{'/usr/bin/time -v' if TIME_V else 'getrusage'}")  # fmt: skip
     print(f"{'tasks':>7} {'format':>6} {'wall s':>7} {'cpu s':>6} {'peak MB':>8} {'file MB':>8}"
-          f" {'load s':>7} {'write s':>8} {'write µs/task':>14}")  # fmt: skip
+          f" {'load s':>7} {'write s':>8} {'write µs/task':>14} {'load MB':>8}"
+          f" {'+export MB':>10}")  # fmt: skip
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             where = args.keep or Path(tmp)
@@ -228,10 +249,12 @@ def main() -> int:
                 out = where / f"export-{n}{fmt}"
                 wall, cpu, peak = runs([*zwgk, "export", str(out), "--force"], env, repeat)
                 size = out.stat().st_size / 1e6
-                load, write = split(out, env)
+                load, write, load_mb, adds = split(out, env)
+                added = "?" if math.isnan(adds) else f"{adds:.0f}"
                 print(
                     f"{n:>7} {fmt:>6} {wall:>7.2f} {cpu:>6.2f} {peak:>8.0f} {size:>8.1f}"
-                    f" {load:>7.2f} {write:>8.2f} {write * 1e6 / n:>14.0f}",
+                    f" {load:>7.2f} {write:>8.2f} {write * 1e6 / n:>14.0f} {load_mb:>8.0f}"
+                    f" {added:>10}",
                     flush=True,
                 )
     return 0

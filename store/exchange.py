@@ -11,6 +11,10 @@
                 note, updated_at, updated_by, confirmed_by, confirmed_at],
      "events": [event records: seq, ts, user, action, task, changes, note, undoes, …]}
 
+`write` streams the file a record at a time: the text `json.dumps(…, indent=1)` gives for the
+whole file, byte for byte, without the whole in memory (that was 480 MB above the loaded
+database at 100,000 tasks).
+
 Importing goes through the ordinary importer for the document part (ids, units, deadlines,
 re-import by item number), then restores the people's part (status, notes, sign-off) and
 appends the history with fresh sequence numbers. Events already present are skipped, so
@@ -20,10 +24,11 @@ importing the same file twice changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import InputError
 from .eventfile import read_events
@@ -50,41 +55,76 @@ PEOPLE_FIELDS = (
 )
 
 
+# A task's fields in the order `Task.to_record` (dataclasses.asdict) gives them.
+TASK_FIELDS = tuple(f.name for f in fields(Task))
+
+
 def task_record(task: Task) -> dict[str, Any]:
-    rec = task.to_record()
-    rec.pop("extra", None)  # search keys are recomputed on import
+    """`task.to_record()` without `extra` (search keys are recomputed on import), its values
+    shared rather than copied: asdict deep-copies every list and dict, two thirds of the time
+    of a .json export, for a record that is only dumped (tests hold the two equal)."""
+    rec = {name: getattr(task, name) for name in TASK_FIELDS}
+    del rec["extra"]
+    rec["due"] = task.due.isoformat() if task.due else None
+    if not task.parts:
+        del rec["parts"]
+    if not task.subitems:
+        del rec["subitems"]
     return rec
 
 
-def build(
+def write(
+    out: IO[str],
     snap: Snapshot,
     tasks: Iterable[Task],
     events: Iterable[Event] | None,
     today: date,
-) -> dict[str, Any]:
-    chosen = list(tasks)
+) -> None:
+    """The exchange file of `tasks` (with the plans, units and history they need) onto `out`:
+    the text of `json.dumps(file, ensure_ascii=False, indent=1)` and a newline, written a
+    record at a time."""
+    chosen = tasks if isinstance(tasks, list) else list(tasks)
     ids = {t.id for t in chosen}
     plans = {t.plan for t in chosen}
     unit_names = {u for t in chosen for u in t.units()}
-    history = [
-        e.to_record()
-        for e in (events or [])
-        if (e.task in ids) or (e.task is None and e.action == "import")
-    ]
-    return {
+    head = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": now_iso(),
         "today": today.isoformat(),
-        "plans": [p.to_record() for p in snap.plans if p.title in plans or not chosen],
-        "units": [u.to_record() for n, u in sorted(snap.units.items()) if n in unit_names],
-        "tasks": [task_record(t) for t in chosen],
-        "events": history,
     }
+    out.write("{")
+    for key, value in head.items():
+        out.write(f"\n {_json(key)}: {_json(value)},")
+    lists: list[tuple[str, Iterator[dict[str, Any]]]] = [
+        ("plans", (p.to_record() for p in snap.plans if p.title in plans or not chosen)),
+        ("units", (u.to_record() for n, u in sorted(snap.units.items()) if n in unit_names)),
+        ("tasks", (task_record(t) for t in chosen)),
+        (
+            "events",
+            (
+                e.to_record()
+                for e in (events or [])
+                if (e.task in ids) or (e.task is None and e.action == "import")
+            ),
+        ),
+    ]
+    for n, (key, records) in enumerate(lists):
+        out.write(f"\n {_json(key)}: [")
+        sep = "\n  "
+        for rec in records:
+            # The record as it sits two levels in: every line of its own dump indented twice
+            # (strings hold no raw newline: JSON escapes it).
+            out.write(sep)
+            out.write(json.dumps(rec, ensure_ascii=False, indent=1).replace("\n", "\n  "))
+            sep = ",\n  "
+        out.write("]" if sep == "\n  " else "\n ]")
+        out.write("," if n < len(lists) - 1 else "")
+    out.write("\n}\n")
 
 
-def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def looks_like_exchange(path: Path) -> bool:

@@ -10,6 +10,8 @@ Where it writes is checked first (`export_target`): never over the database or a
 it (log, lock, backups — compared by real path and by inode, so symlinks and hard links count
 too), never over an existing file unless forced (`ExportExists`, which the app catches to ask),
 and always through a temp file renamed into place, so a full disk leaves no half-written file.
+Each format is written straight into that temp file as it is made (`Writer`), never held whole
+in memory: at 100,000 tasks an export adds little to the loaded snapshot.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import os
 import re
 import sys
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .backup import backup_dir
 from .db import Snapshot
@@ -36,7 +40,9 @@ from .errors import DatabaseError, InputError
 from .files import events_path, lock_path, os_reason, shown
 from .filters import TaskFilter
 from .model import BLOCKED, DOING, DONE, LIGHT_RED, LIGHT_YELLOW, TODO, Event, Task
+from .parts import Part
 from .present import short_time
+from .stats import Stats, Tally
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
 
@@ -140,20 +146,17 @@ def export_file(
     and leaves no file behind.
     """
     target = export_target(path, db_path=db_path, force=force)
-    writers: dict[str, Callable[[Report], bytes]] = {
-        ".xlsx": xlsx_bytes,
-        ".csv": csv_bytes,
-        ".md": md_bytes,
-        ".json": json_bytes,
+    writers: dict[str, Writer] = {
+        ".xlsx": write_xlsx,
+        ".csv": write_csv,
+        ".md": write_md,
+        ".json": write_json,
     }
+    write = writers[target.suffix.lower()]
     tasks = flt.apply(snapshot, today) if flt else snapshot.task_list()
     report = Report(snapshot, tasks, today, flt, list(events or []))
-    try:
-        with _collector_frozen():
-            payload = writers[target.suffix.lower()](report)
-    except OSError as exc:  # the temp files openpyxl spools sheets through: disk full
-        raise _write_error(target, exc) from None
-    _atomic_write(target, payload, replace=force)
+    with _collector_frozen():
+        _atomic_write(target, lambda fh: write(report, fh), replace=force)
     return len(tasks)
 
 
@@ -185,9 +188,14 @@ class Report:
         """A 配合单位 column, when any task has one: asked once per row, computed once."""
         return any(t.support_units for t in self.tasks)
 
+    @cached_property
+    def several_plans(self) -> bool:
+        """`Snapshot.several_plans` (a count over the plans), asked once per row."""
+        return self.snap.several_plans
+
     def columns(self) -> list[str]:
         # Several active plans in one ledger: each row says which plan it is from.
-        cols = ["方案"] if self.snap.several_plans else []
+        cols = ["方案"] if self.several_plans else []
         cols += ["序号", "工作任务", "具体事项", "主体责任单位"]
         if self.with_support:
             cols.append("配合单位")
@@ -254,7 +262,7 @@ def item_text(task: Task) -> str:
 
 
 def cells(task: Task, report: Report, unit_sep: str) -> list[Any]:
-    row: list[Any] = [report.snap.plan_code(task)] if report.snap.several_plans else []
+    row: list[Any] = [report.snap.plan_code(task)] if report.several_plans else []
     row += [
         task.group if task.group is not None else "",
         task.group_title,
@@ -311,12 +319,13 @@ TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = 4
 
 
-def xlsx_bytes(report: Report) -> bytes:
+def write_xlsx(report: Report, fh: IO[bytes]) -> None:
     """The workbook: the ledger, 单位统计 and the unit × task matrix.
 
     openpyxl builds and saves it, the ledger's and the matrix's cells aside: those are
-    written as XML rows (store/xlsxrows.py) and spliced into the saved file, so an export
-    costs a few µs a cell and little memory at 100,000 tasks, and is the same workbook."""
+    written as XML rows (store/xlsxrows.py) and spliced into the saved file as it is written
+    to `fh`, so an export costs a few µs a cell and little memory at 100,000 tasks, and is
+    the same workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Border, Side
     from openpyxl.utils import get_column_letter
@@ -345,8 +354,9 @@ def xlsx_bytes(report: Report) -> bytes:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    _stats_sheet(wb, report, border)
-    matrix = _matrix_sheets(wb, report, looks)
+    stats, units = tally(report)
+    _stats_sheet(wb, report, border, stats)
+    matrix = _matrix_sheets(wb, report, looks, units)
     wb.properties.title = report.title()
     wb.properties.creator = "zwgk"
 
@@ -354,13 +364,25 @@ def xlsx_bytes(report: Report) -> bytes:
     _save_quietly(wb, buf)
     # Each sheet's part is known once saved (`path` numbers the sheets as written).
     rows = {ws.path[1:]: ledger, **{sheet.path[1:]: r for sheet, r in matrix}}
-    return splice(buf.getvalue(), rows)
+    splice(buf.getvalue(), rows, fh)
+
+
+def tally(report: Report) -> tuple[Stats, list[UnitRow]]:
+    """单位统计's numbers and the matrix's rows, in one pass over the tasks: each task's parts
+    (not cached by the snapshot, and most of the cost) are worked out once for both."""
+    counts = Tally(report.today, report.snap, by_group=False)  # the sheet shows units only
+    matrix = MatrixRows(report.today)
+    parts_of = report.snap.parts
+    for i, task in enumerate(report.tasks):
+        parts = parts_of(task)
+        counts.add(task, parts)
+        matrix.add(i, task, parts)
+    return counts.stats(report.snap.title), matrix.rows()
 
 
 def _ledger_rows(report: Report, cols: list[str], looks: Any, border: Any) -> Any:
     """The ledger's cells: title, filter note, header, then per task a row (a `一、…` row
     before each new section), the group cells merged down each group's run, a summary."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -445,7 +467,7 @@ def _ledger_rows(report: Report, cols: list[str], looks: Any, border: Any) -> An
                 if run_start and r - 1 > run_start:
                     merges.extend(_group_merges(run_start, r - 1))
                 run_start, run_key = 0, None
-                yield row(r, across(r, ILLEGAL_CHARACTERS_RE.sub("", section), section_look))
+                yield row(r, across(r, section, section_look))
                 r += 1
             key = (task.plan, task.group, task.group_title)
             inside = key == run_key  # a later row of the group: its two cells are merged away
@@ -471,7 +493,7 @@ def _ledger_rows(report: Report, cols: list[str], looks: Any, border: Any) -> An
                 else:
                     look = body[centre_col[c], fill if c >= 2 else None]
                 if isinstance(value, str) and value:
-                    out.append(text_cell(ref, look, ILLEGAL_CHARACTERS_RE.sub("", value)))
+                    out.append(text_cell(ref, look, value))
                 else:
                     out.append(cell(ref, look, value))
             yield row(r, out)
@@ -533,14 +555,11 @@ STATS_HEADER = (
 )
 
 
-def _stats_sheet(wb: Any, report: Report, border: Any) -> None:
+def _stats_sheet(wb: Any, report: Report, border: Any, st: Stats) -> None:
     """A second sheet 单位统计: each unit as lead and as guide, most overdue first."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from .stats import compute
-
-    st = compute(report.tasks, report.today, report.snap.title, report.snap)
     ws = wb.create_sheet("单位统计")
     ncol = len(STATS_HEADER)
     title = report.title().replace("任务进度台账", "单位完成情况统计")
@@ -602,16 +621,29 @@ MATRIX_FIRST_ROW = 2 + MATRIX_HEAD + 1
 
 @dataclass
 class UnitRow:
-    """One unit's row of the matrix: its parts as (task's column index, status, fill)."""
+    """One unit's row of the matrix: its parts, by the task's index in the report (ascending,
+    in `tasks`) and the part's (status, fill) as an index into the shared `kinds` — two
+    arrays of machine ints, not a tuple a part (40 MB at 100,000 tasks, now 4)."""
 
     name: str
-    cells: list[tuple[int, str, str | None]] = field(default_factory=list)
+    kinds: list[tuple[str, str | None]]
+    tasks: array[int]
+    looks: array[int]
     done: int = 0
     overdue: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.cells)
+        return len(self.tasks)
+
+    def cells(self, start: int, end: int) -> Iterator[tuple[int, str, str | None]]:
+        """(task's index, status, fill) of the parts in tasks start..end-1."""
+        from bisect import bisect_left
+
+        tasks, looks, kinds = self.tasks, self.looks, self.kinds
+        for k in range(bisect_left(tasks, start), bisect_left(tasks, end)):
+            status, fill = kinds[looks[k]]
+            yield tasks[k], status, fill
 
     @property
     def rate(self) -> float:
@@ -628,20 +660,36 @@ def part_fill(status: str, due: date | None, today: date) -> str | None:
     return RED_FILL if days < 0 else YELLOW_FILL if days <= 7 else None
 
 
-def unit_rows(report: Report) -> list[UnitRow]:
-    """Every unit with a part (lead or support) in the report's tasks, most overdue first, then
-    the board's order (lower completion rate, more tasks, name). One pass over the parts."""
-    rows: dict[str, UnitRow] = {}
-    for i, task in enumerate(report.tasks):
-        for part in report.snap.parts(task):
-            row = rows.get(part.unit)
+class MatrixRows:
+    """The matrix's rows, built a task at a time (`tally`): every unit with a part (lead or
+    support) in the report's tasks."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.units: dict[str, UnitRow] = {}
+        self.kinds: list[tuple[str, str | None]] = []
+        self._kind: dict[tuple[str, str | None], int] = {}
+
+    def add(self, i: int, task: Task, parts: list[Part]) -> None:
+        """The parts of `task`, the report's `i`-th (tasks come in order)."""
+        for part in parts:
+            row = self.units.get(part.unit)
             if row is None:
-                row = rows[part.unit] = UnitRow(part.unit)
-            fill = part_fill(part.status, task.due, report.today)
-            row.cells.append((i, part.status, fill))
+                row = self.units[part.unit] = UnitRow(part.unit, self.kinds, array("I"), array("I"))
+            fill = part_fill(part.status, task.due, self.today)
+            kind = self._kind.get((part.status, fill))
+            if kind is None:
+                kind = self._kind[part.status, fill] = len(self.kinds)
+                self.kinds.append((part.status, fill))
+            row.tasks.append(i)
+            row.looks.append(kind)
             row.done += part.status == DONE
             row.overdue += fill == RED_FILL
-    return sorted(rows.values(), key=lambda r: (-r.overdue, r.rate, -r.total, r.name))
+
+    def rows(self) -> list[UnitRow]:
+        """Most overdue first, then the board's order (lower completion rate, more tasks,
+        name)."""
+        return sorted(self.units.values(), key=lambda r: (-r.overdue, r.rate, -r.total, r.name))
 
 
 def matrix_note(report: Report) -> str:
@@ -658,13 +706,9 @@ def matrix_note(report: Report) -> str:
     return "　".join(p for p in (filter_note(report.flt), legend) if p)
 
 
-def _text(value: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def _matrix_sheets(wb: Any, report: Report, looks: Any) -> list[tuple[Any, Any]]:
+def _matrix_sheets(
+    wb: Any, report: Report, looks: Any, rows: list[UnitRow]
+) -> list[tuple[Any, Any]]:
     """The 单位 × 任务 sheet: a row per unit, a column per task, each cell the unit's part;
     (sheet, its rows) for `splice`.
 
@@ -676,7 +720,6 @@ def _matrix_sheets(wb: Any, report: Report, looks: Any) -> list[tuple[Any, Any]]
 
     from .xlsxrows import SheetRows
 
-    rows = unit_rows(report)
     tasks = report.tasks
     nfixed = len(MATRIX_FIXED)
     per_sheet = EXCEL_COLUMNS - nfixed
@@ -764,56 +807,83 @@ def _matrix_rows(
     look: MatrixLooks,
 ) -> Callable[[], Iterator[str]]:
     """One matrix sheet's rows, made when the file is written."""
-    from bisect import bisect_left
-
-    from .xlsxrows import Columns, number_cell, row, text_cell
+    from .xlsxrows import letters, number_cell, row, text_cell
 
     nfixed = len(MATRIX_FIXED)
-    letter = Columns()
 
     def made() -> Iterator[str]:
+        letter = letters(nfixed + len(chunk))
+        # Each row's cells are generated into its text, never kept: a row holds a cell per
+        # task (16,380 on a full sheet) and this generator lives as long as the sheet.
         yield row(1, [text_cell("A1", look.heading, heading)], height=24)
         yield row(2, [text_cell("A2", look.note, note)])
         first = nfixed + 1
-        labels = [text_cell("A3", look.corner, "单位＼任务")]
-        labels += [
-            text_cell(f"{letter[c]}3", look.head, name)
-            for c, name in enumerate(MATRIX_FIXED[1:], start=2)
-        ]
-        labels += [
-            text_cell(f"{letter[c]}3", look.head, f"#{report.snap.label(task)}")
-            for c, task in enumerate(chunk, start=first)
-        ]
-        yield row(3, labels)
-        dues = [text_cell("A4", look.label, "完成时间")]
-        for c, task in enumerate(chunk, start=first):
-            # the date in two short lines (2020 / 12-31); undated: the document's words
-            when = f"{task.due.year}\n{task.due:%m-%d}" if task.due else task.deadline_text[:8]
-            dues.append(text_cell(f"{letter[c]}4", look.due, _text(when)))
-        yield row(4, dues, height=24)
-        texts = [text_cell("A5", look.label, "具体事项")]
-        texts += [
-            text_cell(f"{letter[c]}5", look.text, _text(task.text))
-            for c, task in enumerate(chunk, start=first)
-        ]
-        yield row(5, texts, height=110)  # about a dozen lines of the task text
+        yield row(
+            3,
+            chain(
+                [text_cell("A3", look.corner, "单位＼任务")],
+                (
+                    text_cell(f"{letter[c]}3", look.head, name)
+                    for c, name in enumerate(MATRIX_FIXED[1:], start=2)
+                ),
+                (
+                    text_cell(f"{letter[c]}3", look.head, f"#{report.snap.label(task)}")
+                    for c, task in enumerate(chunk, start=first)
+                ),
+            ),
+        )
+        yield row(
+            4,
+            chain(
+                [text_cell("A4", look.label, "完成时间")],
+                (
+                    text_cell(f"{letter[c]}4", look.due, _when(task))
+                    for c, task in enumerate(chunk, start=first)
+                ),
+            ),
+            height=24,
+        )
+        yield row(
+            5,
+            chain(
+                [text_cell("A5", look.label, "具体事项")],
+                (
+                    text_cell(f"{letter[c]}5", look.text, task.text)
+                    for c, task in enumerate(chunk, start=first)
+                ),
+            ),
+            height=110,  # about a dozen lines of the task text
+        )
         end = start + len(chunk)
         for r, unit in enumerate(rows, start=MATRIX_FIRST_ROW):
-            cells = [text_cell(f"A{r}", look.name, _text(unit.name))]
-            cells += [
-                number_cell(f"{letter[c]}{r}", look.count, value)
-                for c, value in enumerate((unit.total, unit.done), start=2)
-            ]
             overdue = look.overdue if unit.overdue else look.count
-            cells.append(number_cell(f"{letter[nfixed]}{r}", overdue, unit.overdue))
-            lo = bisect_left(unit.cells, (start,))
-            hi = bisect_left(unit.cells, (end,))
-            for i, status, fill in unit.cells[lo:hi]:
-                ref = f"{letter[first + i - start]}{r}"
-                cells.append(text_cell(ref, look.part[fill], PART_WORDS.get(status, status)))
-            yield row(r, cells)
+            yield row(
+                r,
+                chain(
+                    [
+                        text_cell(f"A{r}", look.name, unit.name),
+                        number_cell(f"{letter[2]}{r}", look.count, unit.total),
+                        number_cell(f"{letter[3]}{r}", look.count, unit.done),
+                        number_cell(f"{letter[nfixed]}{r}", overdue, unit.overdue),
+                    ],
+                    (
+                        text_cell(
+                            f"{letter[first + i - start]}{r}",
+                            look.part[fill],
+                            PART_WORDS.get(status, status),
+                        )
+                        for i, status, fill in unit.cells(start, end)
+                    ),
+                ),
+            )
 
     return made
+
+
+def _when(task: Task) -> str:
+    """A matrix column's date in two short lines (2020 / 12-31); undated: the document's
+    words."""
+    return f"{task.due.year}\n{task.due:%m-%d}" if task.due else task.deadline_text[:8]
 
 
 # -- csv -----------------------------------------------------------------------------------
@@ -824,14 +894,14 @@ def defuse(value: Any) -> Any:
     return value
 
 
-def csv_bytes(report: Report) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(report.columns())
-    for task in report.tasks:
-        writer.writerow([defuse(v) for v in cells(task, report, "、")])
-    # UTF-8 with BOM: what Chinese Excel needs to open a CSV without mojibake.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+def write_csv(report: Report, fh: IO[bytes]) -> None:
+    with _utf8(fh) as out:
+        # UTF-8 with BOM: what Chinese Excel needs to open a CSV without mojibake.
+        out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(report.columns())
+        for task in report.tasks:
+            writer.writerow([defuse(v) for v in cells(task, report, "、")])
 
 
 # -- markdown ------------------------------------------------------------------------------
@@ -845,23 +915,35 @@ def md_cell(value: Any) -> str:
     return re.sub(r"\s*\n\s*", "<br>", text.strip())
 
 
-def md_bytes(report: Report) -> bytes:
+def write_md(report: Report, fh: IO[bytes]) -> None:
+    with _utf8(fh) as out:
+        for line in md_lines(report):
+            out.write(line)
+            out.write("\n")
+        out.write(md_cell(summary_line(report)))
+        out.write("\n")
+
+
+def md_lines(report: Report) -> Iterator[str]:
+    """The table's lines (the title, the filter, a row per task), the summary aside."""
     cols = [c for c in MD_COLUMNS if c != "配合单位" or report.with_support] + list(MD_TAIL)
     all_cols = report.columns()
     if "方案" in all_cols:  # several plans: each row says which
         cols.insert(0, "方案")
-    lines = [f"## {md_cell(report.title())}", ""]
+    yield f"## {md_cell(report.title())}"
+    yield ""
     note = filter_note(report.flt)
     if note:
-        lines += [md_cell(note), ""]
-    lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + "|".join(":---:" if c == "序号" else "---" for c in cols) + "|")
+        yield md_cell(note)
+        yield ""
+    yield "| " + " | ".join(cols) + " |"
+    yield "|" + "|".join(":---:" if c == "序号" else "---" for c in cols) + "|"
     last_group: tuple[Any, ...] | None = None
     section = ""
     for task in report.tasks:
         if task.section and task.section != section:  # `一、…` heading rows of the table
             section = task.section
-            lines.append(f"| **{md_cell(section)}** |" + " |" * (len(cols) - 1))
+            yield f"| **{md_cell(section)}** |" + " |" * (len(cols) - 1)
             last_group = None
         values = dict(zip(all_cols, cells(task, report, "、"), strict=True))
         key = (task.plan, task.group, task.group_title)
@@ -870,34 +952,53 @@ def md_bytes(report: Report) -> bytes:
             if "方案" in values:
                 values["方案"] = ""
         last_group = key
-        lines.append("| " + " | ".join(md_cell(values[c]) for c in cols) + " |")
-    lines += ["", md_cell(summary_line(report)), ""]
-    return "\n".join(lines).encode("utf-8")
+        yield "| " + " | ".join(md_cell(values[c]) for c in cols) + " |"
+    yield ""
 
 
 # -- json ----------------------------------------------------------------------------------
-def json_bytes(report: Report) -> bytes:
+def write_json(report: Report, fh: IO[bytes]) -> None:
     from . import exchange
 
-    data = exchange.build(report.snap, report.tasks, report.events, report.today)
-    return exchange.dumps(data).encode("utf-8")
+    with _utf8(fh) as out:
+        exchange.write(out, report.snap, report.tasks, report.events, report.today)
+
+
+# -- writing -------------------------------------------------------------------------------
+Writer = Callable[[Report, IO[bytes]], None]
+BUFFER = 1 << 20  # bytes gathered before each write to the temp file
+
+
+@contextlib.contextmanager
+def _utf8(fh: IO[bytes]) -> Iterator[IO[str]]:
+    """UTF-8 text onto the temp file, line ends as written; `fh` is left open (detached, not
+    closed) for `_atomic_write` to fsync."""
+    out = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+    try:
+        yield out
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first failure is the one to report
+            out.detach()
+        raise
+    out.detach()  # flushes what the wrapper holds
 
 
 def _write_error(path: Path, exc: OSError) -> DatabaseError:
     return DatabaseError(f"无法导出到 {shown(path)}（{os_reason(exc)}），没有留下任何文件。")
 
 
-def _atomic_write(path: Path, payload: bytes, *, replace: bool) -> None:
-    """Write a temp file beside `path`, fsync, then move it into place: a failure at any point
-    leaves the old file (or none) and no partial one. Without `replace`, the move refuses a
-    file that appeared meanwhile (a hard link cannot clobber)."""
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, replace: bool) -> None:
+    """`write` a temp file beside `path`, fsync, then move it into place: a failure at any
+    point (a full disk half way, or the temp files openpyxl spools sheets through) leaves the
+    old file (or none) and no partial one. Without `replace`, the move refuses a file that
+    appeared meanwhile (a hard link cannot clobber)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _write_error(path, exc) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+        with os.fdopen(fd, "wb", buffering=BUFFER) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

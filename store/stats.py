@@ -6,13 +6,17 @@ command line (`zwgk stats`), the exports and the TUI's board all count the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from .db import Snapshot
+from .directory import Directory
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
+from .parts import Part, assignments
+
+GUIDE = ("guide",)
 
 
 @dataclass
@@ -30,18 +34,23 @@ class Counts:
     def add(self, task: Task, today: date, status: str | None = None) -> None:
         """Count a task, or (with `status`) one unit's part of it: a part is overdue when the
         task's date has passed and that part is not done."""
-        status = task.status if status is None else status
+        late = task.due is not None and task.due < today
+        self.count(task.status if status is None else status, bool(task.confirmed_by), late)
+
+    def count(self, status: str, confirmed: bool, late: bool) -> None:
+        """`add` with the task's facts worked out once by the caller (`late`: its date has
+        passed), for loops that count one task in many buckets."""
         self.total += 1
         if status == DONE:
             self.done += 1
-            self.confirmed += bool(task.confirmed_by)
+            self.confirmed += confirmed
         elif status == DOING:
             self.doing += 1
         elif status == BLOCKED:
             self.blocked += 1
         else:
             self.todo += 1
-        self.overdue += task.due is not None and task.due < today and status != DONE
+        self.overdue += late and status != DONE
 
     @property
     def rate(self) -> float:
@@ -142,28 +151,74 @@ def compute(
 
     With a snapshot that has a unit directory, units are the real ones behind collective
     words and each counts its own part of a shared task (甘棠街道's part of a 各街道 task)."""
-    totals = Counts()
-    units: dict[str, UnitStats] = {}
-    groups: dict[tuple[int | None, str], GroupStats] = {}
-    months: dict[str | None, MonthStats] = {}
-    by_parts = snap is not None and bool(snap.directory)
+    tally = Tally(today, snap)
     for task in tasks:
-        totals.add(task, today)
+        tally.add(task)
+    return tally.stats(plan)
+
+
+class Tally:
+    """`compute`, one task at a time: for a caller that walks the tasks anyway and has each
+    task's parts at hand (the export's one pass), so they are worked out once."""
+
+    def __init__(self, today: date, snap: Snapshot | None = None, *, by_group: bool = True) -> None:
+        """`by_group=False`: units and totals only, no bucket per group and month (70,000
+        groups at 100,000 tasks, for a caller that shows none)."""
+        self.today = today
+        self.by_group = by_group
+        # Parts only with a directory: without one a name in a cell stands for itself.
+        self.snap = snap if snap is not None and snap.directory else None
+        self.totals = Counts()
+        self.units: dict[str, UnitStats] = {}
+        self.groups: dict[tuple[int | None, str], GroupStats] = {}
+        self.months: dict[str | None, MonthStats] = {}
+
+    def add(self, task: Task, parts: list[Part] | None = None) -> None:
+        """Count `task`; `parts`, when the caller has them, are `snap.parts(task)` (unused
+        without a directory)."""
+        late = task.due is not None and task.due < self.today
+        confirmed = bool(task.confirmed_by)
+        self.totals.count(task.status, confirmed, late)
+        units = self.units
         seen: set[str] = set()
-        for name, role, status in _unit_roles(task, snap if by_parts else None):
-            us = units.setdefault(name, UnitStats(name))
-            us.roles[role].add(task, today, status)
+        for name, role, status in self._unit_roles(task, parts):
+            us = units.get(name)
+            if us is None:
+                us = units[name] = UnitStats(name)
+            status = task.status if status is None else status
+            us.roles[role].count(status, confirmed, late)
             if name not in seen:  # `any` counts a unit once per task, whatever its roles
                 seen.add(name)
-                us.any.add(task, today, status)
+                us.any.count(status, confirmed, late)
+        if not self.by_group:
+            return
         gkey = (task.group, task.group_title)
-        groups.setdefault(gkey, GroupStats(task.group, task.group_title)).counts.add(task, today)
+        group = self.groups.get(gkey)
+        if group is None:
+            group = self.groups[gkey] = GroupStats(task.group, task.group_title)
+        group.counts.count(task.status, confirmed, late)
         mkey = month_key(task.due) if task.due else None
-        months.setdefault(mkey, MonthStats(mkey)).counts.add(task, today)
-    ordered_units = sorted(units.values(), key=lambda u: (-u.any.total, u.name))
-    ordered_groups = sorted(groups.values(), key=lambda g: (g.group is None, g.group or 0, g.title))
-    ordered_months = sorted(months.values(), key=lambda m: (m.month is None, m.month or ""))
-    return Stats(today, plan, totals, ordered_units, ordered_groups, ordered_months)
+        month = self.months.get(mkey)
+        if month is None:
+            month = self.months[mkey] = MonthStats(mkey)
+        month.counts.count(task.status, confirmed, late)
+
+    def _unit_roles(
+        self, task: Task, parts: list[Part] | None
+    ) -> Iterable[tuple[str, str, str | None]]:
+        if self.snap is None:
+            return _unit_roles(task, None)
+        if parts is None:
+            parts = self.snap.parts(task)
+        return _part_roles(task, parts, self.snap.directory)
+
+    def stats(self, plan: str = "") -> Stats:
+        units = sorted(self.units.values(), key=lambda u: (-u.any.total, u.name))
+        groups = sorted(
+            self.groups.values(), key=lambda g: (g.group is None, g.group or 0, g.title)
+        )
+        months = sorted(self.months.values(), key=lambda m: (m.month is None, m.month or ""))
+        return Stats(self.today, plan, self.totals, units, groups, months)
 
 
 def _unit_roles(task: Task, snap: Snapshot | None) -> Iterable[tuple[str, str, str | None]]:
@@ -173,8 +228,20 @@ def _unit_roles(task: Task, snap: Snapshot | None) -> Iterable[tuple[str, str, s
             for name in dict.fromkeys(task.units(role)):
                 yield name, role, None
         return
-    status = {p.unit: p.status for p in snap.parts(task)}
-    for name, role, _ in snap.reach(task):
+    yield from _part_roles(task, snap.parts(task), snap.directory)
+
+
+def _part_roles(
+    task: Task, parts: list[Part], directory: Directory
+) -> Iterator[tuple[str, str, str | None]]:
+    """`_unit_roles` from the task's parts: the lead and support units are its parts (as
+    `Snapshot.reach` lists them), the guides are reached the same way; a guide that also has
+    a part counts that part's status. Not through `reach`, whose cache the snapshot keeps
+    (tens of MB at 100,000 tasks, for an export that needs each task once)."""
+    status = {p.unit: p.status for p in parts}
+    for p in parts:
+        yield p.unit, p.role, p.status
+    for name, role, _ in assignments(task, directory, GUIDE):
         yield name, role, status.get(name)
 
 

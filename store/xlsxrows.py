@@ -22,32 +22,38 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 
 # What XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, plus lone surrogates and the two
 # non-characters lxml refuses) and what text must escape; `\r` as lxml writes it, or a reader
-# would take `\r\n` for `\n`.
+# would take `\r\n` for `\n`. ODD is either: one search a cell, most find neither.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 XML_SPECIAL = re.compile("[&<>\r]")
+ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 MAX_CHARS = 32767  # a cell's limit; openpyxl cuts longer text there
-CHUNK_ROWS = 2000  # rows joined and compressed at a time
+# Rows are joined and compressed a megabyte of text at a time: by size, not by count, for a
+# matrix row can hold 16,384 cells (batches of 2,000 rows held whole matrix sheets: most of
+# 85 MB at 100,000 tasks).
+CHUNK_CHARS = 1 << 20
 
 
 def text_cell(ref: str, style: int, value: str) -> str:
-    """A string cell, inline as openpyxl writes it."""
+    """A string cell, inline as openpyxl writes it: what XML cannot hold taken out (as the
+    export did with ILLEGAL_CHARACTERS_RE before openpyxl cut the text to a cell's limit)."""
+    odd = ODD.search(value) is not None
+    if odd:
+        value = NOT_XML.sub("", value)
     if len(value) > MAX_CHARS:
         value = value[:MAX_CHARS]
-    if NOT_XML.search(value):
-        value = NOT_XML.sub("", value)
     s = f' s="{style}"' if style else ""
     if not value:  # nothing left: an empty string cell, as openpyxl writes one
         return f'<c r="{ref}"{s} t="inlineStr"/>'
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    if XML_SPECIAL.search(value):
+    if odd:
         value = XML_SPECIAL.sub(lambda m: ESCAPES[m.group()], value)
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
@@ -73,17 +79,9 @@ def row(r: int, cells: Iterable[str], height: float | None = None) -> str:
     return f'<row r="{r}"{attrs}>{"".join(cells)}</row>'
 
 
-class Columns:
-    """Column letters by number, computed once each (a matrix sheet has 16,384)."""
-
-    def __init__(self) -> None:
-        self._letters: dict[int, str] = {}
-
-    def __getitem__(self, col: int) -> str:
-        found = self._letters.get(col)
-        if found is None:
-            found = self._letters[col] = get_column_letter(col)
-        return found
+def letters(n: int) -> list[str]:
+    """Column letters of columns 1..n, at index 1..n (a matrix sheet has 16,384)."""
+    return ["", *(get_column_letter(c) for c in range(1, n + 1))]
 
 
 @dataclass(frozen=True)
@@ -160,10 +158,9 @@ BEFORE_MERGES = re.compile(
 )
 
 
-def splice(package: bytes, sheets: dict[str, SheetRows]) -> bytes:
-    """The saved workbook `package` with each named part's empty <sheetData> replaced by its
-    rows (streamed, compressed as they come) and its merges added."""
-    out = io.BytesIO()
+def splice(package: bytes, sheets: dict[str, SheetRows], out: IO[bytes]) -> None:
+    """Write to `out` the saved workbook `package` with each named part's empty <sheetData>
+    replaced by its rows (streamed, compressed as they come) and its merges added."""
     with (
         zipfile.ZipFile(io.BytesIO(package)) as src,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst,
@@ -182,15 +179,17 @@ def splice(package: bytes, sheets: dict[str, SheetRows]) -> bytes:
             with dst.open(info.filename, "w") as fh:
                 fh.write(f"{head}<sheetData>".encode())
                 batch: list[str] = []
+                size = 0
                 for line in rows.rows():
                     batch.append(line)
-                    if len(batch) >= CHUNK_ROWS:
+                    size += len(line)
+                    if size >= CHUNK_CHARS:
                         fh.write("".join(batch).encode("utf-8"))
                         batch.clear()
+                        size = 0
                 fh.write("".join(batch).encode("utf-8"))
                 fh.write(b"</sheetData>")
                 if rows.merges:
                     refs = "".join(f'<mergeCell ref="{ref}"/>' for ref in rows.merges)
                     fh.write(f'<mergeCells count="{len(rows.merges)}">{refs}</mergeCells>'.encode())
                 fh.write(tail.encode("utf-8"))
-    return out.getvalue()

@@ -339,4 +339,8 @@ def test_splice_refuses_a_sheet_that_is_not_empty() -> None:
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(ValueError, match="sheet1.xml"):
-        splice(buf.getvalue(), {"xl/worksheets/sheet1.xml": SheetRows("A1:A1", lambda: iter([]))})
+        splice(
+            buf.getvalue(),
+            {"xl/worksheets/sheet1.xml": SheetRows("A1:A1", lambda: iter([]))},
+            io.BytesIO(),
+        )

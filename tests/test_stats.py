@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from conftest import SEED_TODAY, Runner, json_of
@@ -10,7 +11,8 @@ from conftest import SEED_TODAY, Runner, json_of
 from zwgk.store import signoff
 from zwgk.store.db import Store
 from zwgk.store.model import BLOCKED, DOING, DONE
-from zwgk.store.stats import Stats, of_snapshot
+from zwgk.store.snapshot import Snapshot
+from zwgk.store.stats import Stats, Tally, UnitStats, of_snapshot
 from zwgk.tui.cli.render import width
 
 
@@ -157,3 +159,55 @@ def test_stats_text_fits_80_columns(zwgk: Runner) -> None:
     assert any(line.startswith("区编办") for line in lines)
     assert max(width(line) for line in lines) <= 80
     assert "\x1b" not in proc.stdout
+
+
+# -- counting by parts, a task at a time (the export's one pass) ------------------------------
+def by_reach(snap: Snapshot, today: date) -> dict[str, dict[str, Any]]:
+    """Units counted as `compute` did before it took a task's parts: through `Snapshot.reach`
+    (lead, support and guide), each unit with its part's status."""
+    units: dict[str, UnitStats] = {}
+    for task in snap.task_list():
+        status = {p.unit: p.status for p in snap.parts(task)}
+        seen: set[str] = set()
+        for name, role, _ in snap.reach(task):
+            us = units.setdefault(name, UnitStats(name))
+            us.roles[role].add(task, today, status.get(name))
+            if name not in seen:
+                seen.add(name)
+                us.any.add(task, today, status.get(name))
+    return {name: u.to_json() for name, u in units.items()}
+
+
+def test_units_by_parts_count_as_through_reach() -> None:
+    """A 1,000-task plan with a unit directory and recorded parts: the guides reached beside
+    the parts, a guide that also has a part counting that part."""
+    from test_export_golden import TODAY, golden_snapshot
+
+    snap = golden_snapshot()
+    for task in snap.task_list()[::5]:  # units that also guide: by name, by collective word
+        task.guide_units = [*task.guide_units, task.lead_units[0], "各街道"]
+    want = by_reach(snap, TODAY)
+    st = of_snapshot(snap, TODAY)
+    assert {u.name: u.to_json() for u in st.units} == want
+    assert [u.name for u in st.units] == sorted(want, key=lambda n: (-want[n]["any"]["total"], n))
+    assert any(u.roles["guide"].total and u.roles["lead"].total for u in st.units)
+
+    # Fed a task at a time with the parts the caller worked out: the same numbers, and
+    # without groups (the export's 单位统计) the same units.
+    full, units_only = Tally(TODAY, snap), Tally(TODAY, snap, by_group=False)
+    for task in snap.task_list():
+        parts = snap.parts(task)
+        full.add(task, parts)
+        units_only.add(task, parts)
+    assert full.stats(snap.title).to_json() == st.to_json()
+    lean = units_only.stats(snap.title)
+    assert [u.to_json() for u in lean.units] == [u.to_json() for u in st.units]
+    assert lean.totals == st.totals and not lean.groups and not lean.months
+
+
+def test_without_a_directory_parts_change_nothing(worked: Store) -> None:
+    snap = worked.snapshot()
+    tally = Tally(SEED_TODAY, snap)
+    for task in snap.task_list():
+        tally.add(task, snap.parts(task))
+    assert tally.stats(snap.title).to_json() == of_snapshot(snap, SEED_TODAY).to_json()
