@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import IO, TYPE_CHECKING, Any, overload
+from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
 from .snaprows import no_gc, optional, pack_ints, row_of, task_of, unpack_plain
@@ -331,10 +331,15 @@ def unit_counts(cache: ReadCache, today: date) -> list[UnitCount] | None:
 
 
 # -- `zwgk search` ----------------------------------------------------------------------------
-class Ranked(Sequence[Task]):
-    """The tasks of a prepared search index in its rank order, each built when first used."""
+class TaskSource(Protocol):
+    def task(self, p: int) -> Task: ...
 
-    def __init__(self, cache: ReadCache, rank: Sequence[int]) -> None:
+
+class Ranked(Sequence[Task]):
+    """The tasks of a prepared search index in its rank order (or of an answer, `ask/pool.py`),
+    each built when first used."""
+
+    def __init__(self, cache: TaskSource, rank: Sequence[int]) -> None:
         self.cache = cache
         self.rank = rank
 

@@ -9,10 +9,11 @@ read from its columns and rows instead.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 from ..model import Task
 from ..plans import resolve, task_number
+from ..readviews import Ranked
 
 if TYPE_CHECKING:
     from ..search import SearchIndex
@@ -53,29 +54,13 @@ class Pool:
         return resolve(snap, word, plan)
 
 
-class Hits(Sequence[Task]):
+class Hits(Ranked):
     """The tasks of an answer, in its order, each built when first used."""
 
     def __init__(self, pool: Pool, ranks: list[int]) -> None:
+        super().__init__(pool, ranks)
         self.pool = pool
         self.ranks = ranks
-
-    def __len__(self) -> int:
-        return len(self.ranks)
-
-    @overload
-    def __getitem__(self, i: int) -> Task: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Task]: ...
-
-    def __getitem__(self, i: int | slice) -> Task | list[Task]:
-        if isinstance(i, slice):
-            return [self.pool.task(r) for r in self.ranks[i]]
-        return self.pool.task(self.ranks[i])
-
-    def __iter__(self) -> Iterator[Task]:
-        return (self.pool.task(r) for r in self.ranks)
 
     def numbers(self) -> list[int]:
         """`task_number` of each, without building the tasks."""
