@@ -258,28 +258,18 @@ def _apply(u: Understood, kind: str, meaning: str, today: date) -> None:
         status = parse_status(meaning)
         if status and status not in u.statuses:
             u.statuses.append(status)
-    elif kind == "not_done":
-        u.not_done = True
-    elif kind == "overdue":
-        u.overdue = True
-    elif kind == "soon":
-        u.soon = True
+    elif kind in _FLAGS:  # not_done overdue soon count when yesno: a yes to one question
+        setattr(u, kind, True)
     elif kind == "span":
         span = named_span(meaning, today)
         u.due = intersect(u.due, span) if u.dated else span
         u.dated = True
         u.time_labels.append(_SPAN_LABELS.get(meaning, meaning))
-    elif kind == "ongoing":
-        if meaning not in u.kinds:
-            u.kinds.append(meaning)
-    elif kind == "count":
-        u.count = True
-    elif kind == "when":
-        u.when = True
-    elif kind == "yesno":
-        u.yesno = True
+    elif kind == "ongoing" and meaning not in u.kinds:
+        u.kinds.append(meaning)
 
 
+_FLAGS = frozenset({"not_done", "overdue", "soon", "count", "when", "yesno"})
 _SPAN_LABELS = {
     "today": "今天",
     "this_week": "本周",
