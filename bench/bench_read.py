@@ -56,13 +56,7 @@ SEARCH_WORDS = "舆情 机制"
 SEARCH_INITIALS = "zcjd"  # 政策解读
 
 
-def zwgk_cmd() -> list[str]:
-    """The console script installed beside this interpreter (what a person runs)."""
-    beside = Path(sys.executable).with_name("zwgk")
-    if beside.is_file():
-        return [str(beside)]
-    exe = shutil.which("zwgk")
-    return [exe] if exe else [sys.executable, "-m", "zwgk.tui.cli.main"]
+from bench_mark import zwgk_cmd  # noqa: E402  (the console script beside this interpreter)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .model import Event, set_record_field
+from .model import PART_PREFIX, Event, set_record_field
 from .snapshot import meta_of
 from .textutil import sanitize
 from .validation import change_problem, is_int
@@ -135,6 +135,20 @@ def validate_event(rec: Any) -> str | None:
 def replays(ev: dict[str, Any]) -> bool:
     """Whether roll-forward applies this logged event to its task."""
     return ev.get("action") not in NO_CHANGE_ACTIONS and not ev.get(LOG_ONLY)
+
+
+# Fields a logged change may set while everything worked out from a task's text, units and
+# due date stays right (marks, notes, sign-offs, a unit's part): a reader holding tasks (the
+# read snapshot, an open app) applies such a change in place; any other means a full read.
+LIVE_FIELDS = frozenset(
+    {"status", "note", "updated_at", "updated_by", "confirmed_by", "confirmed_at"}
+)
+
+
+def live_change(ev: dict[str, Any]) -> bool:
+    """Does this logged change touch only `LIVE_FIELDS` and units' parts?"""
+    changes = ev.get("changes") or {}
+    return all(k in LIVE_FIELDS or str(k).startswith(PART_PREFIX) for k in changes)
 
 
 def apply_event(task: dict[str, Any], event: dict[str, Any]) -> None:

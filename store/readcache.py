@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import events_path
-from .model import PART_PREFIX, Task, Unit
+from .model import Task, Unit
 from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, snap_path
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
 
@@ -57,11 +57,6 @@ OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
 # applied by every reader, which costs about as much as writing once per this much.
 REWRITE_BYTES = 64 * 1024
 
-# Fields a logged change may set while every derived section stays right (marks, notes,
-# sign-offs, a unit's part); a change to any other field makes the snapshot be rebuilt.
-LIVE_FIELDS = frozenset(
-    {"status", "note", "updated_at", "updated_by", "confirmed_by", "confirmed_at"}
-)
 # Sections in the order they are written (small ones first: one read covers the header and
 # usually the tables).
 ORDER = ("tables", "index", "patch", "pinyin", "rows", "tallies", "search", "jindex", "json")
@@ -222,7 +217,7 @@ class ReadCache:
         file (`eventlog.roll_forward`); False when one changes what only a rebuild redoes."""
         from .codec import parse_line
         from .eventfile import iter_lines
-        from .eventlog import apply_event, replays, validate_event
+        from .eventlog import apply_event, live_change, replays, validate_event
 
         meta = self.sections["tables"]["meta"]
         status = self.status
@@ -245,8 +240,7 @@ class ReadCache:
             pos = self.position(ev.get("task"))
             if pos is None or not replays(ev):
                 continue
-            changes = ev.get("changes") or {}
-            if any(not (k in LIVE_FIELDS or k.startswith(PART_PREFIX)) for k in changes):
+            if not live_change(ev):  # a change to what the sections are built from
                 return False
             old = self.row(pos)
             rec = dict(zip(ROW_FIELDS, old, strict=True))

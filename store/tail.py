@@ -17,18 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .eventfile import read_events
-from .eventlog import TASK_ACTIONS, apply_event, replays, validate_event
+from .eventlog import TASK_ACTIONS, apply_event, live_change, replays, validate_event
 from .files import events_path
 from .model import Event, Task
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-# What a rolled task may change: fields the search index does not read (its rank is by due
-# date, its texts are the text, group title and unit cells), so the index stays valid.
-IN_PLACE = ("status", "note", "updated_at", "updated_by", "confirmed_by", "confirmed_at")
-IN_PLACE_PREFIX = "parts."
 
 
 @dataclass
@@ -63,7 +58,7 @@ def roll(snap: Snapshot, db_path: Path) -> Rolled | None:
             continue
         last = seq
         if replays(rec):
-            if rec.get("action") not in TASK_ACTIONS or not _in_place(rec):
+            if rec.get("action") not in TASK_ACTIONS or not live_change(rec):
                 return None
             if tasks is None:
                 tasks = dict(snap.tasks)
@@ -85,9 +80,3 @@ def roll(snap: Snapshot, db_path: Path) -> Rolled | None:
         snap.directory,
     )
     return Rolled(rolled, events, changed)
-
-
-def _in_place(rec: dict[str, object]) -> bool:
-    changes = rec.get("changes") or {}
-    assert isinstance(changes, dict)
-    return all(name in IN_PLACE or str(name).startswith(IN_PLACE_PREFIX) for name in changes)
