@@ -116,10 +116,16 @@ class ChatController:
             units = self.unit_names(cmd.text)
             if units:
                 return View("unit", "、".join(units), cmd, units=units)
-            if self.question(cmd.text) is not None:
+            if self.asks(cmd.text):  # the answer is worked out by the task pane's worker
                 return View("ask", fit(clean(cmd.text), 30, pad=False), cmd, query=cmd.text)
             return View("search", cmd.text, cmd, query=cmd.text)
         return None
+
+    def asks(self, text: str) -> bool:
+        """Does a line ask more than keywords? Parsed only: this runs on every keystroke."""
+        from zwgk.store.ask import understand
+
+        return understand(self.snap, text, today=self.today).filters
 
     def question(self, text: str) -> Answer | None:
         """The answer to a line that asks more than keywords (units with a role, a status, a

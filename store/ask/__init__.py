@@ -12,7 +12,15 @@ Used by `zwgk ask` and the app's chat line. No Textual here.
 
 from __future__ import annotations
 
-from .answer import Answer, ask, understood_line
+from .answer import Answer, ask, understand, understood_line
 from .question import Understood, lexicon_for, parse_question
 
-__all__ = ["Answer", "Understood", "ask", "lexicon_for", "parse_question", "understood_line"]
+__all__ = [
+    "Answer",
+    "Understood",
+    "ask",
+    "lexicon_for",
+    "parse_question",
+    "understand",
+    "understood_line",
+]

@@ -66,6 +66,12 @@ class Answer:
         return understood_line(self.understood)
 
 
+def understand(snap: Snapshot, question: str, *, today: date) -> Understood:
+    """The slots of a question without answering it (a keystroke asks only whether a line is
+    a question: parsing costs a fraction of a millisecond, answering reads the index)."""
+    return parse_question(question, lexicon_for(snap.units, [p.code for p in snap.plans]), today)
+
+
 def ask(
     snap: Snapshot,
     question: str,
