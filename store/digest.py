@@ -109,7 +109,7 @@ def build(
         and (when := _event_time(e)) is not None
         and when > since
     ]
-    duties = _duties(snap, tasks, units)
+    duties = _duties(snap, list(tasks), units)
     by_parts = bool(snap.directory)
     out: list[UnitDigest] = []
     for name, mine in duties.items():
@@ -142,7 +142,7 @@ def build(
         done=sum(t.status == DONE for t in tasks),
         overdue=sum(t.overdue(today) for t in tasks),
         units=out,
-        tasks=snap.tasks,
+        tasks=dict(snap.tasks),
     )
 
 

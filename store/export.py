@@ -153,7 +153,7 @@ def export_file(
         ".json": write_json,
     }
     write = writers[target.suffix.lower()]
-    tasks = flt.apply(snapshot, today) if flt else snapshot.task_list()
+    tasks = flt.apply(snapshot, today) if flt else list(snapshot.task_list())
     report = Report(snapshot, tasks, today, flt, list(events or []))
     with _collector_frozen():
         _atomic_write(target, lambda fh: write(report, fh), replace=force)

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .describe import Label, event_line
+from .filters import add_days
 from .model import (
     BLOCKED,
     DOING,
@@ -80,13 +81,18 @@ def due_phrase(task: Task, today: date) -> str:
     return f"{task.due.isoformat()}，还有 {days} 天"
 
 
-def due_counts(tasks: Iterable[Task], today: date) -> tuple[int, int]:
-    """How many tasks are overdue (red light) and due within 7 days (yellow light)."""
+def due_counts(facts: Iterable[tuple[str, str | None]], today: date) -> tuple[int, int]:
+    """How many tasks are overdue (red light) and due within 7 days (yellow light), from
+    (status, ISO due date) per task (`lazytasks.task_facts`: no task need be built)."""
     overdue = soon = 0
-    for t in tasks:
-        lit = t.light(today)
-        overdue += lit == LIGHT_RED
-        soon += lit == LIGHT_YELLOW
+    day, week = today.isoformat(), add_days(today, 7).isoformat()
+    for status, due in facts:
+        if due is None or status == DONE:
+            continue
+        if due < day:
+            overdue += 1
+        elif due <= week:
+            soon += 1
     return overdue, soon
 
 

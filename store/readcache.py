@@ -387,6 +387,20 @@ class ReadCache:
             )
         return self._context
 
+    def lazy_snapshot(self) -> Snapshot:
+        """Every plan, each task built when something first asks for it (what the app holds:
+        store/lazytasks.py)."""
+        from .lazytasks import LazyTasks
+        from .snapshot import Snapshot
+
+        ctx = self.context()
+        snap = Snapshot(
+            ctx.plans, LazyTasks(self), ctx.units, dict(ctx.meta), ctx.signature, ctx.directory
+        )
+        for names in self.sections["index"]["plan_cells"].values():  # `Snapshot.reaching`
+            snap._cells.update(names)
+        return snap
+
     def snapshot(
         self, positions: range | list[int], plan: str | None = None, *, every_plan: bool = False
     ) -> Snapshot:

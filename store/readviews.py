@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .filters import TaskFilter
     from .readcache import ReadCache
     from .search.index import SearchIndex
+    from .search.pinyin_match import PinyinTables
     from .snapshot import Snapshot
     from .stats import UnitCount
 
@@ -364,10 +365,25 @@ class Ranked(Sequence[Task]):
 def search_index(cache: ReadCache, plan: str | None) -> SearchIndex | None:
     """The index `store.search` builds for `Service.snapshot(plan)`, prepared beforehand;
     None for a view of the plans other than the one kept (the active plans)."""
+    return index_in_view(cache, cache.view_titles(plan))
+
+
+def pinyin_tables(cache: ReadCache, titles: frozenset[str] | None) -> PinyinTables | None:
+    """The pinyin tables kept for the active plans when they cover the plans `titles`."""
+    from .search.pinyin_match import PinyinTables
+
+    kept = marshal.loads(cache.raw["pinyin"])
+    covered = _titles(kept["titles"])
+    if covered is None or (titles is not None and titles <= covered):
+        return PinyinTables(*kept["tables"])
+    return None
+
+
+def index_in_view(cache: ReadCache, titles: frozenset[str] | None) -> SearchIndex | None:
+    """`search_index` of the plans `titles` (None: every plan)."""
     from .search.index import SearchIndex
     from .search.pinyin_match import PinyinTables
 
-    titles = cache.view_titles(plan)
     state = _kept(cache, "search")
     if state is None:
         kept = marshal.loads(cache.raw["pinyin"])

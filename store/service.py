@@ -82,7 +82,7 @@ class Service:
     def tasks(self, flt: TaskFilter | None = None, snap: Snapshot | None = None) -> list[Task]:
         """The tasks a filter keeps (all of them without one), in its order."""
         snap = snap or self.snapshot()
-        return flt.apply(snap, self.today) if flt else snap.task_list()
+        return flt.apply(snap, self.today) if flt else list(snap.task_list())
 
     def log(
         self,

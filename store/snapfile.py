@@ -23,6 +23,7 @@ import marshal
 import os
 import struct
 import sys
+import weakref
 import zlib
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,9 @@ class SnapFile:
         self.size = size
         self.sections: dict[str, tuple[int, int, int]] = header["sections"]
         self._map: memoryview | None = None
+        # The app keeps a snapshot open as long as it shows it and drops it without a word
+        # when a newer one replaces it: the descriptor then goes with it.
+        self._closer = weakref.finalize(self, _close_fd, fd)
 
     @classmethod
     def open(cls, path: Path) -> SnapFile | None:
@@ -196,8 +200,12 @@ class SnapFile:
         return found
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        self._closer()
+
+
+def _close_fd(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 class Copied:

@@ -8,12 +8,14 @@ reader expects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
 from .errors import DatabaseError
+from .lazytasks import LazyTasks
 from .model import ROLES, Plan, Task, Unit
 from .plans import with_codes
 from .validation import SCHEMA, TABLES
@@ -29,7 +31,8 @@ class Snapshot:
     """The whole database as read at one moment."""
 
     plans: list[Plan]
-    tasks: dict[int, Task]
+    # A dict, or in the app a `LazyTasks` (store/lazytasks.py) building each when first used.
+    tasks: Mapping[int, Task]
     units: dict[str, Unit]
     meta: dict[str, Any]
     signature: tuple[int, int, int] = (0, 0, 0)
@@ -65,8 +68,15 @@ class Snapshot:
             if len(keep) == len(self.plans):
                 return self
         titles = {p.title for p in keep}
-        tasks = {k: t for k, t in self.tasks.items() if t.plan in titles}
-        return Snapshot(keep, tasks, self.units, self.meta, self.signature, self.directory)
+        tasks: Mapping[int, Task]
+        if isinstance(self.tasks, LazyTasks):
+            tasks = self.tasks.narrowed(frozenset(titles))
+        else:
+            tasks = {k: t for k, t in self.tasks.items() if t.plan in titles}
+        out = Snapshot(keep, tasks, self.units, self.meta, self.signature, self.directory)
+        if self._cells and isinstance(self.tasks, LazyTasks):
+            out._cells = self._cells  # the cells of every plan: a superset does no harm
+        return out
 
     @property
     def several_plans(self) -> bool:
@@ -91,7 +101,10 @@ class Snapshot:
     def plan_state(self, task: Task) -> str:
         return next((p.state for p in self.plans if p.title == task.plan), "进行中")
 
-    def task_list(self) -> list[Task]:
+    def task_list(self) -> Sequence[Task]:
+        """The tasks in id order (in the app: each built when first used)."""
+        if isinstance(self.tasks, LazyTasks):
+            return self.tasks.in_order()
         return [self.tasks[k] for k in sorted(self.tasks)]
 
     def reach(self, task: Task) -> list[Reach]:

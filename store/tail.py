@@ -13,12 +13,14 @@ returns None, and the caller reads the database in full as before.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .eventfile import read_events
 from .eventlog import TASK_ACTIONS, apply_event, live_change, replays, validate_event
 from .files import events_path
+from .lazytasks import LazyTasks
 from .model import Event, Task
 from .snapshot import Snapshot
 
@@ -47,7 +49,7 @@ def roll(snap: Snapshot, db_path: Path) -> Rolled | None:
         return None  # the task file was rewritten, or the log is not the one we read
     records, end = read_events(events_path(db_path), offset)
     last = int(snap.meta.get("last_seq", 0) or 0)
-    tasks: dict[int, Task] | None = None
+    tasks: dict[int, Task] = {}  # the tasks replaced, by id
     events: list[Event] = []
     changed: set[int] = set()
     for rec in records:
@@ -60,9 +62,9 @@ def roll(snap: Snapshot, db_path: Path) -> Rolled | None:
         if replays(rec):
             if rec.get("action") not in TASK_ACTIONS or not live_change(rec):
                 return None
-            if tasks is None:
-                tasks = dict(snap.tasks)
             task = tasks.get(rec["task"])
+            if task is None:
+                task = snap.tasks.get(rec["task"])
             if task is None:
                 return None
             record = task.to_record()
@@ -71,9 +73,14 @@ def roll(snap: Snapshot, db_path: Path) -> Rolled | None:
             changed.add(task.id)
         events.append(Event.from_record(rec))
     meta = {**snap.meta, "last_seq": last, "events_offset": end}
+    new: Mapping[int, Task] = snap.tasks
+    if tasks and isinstance(snap.tasks, LazyTasks):
+        new = snap.tasks.with_changes(tasks)  # built lazily: only these are replaced
+    elif tasks:
+        new = {**snap.tasks, **tasks}
     rolled = Snapshot(
         snap.plans,
-        snap.tasks if tasks is None else tasks,
+        new,
         snap.units,
         meta,
         (mtime, size, end),

@@ -53,7 +53,7 @@ class ZwgkApp(App[int]):
 
     def on_mount(self) -> None:
         try:
-            snap = self.first_snapshot or self.store.snapshot()
+            snap = self.first_snapshot or self.store.live_snapshot()
         except ZwgkError as exc:
             self.exit(1, message=f"zwgk：{exc.message}")
             return
@@ -99,7 +99,7 @@ def make_app(
 def run(ctx: Context, *, mouse: bool = True) -> int:
     # Read the database before taking over the terminal, so a problem with it is reported
     # as one Chinese sentence by the command line (a ZwgkError), not inside the TUI.
-    snapshot = Store(ctx).snapshot()
+    snapshot = Store(ctx).live_snapshot()
     app = make_app(ctx, mouse=mouse, snapshot=snapshot)
     result = app.run(mouse=mouse)
     return int(result or 0)

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import ZwgkError
+from zwgk.store.lazytasks import task_facts
 from zwgk.store.model import DOING, DONE, LIGHT_YELLOW, TODO, Event, Task
 from zwgk.store.plans import find_plan, resolve
 from zwgk.store.present import due_counts
@@ -340,10 +341,9 @@ class ChatController:
         units = self.snap.directory.units_of_login(user)
         if units:
             return self.my_work(user, units)
-        tasks = list(self.snap.tasks.values())
-        overdue, soon = due_counts(tasks, self.today)
+        overdue, soon = due_counts(task_facts(self.snap.tasks), self.today)
         text = Text(
-            f"{clean(user)}，您好！今天是 {self.today.isoformat()}，共 {len(tasks)} 项任务，"
+            f"{clean(user)}，您好！今天是 {self.today.isoformat()}，共 {len(self.snap.tasks)} 项任务，"
         )
         text.append(f"逾期 {overdue} 项", style="bold red" if overdue else "")
         text.append("，")
@@ -412,7 +412,7 @@ class ChatController:
         full = self.live.full
         out = Text("方案：", style="bold")
         for plan in full.plans:
-            count = sum(t.plan == plan.title for t in full.tasks.values())
+            count = len(full.only(plan.code).tasks)
             mark = "▶ " if plan.code == self.live.plan else "  "
             out.append(f"\n{mark}{pad(fit(clean(plan.code), 16), 16)} {plan.state} {count:>4} 项  ")
             out.append(fit(clean(plan.title), max(10, width - 31), pad=False), style="dim")
@@ -454,7 +454,10 @@ class ChatController:
                 f"今天是 {self.today.isoformat()}。用 /today YYYY-MM-DD 换一个日期来计算逾期。"
             )
         self.live.set_today(date.fromisoformat(cmd.text))
-        overdue = sum(t.overdue(self.today) for t in self.snap.tasks.values())
+        day = self.today.isoformat()
+        overdue = sum(
+            due is not None and due < day and s != DONE for s, due in task_facts(self.snap.tasks)
+        )
         return Reply().say(f"已将今天设为 {self.today.isoformat()}：逾期 {overdue} 项。")
 
     def command_import_file(self, cmd: Command, width: int) -> Reply:

@@ -135,7 +135,7 @@ class LiveData:
             if rolled is not None:
                 self.app.call_from_thread(self.use_rolled, rolled)
                 return
-            snap, events = self.store.snapshot(), self.store.events()
+            snap, events = self.store.live_snapshot(), self.store.events()
         except ZwgkError as exc:
             self.app.call_from_thread(self._failed, sig, exc.message)
             return
@@ -156,7 +156,7 @@ class LiveData:
         if rolled is not None:
             self.use_rolled(rolled)
             return
-        self.use(self.store.snapshot(), self.store.events())
+        self.use(self.store.live_snapshot(), self.store.events())
 
     def use_rolled(self, rolled: Rolled) -> None:
         """Swap in a snapshot rolled forward from the log (store/tail.py): the tasks that did

@@ -8,6 +8,7 @@ plus a label. No Textual here: tests call it directly. Date arithmetic goes thro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,7 +35,7 @@ class View:
     task: int | None = None  # kind "task": the record id the typed number or key names
 
 
-def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
+def view_tasks(snap: Snapshot, today: date, view: View) -> Sequence[Task]:
     """The tasks of every kind of view except searches (those go through the search index)."""
     cmd = view.command
     if view.kind == "unit":
@@ -60,7 +61,7 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> list[Task]:
     return snap.task_list()
 
 
-def _any_unit(snap: Snapshot, today: date, words: tuple[str, ...]) -> list[Task]:
+def _any_unit(snap: Snapshot, today: date, words: tuple[str, ...]) -> Sequence[Task]:
     """Tasks naming a unit any of `words` names (a filter ANDs its unit words)."""
     if len(words) == 1:
         return applied(snap, today, TaskFilter(units=words))
@@ -68,7 +69,7 @@ def _any_unit(snap: Snapshot, today: date, words: tuple[str, ...]) -> list[Task]
     return [t for t in snap.task_list() if t.id in ids]
 
 
-def applied(snap: Snapshot, today: date, flt: TaskFilter) -> list[Task]:
+def applied(snap: Snapshot, today: date, flt: TaskFilter) -> Sequence[Task]:
     """`flt.apply`, through the search index's bitsets once the snapshot has one (the app
     builds it after the first frame): at 100,000 tasks a view then costs milliseconds, not a
     pass over every task on each keystroke."""

@@ -13,7 +13,7 @@ import copy
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, cast
@@ -48,12 +48,12 @@ class SearchIndex:
 
     def __init__(
         self,
-        tasks: dict[int, Task] | Iterable[Task],
+        tasks: Mapping[int, Task] | Iterable[Task],
         units: dict[str, Unit] | None = None,
         reach: Callable[[Task], list[tuple[str, str, str | None]]] | None = None,
     ) -> None:
         self.reach = reach  # the real units behind collective words (the unit directory)
-        items = rank_order(tasks.values() if isinstance(tasks, dict) else tasks)
+        items = rank_order(tasks.values() if isinstance(tasks, Mapping) else tasks)
         self.tasks: Sequence[Task] = items
         self.n = n = len(items)
         self.all_bits = (1 << n) - 1
@@ -106,6 +106,10 @@ class SearchIndex:
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
+        from ..lazytasks import LazyTasks
+
+        if isinstance(snapshot.tasks, LazyTasks):  # the app: prepared in the read snapshot
+            return snapshot.tasks.search_index()
         return cls(snapshot.tasks, snapshot.units, snapshot.reach if snapshot.directory else None)
 
     # -- kept between processes (store/readcache.py) ---------------------------------------
@@ -244,16 +248,31 @@ class SearchIndex:
         value = self._cache[k] = make()
         return value
 
-    def rolled(self, tasks: dict[int, Task], changed: Iterable[int]) -> SearchIndex:
+    def rolled(self, tasks: Mapping[int, Task], changed: Iterable[int]) -> SearchIndex:
         """This index for a snapshot in which only the `changed` tasks' statuses, notes or
         parts differ (a colleague's change applied from the log, store/tail.py): texts, ranks
         and per-term results are shared, the status sets are worked out again."""
+        from ..lazytasks import Patched
+
         clone = copy.copy(self)
-        clone.tasks = list(self.tasks)
+        replaced: dict[int, Task] = {}
         for task_id in changed:
             p = self.pos_of_id.get(task_id)
             if p is not None and task_id in tasks:
-                clone.tasks[p] = tasks[task_id]
+                replaced[p] = tasks[task_id]
+        if isinstance(self.tasks, list):
+            clone.tasks = list(self.tasks)
+            for p, task in replaced.items():
+                clone.tasks[p] = task
+        elif isinstance(self.tasks, Patched):  # built lazily: replace without building all
+            clone.tasks = Patched(self.tasks.base, {**self.tasks.replaced, **replaced})
+        else:
+            clone.tasks = Patched(self.tasks, replaced)
+        if self._statuses is not None:
+            statuses = list(self._statuses)
+            for p, task in replaced.items():
+                statuses[p] = task.status
+            clone._statuses = statuses
         clone._status_pos = None
         clone._cache = {k: v for k, v in self._cache.items() if k[0] != "status"}
         return clone

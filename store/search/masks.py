@@ -8,10 +8,12 @@ are ranked by due date, so "due within 30 days" is a contiguous slice, see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from ..filters import TaskFilter, add_days
+from ..lazytasks import Picked
 from ..model import DONE, Task
 from ..unitnames import resolve_units, suggest_unit
 
@@ -59,7 +61,7 @@ def filter_bits(
     return mask, None
 
 
-def filter_tasks(index: SearchIndex, flt: TaskFilter, today: date) -> list[Task]:
+def filter_tasks(index: SearchIndex, flt: TaskFilter, today: date) -> Sequence[Task]:
     """`flt.apply` through the index's bitsets: the same tasks in the same order (by due
     date, undated last, then id, when `by_due`; else by id), without a pass over every task.
     A unit word that names no unit raises like `apply` does."""
@@ -72,5 +74,8 @@ def filter_tasks(index: SearchIndex, flt: TaskFilter, today: date) -> list[Task]
         for raw in flt.units:
             if not resolve_units(raw, index.units):
                 raise InputError(f"没有找到单位“{raw}”，可用 zwgk units 查看全部单位。")
-    tasks = [index.tasks[p] for p in positions(mask)]  # rank order: due date, then id
-    return tasks if flt.by_due else sorted(tasks, key=lambda t: t.id)
+    places = positions(mask)  # rank order: due date, then id
+    ids = index._rank_ids
+    if not flt.by_due:
+        places = sorted(places, key=ids.__getitem__)
+    return Picked(index.tasks, places, ids)  # each task built when the list draws it

@@ -7,8 +7,9 @@ when that row is painted, so refilling it on every keystroke costs the same at 1
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,13 +21,23 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from zwgk.store.lazytasks import find_id, id_at
 from zwgk.store.model import Task
 from zwgk.tui.actions import bindings_for
 
 from ..render import label_cells, task_row
 
 LIMIT = 200  # search hits shown per keystroke
-LABEL_SAMPLE = 2000  # rows at each end whose labels set the label column's width
+# Rows at each end whose labels set the label column's width: every label of a 100,000-row
+# list would cost a keystroke 70 ms; ids (and keys) grow along the list, so its ends tell.
+LABEL_SAMPLE = 200
+
+
+class HasSpans(Protocol):
+    """What the list highlights in a row's text (a search `Hit`, whose spans are lazy)."""
+
+    @property
+    def spans(self) -> Sequence[tuple[int, int]]: ...
 
 
 class TaskList(ScrollView, can_focus=True):
@@ -87,8 +98,9 @@ class TaskList(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.tasks: list[Task] = []
-        self.spans: dict[int, list[tuple[int, int]]] = {}
+        # A list, or a lazy sequence (store/lazytasks.py): rows are built as they are drawn.
+        self.tasks: Sequence[Task] = []
+        self.spans: Mapping[int, HasSpans] = {}  # a search's hits by task id
         self.today = date.today()
         self.labeler: Callable[[Task], str] | None = None  # how a row names its task (None: id)
         self._labels: dict[int, str] = {}  # labels of the rows drawn so far
@@ -101,7 +113,12 @@ class TaskList(ScrollView, can_focus=True):
     # -- content -------------------------------------------------------------------------------
     @property
     def ids(self) -> list[int]:
-        return [t.id for t in self.tasks]
+        """The listed tasks' ids, in order (without building lazily listed tasks)."""
+        return [id_at(self.tasks, i) for i in range(len(self.tasks))]
+
+    def find(self, task_id: int) -> int | None:
+        """The row of task `task_id`, None when it is not listed."""
+        return find_id(self.tasks, task_id)
 
     @property
     def option_count(self) -> int:
@@ -113,7 +130,7 @@ class TaskList(ScrollView, can_focus=True):
         i = self.highlighted
         if i is None or not 0 <= i < len(self.tasks):
             return None
-        return self.tasks[i].id
+        return id_at(self.tasks, i)
 
     def row_text(self, index: int) -> Text:
         row = self._rows.get(index)
@@ -123,7 +140,7 @@ class TaskList(ScrollView, can_focus=True):
             row = self._rows[index] = task_row(
                 task,
                 self.today,
-                self.spans.get(task.id, ()),
+                hit.spans if (hit := self.spans.get(task.id)) is not None else (),
                 label=label,
                 label_cells=self.label_cells,
             )
@@ -140,9 +157,9 @@ class TaskList(ScrollView, can_focus=True):
 
     def show(
         self,
-        tasks: list[Task],
+        tasks: Sequence[Task],
         today: date,
-        spans: dict[int, list[tuple[int, int]]] | None = None,
+        spans: Mapping[int, HasSpans] | None = None,
         *,
         keep: int | None = None,
         total: int | None = None,
@@ -152,7 +169,7 @@ class TaskList(ScrollView, can_focus=True):
         """Replace the rows (each named by `label`: its number or key); keep the highlight on
         task `keep` when it is still listed, else (with `stay`, for a reload) at the same
         place, else on the first row."""
-        self.tasks = list(tasks)
+        self.tasks = tasks
         # Labels are made for the rows drawn, not for 100,000 tasks on every repaint; the
         # column is as wide as the widest label among the first and last rows.
         self.labeler, self._labels = label, {}
@@ -172,7 +189,7 @@ class TaskList(ScrollView, can_focus=True):
         previous = self.highlighted
         index = None
         if keep is not None:
-            index = next((i for i, t in enumerate(self.tasks) if t.id == keep), None)
+            index = self.find(keep)
             if index is None and stay and previous is not None and self.tasks:
                 # The kept task left this view (e.g. marked done in 逾期): stay at its place.
                 index = min(previous, len(self.tasks) - 1)

@@ -1,0 +1,260 @@
+"""Tasks built only when asked for: the app's `Snapshot.tasks` over the read snapshot.
+
+At 100,000 tasks, building every `Task` costs most of a second and ~180 MB, yet a screen shows
+twenty of them. `LazyTasks` is the mapping `Snapshot.tasks` holds when the app opened the read
+snapshot (`readcache`): a task is made from its row the first time something asks for it, and
+whatever only needs statuses and due dates (the header's counts) reads the snapshot's columns.
+A colleague's change replaces tasks in a new mapping (`with_changes`, store/tail.py); the rows
+underneath never change, so old and new mappings share them.
+
+The sequences here are what the list shows without building every task: `TaskSeq` (a view's
+tasks in id order), `Picked` (some positions of another sequence, e.g. a filter's hits through
+the search index) and `Patched` (a sequence with a few tasks replaced). Each names its tasks'
+ids without building them (`id_at`), so the list can find a task by id.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, overload
+
+from .model import Task
+
+if TYPE_CHECKING:
+    from .readcache import ReadCache
+    from .search.index import SearchIndex
+
+
+class TaskSequence(Sequence[Task]):
+    """A sequence of tasks that can name the id at a place without building the task."""
+
+    def id_at(self, i: int) -> int:
+        return self[i].id
+
+    def find(self, task_id: int) -> int | None:
+        """The place of the task with this id (a pass over ids, not over built tasks)."""
+        for i in range(len(self)):
+            if self.id_at(i) == task_id:
+                return i
+        return None
+
+    @overload
+    def __getitem__(self, i: int) -> Task: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Task]: ...
+
+    def __getitem__(self, i: int | slice) -> Task | list[Task]:
+        if isinstance(i, slice):
+            return [self.at(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.at(i)
+
+    def at(self, i: int) -> Task:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Task]:
+        return (self.at(i) for i in range(len(self)))
+
+
+def find_id(tasks: Sequence[Task], task_id: int) -> int | None:
+    """The place of task `task_id` in `tasks` (without building lazy tasks), None if absent."""
+    if isinstance(tasks, TaskSequence):
+        return tasks.find(task_id)
+    return next((i for i, t in enumerate(tasks) if t.id == task_id), None)
+
+
+def id_at(tasks: Sequence[Task], i: int) -> int:
+    return tasks.id_at(i) if isinstance(tasks, TaskSequence) else tasks[i].id
+
+
+class LazyTasks(Mapping[int, Task]):
+    """Tasks by record id from a read snapshot, the plans `titles` (None: all) only, with the
+    tasks a colleague's change replaced (`changed`) in front."""
+
+    def __init__(
+        self,
+        cache: ReadCache,
+        titles: frozenset[str] | None = None,
+        changed: dict[int, Task] | None = None,
+    ) -> None:
+        self.cache = cache
+        self.titles = titles
+        self.changed: dict[int, Task] = changed or {}
+        self._positions: Sequence[int] | None = None
+
+    # -- the view --------------------------------------------------------------------------
+    @property
+    def positions(self) -> Sequence[int]:
+        """The read snapshot's positions of the tasks here, in id order."""
+        if self._positions is None:
+            self._positions = (
+                range(self.cache.size) if self.titles is None else self.cache.in_view(self.titles)
+            )
+        return self._positions
+
+    def _place(self, task_id: object) -> int | None:
+        pos = self.cache.position(task_id)
+        if pos is None:
+            return None
+        if self.titles is not None and self.cache.plan_of[pos] not in self.titles:
+            return None
+        return pos
+
+    def narrowed(self, titles: frozenset[str]) -> LazyTasks:
+        """The tasks of the plans `titles` only."""
+        if self.titles is not None:
+            titles = titles & self.titles
+        return LazyTasks(self.cache, titles, self.changed)
+
+    def with_changes(self, tasks: dict[int, Task]) -> LazyTasks:
+        """These tasks replaced (the rows and the view are shared)."""
+        out = LazyTasks(self.cache, self.titles, {**self.changed, **tasks})
+        out._positions = self._positions
+        return out
+
+    # -- Mapping -----------------------------------------------------------------------------
+    def __getitem__(self, task_id: int) -> Task:
+        found = self.changed.get(task_id)
+        if found is not None:
+            return found
+        pos = self._place(task_id)
+        if pos is None:
+            raise KeyError(task_id)
+        return self.cache.task(pos)
+
+    def __contains__(self, task_id: object) -> bool:
+        return self._place(task_id) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        ids = self.cache.ids
+        return (ids[p] for p in self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    # -- what is read without building tasks ---------------------------------------------------
+    def in_order(self) -> TaskSeq:
+        """Every task here in id order (`Snapshot.task_list`), each built when used."""
+        return TaskSeq(self)
+
+    def facts(self) -> Facts:
+        """(status, due date as ISO text or None) of each task, from the columns."""
+        status, due, ids = self.cache.status, self.cache.due, self.cache.ids
+        changed = self.changed
+        for p in self.positions:
+            task = changed.get(ids[p]) if changed else None
+            if task is None:
+                yield status[p], due[p]
+            else:
+                yield task.status, task.due.isoformat() if task.due else None
+
+    def search_index(self) -> SearchIndex:
+        """The search index of these tasks: prepared in the read snapshot for the active
+        plans; for another view built here, matching pinyin through the tables the read
+        snapshot keeps (its tasks carry no pinyin keys) or, for a plan those do not cover (an
+        archived one), from the task file's records."""
+        from .readviews import index_in_view, pinyin_tables
+        from .search.index import SearchIndex
+
+        cache = self.cache
+        index = index_in_view(cache, self.titles)
+        if cache.rewrite:  # made here: kept for the next process (best effort)
+            cache.save()
+        if index is None:
+            ctx = cache.context()
+            reach = ctx.reach if ctx.directory else None
+            tables = pinyin_tables(cache, self.titles)
+            if tables is not None:
+                index = SearchIndex(LazyTasks(cache, self.titles), ctx.units, reach)
+                index.use_pinyin(tables)
+            else:
+                index = SearchIndex(self._from_file(), ctx.units, reach)
+        return index.rolled(self, self.changed) if self.changed else index
+
+    def _from_file(self) -> list[Task]:
+        """These tasks as the task file holds them, search keys included."""
+        from .loading import load_database
+        from .snaprows import no_gc
+        from .snapshot import snapshot_of, tables_of
+
+        with no_gc():
+            full = snapshot_of(load_database(self.cache.path) or tables_of(None))
+        return [t for k, t in full.tasks.items() if k in self]
+
+
+class TaskSeq(TaskSequence):
+    """The tasks of a `LazyTasks` in id order."""
+
+    def __init__(self, tasks: LazyTasks) -> None:
+        self.tasks = tasks
+        self.positions = tasks.positions
+        self.ids = tasks.cache.ids
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def id_at(self, i: int) -> int:
+        return int(self.ids[self.positions[i]])
+
+    def at(self, i: int) -> Task:
+        return self.tasks[self.id_at(i)]
+
+    def find(self, task_id: int) -> int | None:
+        pos = self.tasks._place(task_id)
+        if pos is None:
+            return None
+        i = bisect_left(self.positions, pos)  # positions ascend with ids
+        return i if i < len(self.positions) and self.positions[i] == pos else None
+
+
+class Picked(TaskSequence):
+    """`tasks[p]` for each p of `places`, built when used; `ids[p]` names them."""
+
+    def __init__(self, tasks: Sequence[Task], places: Sequence[int], ids: Sequence[int]) -> None:
+        self.tasks = tasks
+        self.places = places
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def id_at(self, i: int) -> int:
+        return int(self.ids[self.places[i]])
+
+    def at(self, i: int) -> Task:
+        return self.tasks[self.places[i]]
+
+
+class Patched(TaskSequence):
+    """`base` with the tasks at some places replaced (a colleague's change)."""
+
+    def __init__(self, base: Sequence[Task], replaced: dict[int, Task]) -> None:
+        self.base = base
+        self.replaced = replaced
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def id_at(self, i: int) -> int:
+        found = self.replaced.get(i)
+        return found.id if found is not None else id_at(self.base, i)
+
+    def at(self, i: int) -> Task:
+        found = self.replaced.get(i)
+        return found if found is not None else self.base[i]
+
+
+Facts = Iterator[tuple[str, str | None]]
+
+
+def task_facts(tasks: Mapping[int, Task]) -> Facts:
+    """(status, due date as ISO text or None) per task: from the read snapshot's columns when
+    the tasks are built lazily, so counting builds none of them."""
+    if isinstance(tasks, LazyTasks):
+        return tasks.facts()
+    return ((t.status, t.due.isoformat() if t.due else None) for t in tasks.values())

@@ -1,0 +1,159 @@
+"""The app's snapshot builds each task only when asked for (store/lazytasks.py, over the read
+snapshot): everything read through it must equal the ordinary, fully built snapshot — tasks,
+views, plans narrowed, counts, search, filters, and a colleague's change rolled in."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, SEED_TODAY
+
+from zwgk.store.context import Context
+from zwgk.store.db import Store
+from zwgk.store.filters import TaskFilter
+from zwgk.store.lazytasks import LazyTasks, find_id
+from zwgk.store.search import SearchIndex
+from zwgk.store.search.masks import filter_tasks
+from zwgk.store.service import Service
+from zwgk.store.snapshot import Snapshot
+from zwgk.store.tail import roll
+from zwgk.tui.widgets.header import counts_text, task_facts
+
+XUANCHENG = SAMPLES / "xuancheng-2020.xlsx"
+
+
+@pytest.fixture
+def two_plans(store: Store) -> Store:
+    """The bundled plan (29 tasks), the 宣城 sample (5) and a few changes in the log."""
+    service = Service(store)
+    service.import_file(XUANCHENG)
+    service.mark(7, "进行中", "起草中")
+    service.mark(3, "已完成", "")
+    return store
+
+
+def records(snap: Snapshot) -> dict[int, dict[str, object]]:
+    """Each task's fields; not its search keys (`extra`: the read snapshot keeps those as
+    the pinyin tables its search index uses)."""
+    return {k: {**t.to_record(), "extra": None} for k, t in snap.tasks.items()}
+
+
+def both(store: Store) -> tuple[Snapshot, Snapshot]:
+    lazy = store.live_snapshot()
+    assert isinstance(lazy.tasks, LazyTasks)
+    return lazy, store.snapshot()
+
+
+def test_a_lazy_snapshot_holds_what_a_full_read_holds(two_plans: Store) -> None:
+    lazy, full = both(two_plans)
+    assert list(lazy.tasks) == sorted(full.tasks)
+    assert len(lazy.tasks) == len(full.tasks) == 34
+    assert records(lazy) == records(full)
+    assert lazy.plans == full.plans and lazy.units == full.units and lazy.meta == full.meta
+    assert lazy.signature == full.signature
+    assert [t.id for t in lazy.task_list()] == [t.id for t in full.task_list()]
+    assert 7 in lazy.tasks and 10_000 not in lazy.tasks and "7" not in lazy.tasks
+    with pytest.raises(KeyError):
+        lazy.tasks[10_000]
+
+
+def test_only_a_few_tasks_are_built_for_what_a_screen_shows(two_plans: Store) -> None:
+    lazy, _ = both(two_plans)
+    tasks = lazy.tasks
+    assert isinstance(tasks, LazyTasks)
+    shown = lazy.task_list()
+    assert [shown[i].id for i in range(3)] == [1, 2, 3]
+    assert find_id(shown, 30) == 29 and find_id(shown, 10_000) is None
+    built = tasks.cache._tasks  # the rows made into tasks so far
+    assert len(built) == 3
+    counts_text(task_facts(tasks), SEED_TODAY)  # the header's counts read the columns
+    assert len(built) == 3
+
+
+@pytest.mark.parametrize("today", [SEED_TODAY, date(2021, 7, 1)])
+def test_counts_views_and_narrowing_agree(two_plans: Store, today: date) -> None:
+    lazy, full = both(two_plans)
+    assert counts_text(task_facts(lazy.tasks), today) == counts_text(task_facts(full.tasks), today)
+    for code in [p.code for p in full.plans]:
+        mine, theirs = lazy.only(code), full.only(code)
+        assert records(mine) == records(theirs)
+        assert [t.id for t in mine.task_list()] == [t.id for t in theirs.task_list()]
+        assert find_id(mine.task_list(), 1) == find_id(theirs.task_list(), 1)
+    for flt in (
+        TaskFilter(overdue=True, by_due=True),
+        TaskFilter(statuses=("已完成",)),
+        TaskFilter(units=("区信息办",)),
+        TaskFilter(units=("各街道",), statuses=("未开始",)),
+        TaskFilter(due_to=date(2020, 12, 31), by_due=True),
+    ):
+        index = SearchIndex.from_snapshot(lazy)
+        got = filter_tasks(index, flt, today)
+        assert [t.id for t in got] == [t.id for t in flt.apply(full, today)]
+        assert [find_id(got, t.id) for t in got] == list(range(len(got)))
+
+
+def test_search_through_the_prepared_index_agrees(two_plans: Store) -> None:
+    lazy, full = both(two_plans)
+    for query in ("政策解读", "zcjd", "区编办", "舆情 机制", "公开目录 status:已完成", "7"):
+        mine = SearchIndex.from_snapshot(lazy).search(query, today=SEED_TODAY, limit=50)
+        theirs = SearchIndex.from_snapshot(full).search(query, today=SEED_TODAY, limit=50)
+        assert [(h.task.id, h.task.status) for h in mine.hits] == [
+            (h.task.id, h.task.status) for h in theirs.hits
+        ], query
+        assert mine.total == theirs.total
+
+
+@pytest.mark.parametrize("archived", [False, True])
+def test_search_in_one_plans_view_agrees(two_plans: Store, archived: bool) -> None:
+    """A plan's own view has no prepared index: it is built over the view's tasks, with the
+    kept pinyin tables, or (an archived plan's, which those do not cover) from the file."""
+    service = Service(two_plans)
+    codes = [p.code for p in service.snapshot(every_plan=True).plans]
+    if archived:
+        service.set_plan(codes[1], state="已归档")
+    lazy, full = both(two_plans)
+    found = 0
+    for code in codes:
+        mine, theirs = lazy.only(code), full.only(code)
+        for query in ("zcjd", "公开", "xxgk", "区政府办"):
+            got = SearchIndex.from_snapshot(mine).search(query, today=SEED_TODAY)
+            want = SearchIndex.from_snapshot(theirs).search(query, today=SEED_TODAY)
+            assert [h.task.id for h in got.hits] == [h.task.id for h in want.hits], (code, query)
+            found += len(got.hits) if query == "xxgk" else 0
+    assert found > 0  # pinyin initials found something (信息公开)
+
+
+def test_a_colleague_change_rolls_into_a_lazy_snapshot(two_plans: Store, db_path: Path) -> None:
+    lazy, _ = both(two_plans)
+    index = SearchIndex.from_snapshot(lazy)
+    other = Service(Store(Context(db_path, SEED_TODAY, user="colleague")))
+    other.mark(9, "已完成", "已报送")
+    other.note(1, "已开会")
+    rolled = roll(lazy, db_path)
+    assert rolled is not None and rolled.changed == {1, 9}
+    assert isinstance(rolled.snapshot.tasks, LazyTasks)
+    full = two_plans.snapshot()
+    assert records(rolled.snapshot) == records(full)
+    assert rolled.snapshot.signature == full.signature
+    assert counts_text(task_facts(rolled.snapshot.tasks), SEED_TODAY) == counts_text(
+        task_facts(full.tasks), SEED_TODAY
+    )
+    # The index follows: the changed task's status counts, the rest are shared.
+    moved = index.rolled(rolled.snapshot.tasks, rolled.changed)
+    done = TaskFilter(statuses=("已完成",))
+    assert [t.id for t in filter_tasks(moved, done, SEED_TODAY)] == [
+        t.id for t in done.apply(full, SEED_TODAY)
+    ]
+    narrowed = rolled.snapshot.only(full.plans[0].code)
+    assert narrowed.tasks[9].status == "已完成"
+
+
+def test_without_a_read_snapshot_the_app_reads_in_full(
+    two_plans: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZWGK_NO_SNAPSHOT", "1")
+    snap = two_plans.live_snapshot()
+    assert isinstance(snap.tasks, dict)
+    assert records(snap) == records(two_plans.snapshot())
