@@ -16,10 +16,15 @@ ids without building them (`id_at`), so the list can find a task by id.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, overload
 
-from .model import Task
+from .model import DONE, Task
+
+Facts = Iterator[tuple[str, str | None]]
+Counts = tuple[Counter[str], int]
 
 if TYPE_CHECKING:
     from .readcache import ReadCache
@@ -86,6 +91,7 @@ class LazyTasks(Mapping[int, Task]):
         self.titles = titles
         self.changed: dict[int, Task] = changed or {}
         self._positions: Sequence[int] | None = None
+        self._counted: dict[str, Counts] = {}  # today -> the counts of the rows as read
 
     # -- the view --------------------------------------------------------------------------
     @property
@@ -115,6 +121,7 @@ class LazyTasks(Mapping[int, Task]):
         """These tasks replaced (the rows and the view are shared)."""
         out = LazyTasks(self.cache, self.titles, {**self.changed, **tasks})
         out._positions = self._positions
+        out._counted = self._counted  # the same rows underneath: counted once
         return out
 
     # -- Mapping -----------------------------------------------------------------------------
@@ -142,16 +149,37 @@ class LazyTasks(Mapping[int, Task]):
         """Every task here in id order (`Snapshot.task_list`), each built when used."""
         return TaskSeq(self)
 
+    def counts(self, today: date) -> Counts:
+        """`count_facts` of these tasks: the rows as read are counted once per day, then
+        each colleague's change only moves its task from one count to another."""
+        day = today.isoformat()
+        base = self._counted.get(day)
+        if base is None:
+            base = self._counted[day] = count_facts(self._row_facts(), today)
+        if not self.changed:
+            return base
+        by_status, overdue = Counter(base[0]), base[1]
+        status, due = self.cache.status, self.cache.due
+        for task_id, task in self.changed.items():
+            pos = self._place(task_id)
+            if pos is None:
+                continue
+            for sign, (s, d) in ((-1, (status[pos], due[pos])), (1, fact_of(task))):
+                by_status[s] += sign
+                overdue += sign * (d is not None and d < day and s != DONE)
+        return +by_status, overdue
+
+    def _row_facts(self) -> Facts:
+        status, due = self.cache.status, self.cache.due
+        return ((status[p], due[p]) for p in self.positions)
+
     def facts(self) -> Facts:
         """(status, due date as ISO text or None) of each task, from the columns."""
         status, due, ids = self.cache.status, self.cache.due, self.cache.ids
         changed = self.changed
         for p in self.positions:
             task = changed.get(ids[p]) if changed else None
-            if task is None:
-                yield status[p], due[p]
-            else:
-                yield task.status, task.due.isoformat() if task.due else None
+            yield (status[p], due[p]) if task is None else fact_of(task)
 
     def search_index(self) -> SearchIndex:
         """The search index of these tasks: prepared in the read snapshot for the active
@@ -249,7 +277,8 @@ class Patched(TaskSequence):
         return found if found is not None else self.base[i]
 
 
-Facts = Iterator[tuple[str, str | None]]
+def fact_of(task: Task) -> tuple[str, str | None]:
+    return task.status, task.due.isoformat() if task.due else None
 
 
 def task_facts(tasks: Mapping[int, Task]) -> Facts:
@@ -257,4 +286,23 @@ def task_facts(tasks: Mapping[int, Task]) -> Facts:
     the tasks are built lazily, so counting builds none of them."""
     if isinstance(tasks, LazyTasks):
         return tasks.facts()
-    return ((t.status, t.due.isoformat() if t.due else None) for t in tasks.values())
+    return (fact_of(t) for t in tasks.values())
+
+
+def count_facts(facts: Iterable[tuple[str, str | None]], today: date) -> Counts:
+    """(tasks per status, how many are overdue: dated before today and not done)."""
+    by_status: Counter[str] = Counter()
+    overdue = 0
+    day = today.isoformat()
+    for status, due in facts:
+        by_status[status] += 1
+        if due is not None and due < day and status != DONE:
+            overdue += 1
+    return by_status, overdue
+
+
+def task_counts(tasks: Mapping[int, Task], today: date) -> Counts:
+    """`count_facts` of `tasks` (the app's lazily built ones: counted once, then kept up)."""
+    if isinstance(tasks, LazyTasks):
+        return tasks.counts(today)
+    return count_facts(task_facts(tasks), today)

@@ -38,6 +38,7 @@ import os
 import stat
 import zlib
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,9 @@ OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
 # Log applied on top of a snapshot before it is written again: the events since are read and
 # applied by every reader, which costs about as much as writing once per this much.
 REWRITE_BYTES = 64 * 1024
+# Tasks built from rows and kept for the next use (the rows drawn, a search's hits…): enough
+# for any screen, and a bound on the memory of an app whose board counts 100,000 tasks.
+TASKS_KEPT = 20_000
 
 # Sections in the order they are written (small ones first: one read covers the header and
 # usually the tables).
@@ -82,7 +86,7 @@ class ReadCache:
         self.signature: tuple[int, int, int] = (0, 0, 0)
         self.rewrite = False  # save before leaving: made here, or enough log applied
         self.savable = False  # the header's key describes what the sections hold
-        self._tasks: dict[int, Task] = {}
+        self._tasks: OrderedDict[int, Task] = OrderedDict()  # by position, oldest first
         self._cols: dict[str, Sequence[int | None]] = {}
         self._context: Snapshot | None = None
 
@@ -328,9 +332,13 @@ class ReadCache:
         return marshal.loads(self.raw["rows"][at[pos] : at[pos + 1]])  # type: ignore[misc,no-any-return]
 
     def task(self, pos: int) -> Task:
-        found = self._tasks.get(pos)
+        """The task at `pos`, built from its row; the latest `TASKS_KEPT` built are kept."""
+        tasks = self._tasks
+        found = tasks.get(pos)
         if found is None:
-            found = self._tasks[pos] = task_of(self.row(pos))
+            if len(tasks) >= TASKS_KEPT:  # a pass over every task (the board) keeps no more
+                tasks.popitem(last=False)
+            found = tasks[pos] = task_of(self.row(pos))
         return found
 
     def all_tasks(self, positions: range | list[int]) -> dict[int, Task]:

@@ -13,13 +13,12 @@ from conftest import SAMPLES, SEED_TODAY
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.filters import TaskFilter
-from zwgk.store.lazytasks import LazyTasks, find_id
+from zwgk.store.lazytasks import LazyTasks, find_id, task_counts
 from zwgk.store.search import SearchIndex
 from zwgk.store.search.masks import filter_tasks
 from zwgk.store.service import Service
 from zwgk.store.snapshot import Snapshot
 from zwgk.store.tail import roll
-from zwgk.tui.widgets.header import counts_text, task_facts
 
 XUANCHENG = SAMPLES / "xuancheng-2020.xlsx"
 
@@ -68,14 +67,14 @@ def test_only_a_few_tasks_are_built_for_what_a_screen_shows(two_plans: Store) ->
     assert find_id(shown, 30) == 29 and find_id(shown, 10_000) is None
     built = tasks.cache._tasks  # the rows made into tasks so far
     assert len(built) == 3
-    counts_text(task_facts(tasks), SEED_TODAY)  # the header's counts read the columns
+    task_counts(tasks, SEED_TODAY)  # the header's counts read the columns
     assert len(built) == 3
 
 
 @pytest.mark.parametrize("today", [SEED_TODAY, date(2021, 7, 1)])
 def test_counts_views_and_narrowing_agree(two_plans: Store, today: date) -> None:
     lazy, full = both(two_plans)
-    assert counts_text(task_facts(lazy.tasks), today) == counts_text(task_facts(full.tasks), today)
+    assert task_counts(lazy.tasks, today) == task_counts(full.tasks, today)
     for code in [p.code for p in full.plans]:
         mine, theirs = lazy.only(code), full.only(code)
         assert records(mine) == records(theirs)
@@ -137,9 +136,7 @@ def test_a_colleague_change_rolls_into_a_lazy_snapshot(two_plans: Store, db_path
     full = two_plans.snapshot()
     assert records(rolled.snapshot) == records(full)
     assert rolled.snapshot.signature == full.signature
-    assert counts_text(task_facts(rolled.snapshot.tasks), SEED_TODAY) == counts_text(
-        task_facts(full.tasks), SEED_TODAY
-    )
+    assert task_counts(rolled.snapshot.tasks, SEED_TODAY) == task_counts(full.tasks, SEED_TODAY)
     # The index follows: the changed task's status counts, the rest are shared.
     moved = index.rolled(rolled.snapshot.tasks, rolled.changed)
     done = TaskFilter(statuses=("已完成",))
@@ -148,6 +145,17 @@ def test_a_colleague_change_rolls_into_a_lazy_snapshot(two_plans: Store, db_path
     ]
     narrowed = rolled.snapshot.only(full.plans[0].code)
     assert narrowed.tasks[9].status == "已完成"
+    # Counted once, then kept up change by change (a second roll on top of the first).
+    other.mark(9, "进行中", "")
+    other.mark(2, "已完成", "")
+    again = roll(rolled.snapshot, db_path)
+    assert again is not None
+    full = two_plans.snapshot()
+    for day in (SEED_TODAY, date(2021, 7, 1)):
+        assert task_counts(again.snapshot.tasks, day) == task_counts(full.tasks, day)
+        code = full.plans[0].code
+        mine, theirs = again.snapshot.only(code).tasks, full.only(code).tasks
+        assert task_counts(mine, day) == task_counts(theirs, day)
 
 
 def test_without_a_read_snapshot_the_app_reads_in_full(
@@ -157,3 +165,18 @@ def test_without_a_read_snapshot_the_app_reads_in_full(
     snap = two_plans.live_snapshot()
     assert isinstance(snap.tasks, dict)
     assert records(snap) == records(two_plans.snapshot())
+
+
+def test_a_pass_over_every_task_keeps_only_the_latest_built(
+    two_plans: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board counts every task: the app must not keep 100,000 of them afterwards."""
+    from zwgk.store import readcache
+
+    monkeypatch.setattr(readcache, "TASKS_KEPT", 5)
+    lazy, full = both(two_plans)
+    assert records(lazy) == records(full)  # built, dropped and built again: the same
+    assert records(lazy) == records(full)
+    tasks = lazy.tasks
+    assert isinstance(tasks, LazyTasks)
+    assert len(tasks.cache._tasks) == 5

@@ -254,10 +254,11 @@ class SearchIndex:
         and per-term results are shared, the status sets are worked out again."""
         from ..lazytasks import Patched
 
+        pos_of_id = self.pos_of_id  # built before the copy: every later clone shares it
         clone = copy.copy(self)
         replaced: dict[int, Task] = {}
         for task_id in changed:
-            p = self.pos_of_id.get(task_id)
+            p = pos_of_id.get(task_id)
             if p is not None and task_id in tasks:
                 replaced[p] = tasks[task_id]
         if isinstance(self.tasks, list):
