@@ -25,6 +25,7 @@ from .model import DONE, Task
 
 Facts = Iterator[tuple[str, str | None]]
 Counts = tuple[Counter[str], int]
+Numbers = tuple[dict[int, list[int]], dict[str, tuple[int, int]]]  # number -> positions; ends
 
 if TYPE_CHECKING:
     from .readcache import ReadCache
@@ -92,6 +93,7 @@ class LazyTasks(Mapping[int, Task]):
         self.changed: dict[int, Task] = changed or {}
         self._positions: Sequence[int] | None = None
         self._counted: dict[str, Counts] = {}  # today -> the counts of the rows as read
+        self._numbers: Numbers | None = None
 
     # -- the view --------------------------------------------------------------------------
     @property
@@ -122,7 +124,40 @@ class LazyTasks(Mapping[int, Task]):
         out = LazyTasks(self.cache, self.titles, {**self.changed, **tasks})
         out._positions = self._positions
         out._counted = self._counted  # the same rows underneath: counted once
+        out._numbers = self._numbers
         return out
+
+    def deciding(self, number: int) -> dict[int, Task]:
+        """The tasks `plans.resolve` looks at for a typed `number`: those with that number
+        in their plan, and the lowest and highest numbered of each plan (a refusal quotes
+        them). Numbers are read from a column, once."""
+        if self._numbers is None:
+            self._numbers = self._number_index()
+        by_number, ends = self._numbers
+        ids = self.cache.ids
+        keep = {*by_number.get(number, ()), *(p for pair in ends.values() for p in pair)}
+        return {ids[p]: self[ids[p]] for p in sorted(keep)}
+
+    def _number_index(self) -> Numbers:
+        from .snaprows import optional
+
+        nums, ids, plans = self.cache.column("num"), self.cache.ids, self.cache.plan_of
+        by_number: dict[int, list[int]] = {}
+        ends: dict[str, tuple[int, int]] = {}
+        low: dict[str, int] = {}
+        high: dict[str, int] = {}
+        for pos in self.positions:
+            n = optional(nums[pos])
+            n = ids[pos] if n is None else n
+            by_number.setdefault(n, []).append(pos)
+            title = plans[pos]
+            if title not in ends:
+                ends[title], low[title], high[title] = (pos, pos), n, n
+            elif n < low[title]:
+                ends[title], low[title] = (pos, ends[title][1]), n
+            elif n > high[title]:
+                ends[title], high[title] = (ends[title][0], pos), n
+        return by_number, ends
 
     # -- Mapping -----------------------------------------------------------------------------
     def __getitem__(self, task_id: int) -> Task:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .lazytasks import LazyTasks
 from .model import Plan, Task
 from .textutil import one_line
 
@@ -108,6 +109,8 @@ def resolve(snap: Snapshot, word: str, plan: str | None = None, hint: str = PLAN
             f"任务编号“{one_line(word)}”无效，应为数字或 方案代码-编号，例如 7 或 宣城2020-7。"
         )
     number = int(m.group("n"))
+    if isinstance(snap.tasks, LazyTasks):  # the app: only the tasks that decide it are built
+        snap = replace(snap, tasks=snap.tasks.deciding(number))
     code = m.group("code") or plan
     if code is not None:
         chosen = [find_plan(snap.plans, code).code]

@@ -215,6 +215,7 @@ class ReadCache:
         self.status: list[str] = index["status"]  # changed in place by the log
         self.due: list[str | None] = index["due"]  # ISO dates
         self.plan_of: list[str] = index["plan"]  # plan titles
+        self.kind: list[str] = index["kind"]  # deadline kinds (a question's 长期坚持)
 
     def _roll_forward(self, end: int, first: bytes | None) -> bool:
         """Apply the events logged after the snapshot, as loading rolls them onto the task

@@ -52,6 +52,7 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
     plan: list[str] = []
     status: list[str] = []
     due: list[str | None] = []
+    kind: list[str] = []
     group: list[int | None] = []
     cells: dict[str, list[int]] = {}
     plan_cells: dict[str, dict[str, None]] = {}
@@ -63,6 +64,7 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
         plan.append(one(task.plan))
         status.append(one(task.status))
         due.append(one(task.due.isoformat()) if task.due else None)
+        kind.append(one(task.deadline_kind))
         group.append(task.group)
         names = dict.fromkeys(task.units())
         for name in names:
@@ -84,6 +86,7 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
             "plan": plan,
             "status": status,
             "due": due,
+            "kind": kind,
             "group": pack_ints(group),
             "cells": {name: array("i", found).tobytes() for name, found in cells.items()},
             "plan_cells": {t: list(names) for t, names in plan_cells.items()},

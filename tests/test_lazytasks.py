@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, SEED_TODAY
 
+from zwgk.store.ask import ask
 from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.filters import TaskFilter
@@ -180,3 +181,31 @@ def test_a_pass_over_every_task_keeps_only_the_latest_built(
     tasks = lazy.tasks
     assert isinstance(tasks, LazyTasks)
     assert len(tasks.cache._tasks) == 5
+
+
+QUESTIONS = (
+    "区编办负责哪些任务",
+    "区信息办的逾期任务有几项",
+    "长期坚持的任务有几项",
+    "第7项完成了吗",
+    "7号什么时候到期",
+    "政策解读的任务",
+    "还没完成的任务有多少",
+    "第99项完成了吗",
+)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_questions_in_the_app_agree(two_plans: Store, db_path: Path, question: str) -> None:
+    """The app answers over the lazy snapshot (columns, rows, the tasks a colleague's change
+    replaced); the answer is the one a full read gives."""
+    other = Service(Store(Context(db_path, SEED_TODAY, user="colleague")))
+    lazy, _ = both(two_plans)
+    other.mark(7, "已完成", "已印发")
+    rolled = roll(lazy, db_path)
+    assert rolled is not None
+    full = two_plans.snapshot()
+    for code in (None, full.plans[0].code):
+        mine = ask(rolled.snapshot.only(code), question, today=SEED_TODAY).to_json()
+        theirs = ask(full.only(code), question, today=SEED_TODAY).to_json()
+        assert mine == theirs

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..snaprows import NONE, ROW_FIELDS, optional
+from ..snaprows import NONE, optional
 from .pool import Pool
 
 if TYPE_CHECKING:
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from ..readcache import ReadCache
     from ..search import SearchIndex
     from ..snapshot import Snapshot
-
-_KIND_AT = ROW_FIELDS.index("deadline_kind")
 
 
 class CachedPool(Pool):
@@ -47,8 +45,8 @@ class CachedPool(Pool):
         return out  # type: ignore[return-value]
 
     def kind_ranks(self, kinds: tuple[str, ...]) -> Iterator[int]:
-        row = self.cache.row  # a row unmarshalled is far cheaper than a Task built
-        return (r for r, pos in enumerate(self.rank) if row(pos)[_KIND_AT] in kinds)
+        kind = self.cache.kind  # a column: no row unmarshalled, no Task built
+        return (r for r, pos in enumerate(self.rank) if kind[pos] in kinds)
 
     def resolve(self, snap: Snapshot, word: str, plan: str | None) -> Task:
         """`plans.resolve` over a snapshot of the tasks that decide it: every task with that
@@ -77,6 +75,19 @@ class CachedPool(Pool):
                     low_high[1] = (n, pos)
             keep.update(pos for pair in ends.values() for _, pos in pair)
         return resolve(cache.snapshot(sorted(keep), plan), word, plan)
+
+
+class LazyPool(CachedPool):
+    """The app's snapshot (`lazytasks.LazyTasks`) through its prepared index: as the read
+    snapshot holds it, with the tasks a colleague's change replaced (`index.tasks`)."""
+
+    def task(self, rank: int) -> Task:
+        return self.index.tasks[rank]
+
+    def resolve(self, snap: Snapshot, word: str, plan: str | None) -> Task:
+        from ..plans import resolve
+
+        return resolve(snap, word, plan)  # builds only the tasks that decide it
 
 
 def cached_pool(cache: ReadCache, plan: str | None) -> tuple[Snapshot, CachedPool] | None:
