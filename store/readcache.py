@@ -33,17 +33,19 @@ tests hold the snapshot's answers to exactly that).
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import stat
+import time
 import zlib
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import events_path
+from .files import events_path, open_checked, set_mode
 from .model import Task, Unit
 from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, snap_path
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
@@ -57,6 +59,7 @@ OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
 # Log applied on top of a snapshot before it is written again: the events since are read and
 # applied by every reader, which costs about as much as writing once per this much.
 REWRITE_BYTES = 64 * 1024
+MAKER_WAIT = 60.0  # seconds to wait for another process making the snapshot
 # Tasks built from rows and kept for the next use (the rows drawn, a search's hits…): enough
 # for any screen, and a bound on the memory of an app whose board counts 100,000 tasks.
 TASKS_KEPT = 20_000
@@ -461,8 +464,53 @@ def open_cache(
             return cache
     if not rebuild or not os.access(db_path.parent, os.W_OK | os.X_OK):
         return None  # a snapshot that could not be kept is not worth making
-    cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
-    if not cache.rebuild():
-        return None
-    cache.save()
-    return cache
+    with one_maker(db_path) as first:
+        if not first:  # another process made it while we waited: use theirs
+            cache = ReadCache(db_path)
+            with no_gc():
+                if cache.attach():
+                    return cache
+        cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
+        if not cache.rebuild():
+            return None
+        cache.save()
+        return cache
+
+
+@contextlib.contextmanager
+def one_maker(db_path: Path) -> Iterator[bool]:
+    """One process at a time makes the snapshot: after an import or a checkpoint every open
+    app and every command would otherwise read 100,000 tasks at once (seconds and ~500 MB
+    each). Yields True to the first (it makes it), False to each that waited for it (it
+    should look again). flock(2) on `<db>.snap.lock`, released if the maker dies; any trouble
+    with the lock (or a wait past `MAKER_WAIT`) and the process makes its own, as before."""
+    try:
+        import fcntl
+
+        fd = open_checked(lock_file(db_path), os.O_RDONLY | os.O_CREAT, "快照锁")
+    except Exception:  # noqa: BLE001 - no lock: each makes its own
+        yield True
+        return
+    try:
+        set_mode(fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            first = True
+        except OSError:
+            first = False
+            deadline = time.monotonic() + MAKER_WAIT
+            while True:  # sleep while the other reads the database; no CPU, no memory
+                time.sleep(0.05)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break
+        yield first
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def lock_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".snap.lock")

@@ -383,3 +383,52 @@ def test_changes_name_their_task_the_same_with_the_snapshot(
             want.stderr,
         )
     same_as_reference(zwgk, [("show", "宣城2020-3"), ("list", "--plan", "宣城2020", "--json")])
+
+
+def _lock_maker(db_path: Path) -> int:
+    import fcntl
+
+    fd = os.open(readcache.lock_file(db_path), os.O_RDONLY | os.O_CREAT, 0o660)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def test_one_process_makes_the_snapshot_the_others_wait_and_use_it(
+    zwgk: Runner, db_path: Path
+) -> None:
+    """After an import every open app and command needs a new snapshot: one makes it."""
+    import threading
+
+    assert zwgk("list").returncode == 0
+    snap_path(db_path).unlink(missing_ok=True)
+    fd = _lock_maker(db_path)  # another process is making it
+    got: list[ReadCache | None] = []
+    waiter = threading.Thread(target=lambda: got.append(open_cache(db_path)))
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive() and not snap_path(db_path).exists()  # waiting, not reading
+    maker = ReadCache(db_path)
+    assert maker.rebuild()
+    maker.save()
+    os.close(fd)
+    waiter.join(30)
+    cache = got[0]
+    assert cache is not None and cache.file is not None  # the one made, read from disk
+    assert cache.size == 29
+    cache.close()
+
+
+def test_a_maker_that_never_finishes_is_not_waited_for_forever(
+    zwgk: Runner, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert zwgk("list").returncode == 0
+    snap_path(db_path).unlink(missing_ok=True)
+    monkeypatch.setattr(readcache, "MAKER_WAIT", 0.2)
+    fd = _lock_maker(db_path)
+    try:
+        cache = open_cache(db_path)
+        assert cache is not None and cache.file is None and cache.size == 29  # made its own
+        assert snap_path(db_path).exists()
+        cache.close()
+    finally:
+        os.close(fd)
