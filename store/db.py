@@ -124,20 +124,6 @@ class Store:
         with no_gc():
             return snapshot_of(data or tables_of(None), sig)
 
-    def live_snapshot(self) -> Snapshot:
-        """The snapshot an open app holds: over the read snapshot (store/readcache.py, made
-        now when stale), each task built when first used, so 100,000 tasks open in a blink;
-        `snapshot()` when there is none (switched off, a folder we may not write, no
-        database yet). The rows stay mapped while the snapshot is in use."""
-        from .readcache import open_cache
-
-        cache = open_cache(self.path, lambda: check_path(self.path))
-        if cache is None:
-            return self.snapshot()
-        if cache.rewrite:  # rolled forward a long log: kept for the next process
-            cache.save()
-        return cache.lazy_snapshot()
-
     def events(self, task: int | None = None, *, user: str | None = None) -> list[Event]:
         """The audit trail, oldest first; `task`/`user` filter it (cheaply, before parsing).
 

@@ -217,37 +217,10 @@ class LazyTasks(Mapping[int, Task]):
             yield (status[p], due[p]) if task is None else fact_of(task)
 
     def search_index(self) -> SearchIndex:
-        """The search index of these tasks: prepared in the read snapshot for the active
-        plans; for another view built here, matching pinyin through the tables the read
-        snapshot keeps (its tasks carry no pinyin keys) or, for a plan those do not cover (an
-        archived one), from the task file's records."""
-        from .readviews import index_in_view, pinyin_tables
-        from .search.index import SearchIndex
-
-        cache = self.cache
-        index = index_in_view(cache, self.titles)
-        if cache.rewrite:  # made here: kept for the next process (best effort)
-            cache.save()
-        if index is None:
-            ctx = cache.context()
-            reach = ctx.reach if ctx.directory else None
-            tables = pinyin_tables(cache, self.titles)
-            if tables is not None:
-                index = SearchIndex(LazyTasks(cache, self.titles), ctx.units, reach)
-                index.use_pinyin(tables)
-            else:
-                index = SearchIndex(self._from_file(), ctx.units, reach)
+        """The search index of these tasks (`ReadCache.index_of`: prepared in the read
+        snapshot for the active plans), with the tasks a colleague's change replaced."""
+        index = self.cache.index_of(self)
         return index.rolled(self, self.changed) if self.changed else index
-
-    def _from_file(self) -> list[Task]:
-        """These tasks as the task file holds them, search keys included."""
-        from .loading import load_database
-        from .snaprows import no_gc
-        from .snapshot import snapshot_of, tables_of
-
-        with no_gc():
-            full = snapshot_of(load_database(self.cache.path) or tables_of(None))
-        return [t for k, t in full.tasks.items() if k in self]
 
 
 class TaskSeq(TaskSequence):

@@ -51,8 +51,11 @@ from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, s
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
 
 if TYPE_CHECKING:
+    from .db import Store
     from .directory import Directory
+    from .lazytasks import LazyTasks
     from .model import Plan
+    from .search.index import SearchIndex
     from .snapshot import Snapshot
 
 OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
@@ -413,6 +416,39 @@ class ReadCache:
             snap._cells.update(names)
         return snap
 
+    def index_of(self, tasks: LazyTasks) -> SearchIndex:
+        """The search index of the app's lazily built tasks, as the read snapshot has it (no
+        colleague's change applied): prepared for the active plans; for another view built
+        here, matching pinyin through the tables kept (its tasks carry no pinyin keys) or,
+        for a plan those do not cover (an archived one), from the task file's records."""
+        from .readviews import index_in_view, pinyin_tables
+        from .search.index import SearchIndex
+
+        index = index_in_view(self, tasks.titles)
+        if self.rewrite:  # made here: kept for the next process (best effort)
+            self.save()
+        if index is not None:
+            return index
+        ctx = self.context()
+        reach = ctx.reach if ctx.directory else None
+        tables = pinyin_tables(self, tasks.titles)
+        if tables is None:
+            return SearchIndex(self._from_file(tasks), ctx.units, reach)
+        from .lazytasks import LazyTasks
+
+        index = SearchIndex(LazyTasks(self, tasks.titles), ctx.units, reach)
+        index.use_pinyin(tables)
+        return index
+
+    def _from_file(self, tasks: LazyTasks) -> list[Task]:
+        """These tasks as the task file holds them, search keys included."""
+        from .loading import load_database
+        from .snapshot import snapshot_of, tables_of
+
+        with no_gc():
+            full = snapshot_of(load_database(self.path) or tables_of(None))
+        return [t for k, t in full.tasks.items() if k in tasks]
+
     def snapshot(
         self, positions: range | list[int], plan: str | None = None, *, every_plan: bool = False
     ) -> Snapshot:
@@ -447,6 +483,21 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+def live_snapshot(store: Store) -> Snapshot:
+    """The snapshot an open app holds: over the read snapshot (made now when stale), each
+    task built when first used, so 100,000 tasks open in a blink; `store.snapshot()` when
+    there is none (switched off, a folder we may not write, no database yet). The rows stay
+    mapped while the snapshot is in use."""
+    from .db import check_path
+
+    cache = open_cache(store.path, lambda: check_path(store.path))
+    if cache is None:
+        return store.snapshot()
+    if cache.rewrite:  # rolled forward a long log: kept for the next process
+        cache.save()
+    return cache.lazy_snapshot()
 
 
 def open_cache(

@@ -15,6 +15,7 @@ from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.filters import TaskFilter
 from zwgk.store.lazytasks import LazyTasks, find_id, task_counts
+from zwgk.store.readcache import live_snapshot
 from zwgk.store.search import SearchIndex
 from zwgk.store.search.masks import filter_tasks
 from zwgk.store.service import Service
@@ -41,7 +42,7 @@ def records(snap: Snapshot) -> dict[int, dict[str, object]]:
 
 
 def both(store: Store) -> tuple[Snapshot, Snapshot]:
-    lazy = store.live_snapshot()
+    lazy = live_snapshot(store)
     assert isinstance(lazy.tasks, LazyTasks)
     return lazy, store.snapshot()
 
@@ -163,7 +164,7 @@ def test_without_a_read_snapshot_the_app_reads_in_full(
     two_plans: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ZWGK_NO_SNAPSHOT", "1")
-    snap = two_plans.live_snapshot()
+    snap = live_snapshot(two_plans)
     assert isinstance(snap.tasks, dict)
     assert records(snap) == records(two_plans.snapshot())
 

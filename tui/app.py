@@ -14,6 +14,7 @@ from textual.app import App
 from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
+from zwgk.store.readcache import live_snapshot
 from zwgk.tui.actions import BY_ID, bindings_for
 from zwgk.tui.history import History, default_history_path
 from zwgk.tui.live import LiveData
@@ -53,7 +54,7 @@ class ZwgkApp(App[int]):
 
     def on_mount(self) -> None:
         try:
-            snap = self.first_snapshot or self.store.live_snapshot()
+            snap = self.first_snapshot or live_snapshot(self.store)
         except ZwgkError as exc:
             self.exit(1, message=f"zwgk：{exc.message}")
             return
@@ -99,7 +100,7 @@ def make_app(
 def run(ctx: Context, *, mouse: bool = True) -> int:
     # Read the database before taking over the terminal, so a problem with it is reported
     # as one Chinese sentence by the command line (a ZwgkError), not inside the TUI.
-    snapshot = Store(ctx).live_snapshot()
+    snapshot = live_snapshot(Store(ctx))
     app = make_app(ctx, mouse=mouse, snapshot=snapshot)
     result = app.run(mouse=mouse)
     return int(result or 0)

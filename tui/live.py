@@ -26,6 +26,7 @@ from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
 from zwgk.store.model import Event, Task
 from zwgk.store.plans import task_key
+from zwgk.store.readcache import live_snapshot
 from zwgk.store.search import adopt, built_index
 from zwgk.store.tail import Rolled, roll
 from zwgk.tui.messages import SnapshotChanged
@@ -135,7 +136,7 @@ class LiveData:
             if rolled is not None:
                 self.app.call_from_thread(self.use_rolled, rolled)
                 return
-            snap, events = self.store.live_snapshot(), self.store.events()
+            snap, events = live_snapshot(self.store), self.store.events()
         except ZwgkError as exc:
             self.app.call_from_thread(self._failed, sig, exc.message)
             return
@@ -156,7 +157,7 @@ class LiveData:
         if rolled is not None:
             self.use_rolled(rolled)
             return
-        self.use(self.store.live_snapshot(), self.store.events())
+        self.use(live_snapshot(self.store), self.store.events())
 
     def use_rolled(self, rolled: Rolled) -> None:
         """Swap in a snapshot rolled forward from the log (store/tail.py): the tasks that did

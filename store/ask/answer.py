@@ -19,6 +19,7 @@ from ..filters import TaskFilter, add_days
 from ..model import DONE, KIND_ONGOING, KIND_RECURRING, Task
 from ..plans import task_number
 from ..textutil import one_line
+from .cached import pool_of
 from .pool import Hits, Pool
 from .question import ROLE_WORDS, Understood, lexicon_for, parse_question
 
@@ -87,7 +88,7 @@ def ask(
     lexicon = lexicon_for(snap.units, [p.code for p in snap.plans])
     u = parse_question(question, lexicon, today)
     try:
-        return _answer(snap, pool or Pool.of(snap), u, today, plan)
+        return _answer(snap, pool or pool_of(snap), u, today, plan)
     except ZwgkError as exc:  # e.g. a task number two plans have
         return Answer(u.question, u, [], exc.message)
 

@@ -90,6 +90,22 @@ class LazyPool(CachedPool):
         return resolve(snap, word, plan)  # builds only the tasks that decide it
 
 
+def pool_of(snap: Snapshot) -> Pool:
+    """The pool `ask` answers over: the snapshot's own (`Pool.of`) or, for the app's lazily
+    built snapshot, the read snapshot's columns and rows (`LazyPool`: only what prints is
+    built)."""
+    from ..lazytasks import LazyTasks, Patched
+    from ..readviews import Ranked
+    from ..search import index_for
+
+    if isinstance(snap.tasks, LazyTasks):
+        index = index_for(snap)
+        tasks = index.tasks.base if isinstance(index.tasks, Patched) else index.tasks
+        if isinstance(tasks, Ranked):
+            return LazyPool(snap.tasks.cache, index, tasks.rank)
+    return Pool.of(snap)
+
+
 def cached_pool(cache: ReadCache, plan: str | None) -> tuple[Snapshot, CachedPool] | None:
     """The snapshot `ask` takes (plans, units, the directory: no tasks) and the pool of the
     view `Service.snapshot(plan)` gives; None when the snapshot keeps no prepared index for

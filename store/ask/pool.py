@@ -28,17 +28,9 @@ class Pool:
 
     @classmethod
     def of(cls, snap: Snapshot) -> Pool:
-        from ..lazytasks import LazyTasks, Patched
         from ..search import index_for
 
-        index = index_for(snap)
-        if isinstance(snap.tasks, LazyTasks):  # the app: read columns, build only what prints
-            tasks = index.tasks.base if isinstance(index.tasks, Patched) else index.tasks
-            if isinstance(tasks, Ranked):
-                from .cached import LazyPool
-
-                return LazyPool(snap.tasks.cache, index, tasks.rank)
-        return cls(index)
+        return cls(index_for(snap))
 
     def task(self, rank: int) -> Task:
         return self.index.tasks[rank]
