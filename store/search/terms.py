@@ -52,7 +52,7 @@ def term_tiers(index: SearchIndex, word: str) -> list[Tier]:
     pinyin = index.pinyin_patterns(word)
     for pat in pinyin:
         score = S_PINYIN_FULL if pat.full else S_PINYIN_INITIALS
-        tiers.append((score, "pinyin", index.regex_bits(pat.rx, coded=True)))
+        tiers.append((score, "pinyin", index.pinyin_bits(pat)))
         tiers.append((S_GROUP_PINYIN, "pinyin", index.groups_bits(regex_find(pat.rx), coded=True)))
     exact = 0
     for _, _, b in tiers:
