@@ -108,6 +108,7 @@ class SearchIndex:
         # only for an index kept between processes); without them, words are scanned for
         self._text_lines: LineIndex | None = None
         self._coded_lines: LineIndex | None = None
+        self.vocabulary: list[str] | None = None  # words to suggest (suggest.py), on first use
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -205,6 +206,7 @@ class SearchIndex:
         text_lines, coded_lines = state["lines"]
         self._text_lines = LineIndex.from_state(text_lines)
         self._coded_lines = LineIndex.from_state(coded_lines)
+        self.vocabulary = None
         return self
 
     @property
@@ -401,6 +403,29 @@ class SearchIndex:
             return exact
 
         return self.cached("rx", "py:" + pat.rx.pattern, make)  # type: ignore[no-any-return]
+
+    def typo_bits(self, word: str, rx: re.Pattern[str]) -> int:
+        """`regex_bits(rx)` for rx = `typo_variants(word)`'s regex, whose every branch is
+        word[:i] + "." + a rest: the lines holding both pieces of a branch (looked up like
+        any word), each then checked; a scan when that leaves too many lines."""
+        if self._text_lines is None or len(word) < 3:
+            return self.regex_bits(rx)
+
+        def make() -> int:
+            n = len(word)
+            cuts = [(word[:i], word[i + 1 :]) for i in range(1, n - 1)]  # one wrong
+            cuts += [(word[:i], word[i:]) for i in range(1, n)]  # one missing
+            maybe = 0
+            for a, b in cuts:
+                maybe |= self.text_bits(a) & self.text_bits(b)
+            if maybe.bit_count() > self.n // 8:
+                return bits(lines_hit(regex_find(rx), self.hay, self.starts), self.n)
+            hay, search, starts = self.hay, rx.search, self.starts
+            return bits(
+                [p for p in positions(maybe) if search(hay, starts[p], starts[p + 1])], self.n
+            )
+
+        return self.cached("rx", ":" + rx.pattern, make)  # type: ignore[no-any-return]
 
     def regex_bits(self, rx: re.Pattern[str], *, coded: bool = False) -> int:
         """Tasks whose text `rx` matches; `coded`: the pinyin-coded texts."""

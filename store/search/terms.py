@@ -78,7 +78,7 @@ def _typo_tiers(index: SearchIndex, word: str, exact: int) -> list[Tier]:
         bits = index.text_bits(word[0]) | index.text_bits(word[1])
     else:
         dropped, dotted = typo_variants(word)
-        bits = index.regex_bits(dotted) if dotted is not None else 0
+        bits = index.typo_bits(word, dotted) if dotted is not None else 0
         for variant in dropped:
             bits |= index.text_bits(variant)
     tiers: list[Tier] = [
