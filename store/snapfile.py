@@ -55,6 +55,7 @@ _CODE = (
     "eventlog.py",
     "search/index.py",
     "search/pinyin_match.py",
+    "search/lineindex.py",
 )
 
 

@@ -15,7 +15,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any, cast
 
 from ..model import ROLES, Task, Unit
@@ -24,6 +24,7 @@ from ..unitnames import unit_key
 from . import highlight, ranking
 from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, positions, regex_find, span_bits
+from .lineindex import LineIndex
 from .masks import filter_bits
 from .parse import parse_query
 from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
@@ -103,6 +104,11 @@ class SearchIndex:
         self._cache: dict[tuple[str, str], object] = {}
         self._pinyin: PinyinTables | None = None  # built on first use, with:
         self._coded_hay = self._coded_groups = self._coded_units = ""  # the same, as codes
+        # line sets per character of hay and _coded_hay: built by `prepared()` (worth it
+        # only for an index kept between processes); without them, words are scanned for
+        self._text_lines: LineIndex | None = None
+        self._coded_lines: LineIndex | None = None
+        self.vocabulary: list[str] | None = None  # words to suggest (suggest.py), on first use
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -144,7 +150,16 @@ class SearchIndex:
             "unit_pos": unit_pos,
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
             "coded": (self._coded_hay, self._coded_groups, self._coded_units),
+            "lines": self._line_indexes(),
         }
+
+    def _line_indexes(self) -> tuple[Any, Any]:
+        """The line indexes of the texts and their codes (built on first call)."""
+        if self._text_lines is None or self._coded_lines is None:
+            coded = self._coded_hay.split("\n") if self.n else []
+            self._text_lines = LineIndex.build(self.norm)
+            self._coded_lines = LineIndex.build(coded, all_pairs=True)
+        return (self._text_lines.state(), self._coded_lines.state())
 
     @classmethod
     def from_prepared(
@@ -188,6 +203,10 @@ class SearchIndex:
         classes, table, readings, sounds = state["pinyin"]
         self._pinyin = PinyinTables(classes, table, readings, sounds)
         self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
+        text_lines, coded_lines = state["lines"]
+        self._text_lines = LineIndex.from_state(text_lines)
+        self._coded_lines = LineIndex.from_state(coded_lines)
+        self.vocabulary = None
         return self
 
     @property
@@ -318,6 +337,10 @@ class SearchIndex:
         """Tasks whose normalised text contains `word`."""
 
         def make() -> int:
+            if self._text_lines is not None and word and "\n" not in word:
+                found = self._indexed_word(word)
+                if found is not None:
+                    return found
             # rare words: jump from occurrence to occurrence (C-speed scanning between)
             limit = self.n // 8 + 1
             lines = lines_hit(lambda h, p: h.find(word, p), self.hay, self.starts, limit)
@@ -328,6 +351,82 @@ class SearchIndex:
             return int(flags[::-1], 2)
 
         return self.cached("text", word, make)  # type: ignore[no-any-return]
+
+    def _indexed_word(self, word: str) -> int | None:
+        """`text_bits` from the line index; None when a pair of `word` is rare (not kept)."""
+        lines = self._text_lines
+        assert lines is not None
+        if len(word) == 1:
+            return lines.char_lines(word)
+        found: int | None = None
+        for a, b in pairwise(word):
+            pair = lines.pair_lines(a, b)
+            if pair is None:
+                return None
+            found = pair if found is None else found & pair
+            if not found:
+                return 0
+        assert found is not None
+        if len(word) == 2:
+            return found
+        find, starts = self.hay.find, self.starts
+        return bits(
+            [p for p in positions(found) if find(word, starts[p], starts[p + 1]) >= 0], self.n
+        )
+
+    def pinyin_bits(self, pat: PinyinPattern) -> int:
+        """Tasks whose text a pinyin pattern matches (`regex_bits` of its regex, coded)."""
+        lines = self._coded_lines
+        if lines is None or not pat.seqs:
+            return self.regex_bits(pat.rx, coded=True)
+
+        def make() -> int:
+            assert lines is not None
+            exact = maybe = 0
+            for run in pat.seqs:
+                if len(run) == 1:
+                    exact |= lines.char_lines(run[0])
+                    continue
+                found = -1
+                for a, b in pairwise(run):
+                    found &= lines.pair_lines(a, b) or 0
+                    if not found:
+                        break
+                if len(run) == 2:
+                    exact |= found
+                else:
+                    maybe |= found
+            maybe &= ~exact
+            if maybe:  # runs of 3+ classes: the pairs are there, check they are in a row
+                hay, search, starts = self._coded_hay, pat.rx.search, self.starts
+                on_line = [p for p in positions(maybe) if search(hay, starts[p], starts[p + 1])]
+                exact |= bits(on_line, self.n)
+            return exact
+
+        return self.cached("rx", "py:" + pat.rx.pattern, make)  # type: ignore[no-any-return]
+
+    def typo_bits(self, word: str, rx: re.Pattern[str]) -> int:
+        """`regex_bits(rx)` for rx = `typo_variants(word)`'s regex, whose every branch is
+        word[:i] + "." + a rest: the lines holding both pieces of a branch (looked up like
+        any word), each then checked; a scan when that leaves too many lines."""
+        if self._text_lines is None or len(word) < 3:
+            return self.regex_bits(rx)
+
+        def make() -> int:
+            n = len(word)
+            cuts = [(word[:i], word[i + 1 :]) for i in range(1, n - 1)]  # one wrong
+            cuts += [(word[:i], word[i:]) for i in range(1, n)]  # one missing
+            maybe = 0
+            for a, b in cuts:
+                maybe |= self.text_bits(a) & self.text_bits(b)
+            if maybe.bit_count() > self.n // 8:
+                return bits(lines_hit(regex_find(rx), self.hay, self.starts), self.n)
+            hay, search, starts = self.hay, rx.search, self.starts
+            return bits(
+                [p for p in positions(maybe) if search(hay, starts[p], starts[p + 1])], self.n
+            )
+
+        return self.cached("rx", ":" + rx.pattern, make)  # type: ignore[no-any-return]
 
     def regex_bits(self, rx: re.Pattern[str], *, coded: bool = False) -> int:
         """Tasks whose text `rx` matches; `coded`: the pinyin-coded texts."""
@@ -450,9 +549,9 @@ class SearchIndex:
         regex of large character classes costs more to compile than this costs to run), so
         the cost follows the number of typo matches, not the size of the plan.
         """
-        found = positions(candidates)
-        if not found or len(found) > HOMOPHONE_MAX:
+        if not candidates or candidates.bit_count() > HOMOPHONE_MAX:
             return 0
+        found = positions(candidates)
         sounds = [self.homophones(c) for c in word]
         if not any(sounds):
             return 0

@@ -30,6 +30,9 @@ Classes = dict[Token, set[str]]  # token -> codes whose readings fit
 class PinyinPattern:
     full: bool  # all full syllables (yibentong) rather than initials (ybt)
     rx: re.Pattern[str]  # matches texts translated by PinyinTables.table
+    # what rx matches, spelled out: any one of these runs of code classes (each class a
+    # string of codes), for looking lines up in a LineIndex instead of scanning
+    seqs: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -105,9 +108,28 @@ def patterns_for(word: str, classes: Classes) -> list[PinyinPattern]:
     for seg in _segmentations(word, classes):
         groups.setdefault(all(kind != "i" for kind, _ in seg), []).append(seg)
     return [
-        PinyinPattern(full, re.compile(_trie_pattern(segs, classes)))
+        PinyinPattern(full, re.compile(_trie_pattern(segs, classes)), _class_runs(segs, classes))
         for full, segs in sorted(groups.items(), reverse=True)
     ]
+
+
+def _token_codes(kind: str, tok: str, tables: Classes) -> set[str]:
+    """The codes a token matches."""
+    out = tables.get((kind, tok)) or set()
+    if kind == "p":  # a syllable being typed: also the syllable itself
+        out = out | (tables.get(("f", tok)) or set())
+    return out
+
+
+def _class_runs(segs: list[list[Token]], tables: Classes) -> tuple[tuple[str, ...], ...]:
+    """The token sequences of `_trie_pattern` as runs of code classes, without those that
+    cannot match (a token matching no code: "(?!)" there)."""
+    runs: dict[tuple[str, ...], None] = {}
+    for seg in segs:
+        run = tuple("".join(sorted(_token_codes(*token, tables))) for token in seg)
+        if run and all(run):
+            runs[run] = None
+    return tuple(runs)
 
 
 def _trie_pattern(segs: list[list[Token]], tables: Classes) -> str:
@@ -119,10 +141,7 @@ def _trie_pattern(segs: list[list[Token]], tables: Classes) -> str:
             node = node.setdefault(token, {})
 
     def chars(kind: str, tok: str) -> set[str]:
-        out = tables.get((kind, tok)) or set()
-        if kind == "p":  # a syllable being typed: also the syllable itself
-            out = out | (tables.get(("f", tok)) or set())
-        return out
+        return _token_codes(kind, tok, tables)
 
     def klass(found: set[str]) -> str:
         return "[" + "".join(sorted(found)) + "]" if found else "(?!)"

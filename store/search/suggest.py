@@ -33,7 +33,9 @@ def nearest(index: SearchIndex, word: str) -> str | None:
 
     if word.isascii():
         return suggest_unit(word, index.units)
-    vocab = index.cached("vocab", "", lambda: _vocabulary(index))
+    if index.vocabulary is None:  # kept with the index (not a per-term result)
+        index.vocabulary = _vocabulary(index)
+    vocab = index.vocabulary
     # a low cut-off: after an empty result even one shared character is worth showing
     best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=20)  # type: ignore[arg-type]
     return best[0] if best else None

@@ -52,7 +52,7 @@ def term_tiers(index: SearchIndex, word: str) -> list[Tier]:
     pinyin = index.pinyin_patterns(word)
     for pat in pinyin:
         score = S_PINYIN_FULL if pat.full else S_PINYIN_INITIALS
-        tiers.append((score, "pinyin", index.regex_bits(pat.rx, coded=True)))
+        tiers.append((score, "pinyin", index.pinyin_bits(pat)))
         tiers.append((S_GROUP_PINYIN, "pinyin", index.groups_bits(regex_find(pat.rx), coded=True)))
     exact = 0
     for _, _, b in tiers:
@@ -78,7 +78,7 @@ def _typo_tiers(index: SearchIndex, word: str, exact: int) -> list[Tier]:
         bits = index.text_bits(word[0]) | index.text_bits(word[1])
     else:
         dropped, dotted = typo_variants(word)
-        bits = index.regex_bits(dotted) if dotted is not None else 0
+        bits = index.typo_bits(word, dotted) if dotted is not None else 0
         for variant in dropped:
             bits |= index.text_bits(variant)
     tiers: list[Tier] = [
