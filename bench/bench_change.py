@@ -1,0 +1,169 @@
+"""Where an open app's time goes when a colleague changes one task (issue 14), per part.
+
+    python bench/bench_change.py --db DIR [--repeat 5]
+
+DIR holds a database (`zwgk.json`, its log and read snapshot), e.g. one `bench_app.py` or
+`bench_read.py` imported; it is copied first and never changed. The app is opened on the copy
+in this process (Textual's pilot, 100×30); another process (`zwgk mark`, another user) changes
+one task `--repeat` times on the main screen, then as often with the board (F3) open. Each
+part of the app that handles the change is timed by a wrapper, in wall and CPU time of the
+thread it runs in, and printed as medians per change:
+
+- `roll`: the log's tail applied to the held snapshot (a worker thread, store/tail.py);
+- `use_rolled`: the swap on the UI thread (tui/live.py), of which `only` (the snapshot
+  narrowed to the plan shown) and `index.rolled` (the search index carried over);
+- the subscribers of `LiveData.changed`: the header, the task pane (its view filtered again
+  and the list refilled), the detail pane, the main screen's news, the board;
+- `app CPU`: the whole process's CPU from the colleague's exit until the app is idle with
+  the change shown, minus what the idle app burns in as long (so Textual's layout and paint
+  are in it, and the parts above are a breakdown of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_read import TODAY, zwgk_cmd  # noqa: E402
+
+TIMES: dict[str, list[tuple[float, float]]] = defaultdict(list)  # part -> [(wall, cpu)]
+
+
+def timed(owner: Any, attr: str, label: str) -> None:
+    """Wrap `owner.attr` (a function or method) to add its wall and thread-CPU time."""
+    fn = getattr(owner, attr)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        w, c = time.perf_counter(), time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[label].append((time.perf_counter() - w, time.thread_time() - c))
+
+    setattr(owner, attr, wrapper)
+
+
+def instrument() -> None:
+    from zwgk.store.search import SearchIndex
+    from zwgk.store.snapshot import Snapshot
+    from zwgk.tui import live
+    from zwgk.tui.screens.board import BoardScreen
+    from zwgk.tui.screens.main import MainScreen
+    from zwgk.tui.widgets.detail import DetailPane
+    from zwgk.tui.widgets.header import StatusHeader
+    from zwgk.tui.widgets.taskpane import TaskPane
+
+    timed(live, "roll", "roll (worker thread)")
+    timed(live.LiveData, "use_rolled", "use_rolled")
+    timed(Snapshot, "only", "  Snapshot.only")
+    timed(SearchIndex, "rolled", "  SearchIndex.rolled")
+    timed(StatusHeader, "snapshot_changed", "header")
+    timed(TaskPane, "snapshot_changed", "task pane")
+    timed(TaskPane, "fill", "  of it: list filled")
+    timed(DetailPane, "paint", "detail pane (debounced)")
+    timed(MainScreen, "snapshot_changed", "main screen (news)")
+    timed(BoardScreen, "snapshot_changed", "board")
+
+
+async def changes(app: Any, pilot: Any, db: Path, target: int, n: int, cost: list[float]) -> None:
+    """`n` colleague's changes of task `target`, each waited for until the app is idle."""
+    from zwgk.store.model import parse_status
+
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    t, c = time.perf_counter(), time.process_time()
+    await asyncio.sleep(2.0)
+    idle = (time.process_time() - c) / (time.perf_counter() - t)
+    env = dict(os.environ, ZWGK_USER="colleague", ZWGK_TODAY=TODAY)
+    for i in range(n):
+        status = ("doing", "blocked", "done", "todo")[i % 4]
+        c0 = time.process_time()
+        proc = await asyncio.create_subprocess_exec(
+            *zwgk_cmd(), "--db", str(db), "mark", str(target), status, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await proc.communicate()
+        if proc.returncode:
+            raise SystemExit(err.decode())
+        written = time.perf_counter()
+        want = parse_status(status)
+        while (task := app.live.full.tasks.get(target)) is None or task.status != want:
+            await asyncio.sleep(0.002)
+            if time.perf_counter() - written > 60:
+                raise SystemExit("the colleague's change never appeared")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.4)  # the detail pane's debounce
+        settled = time.perf_counter()
+        cost.append(((time.process_time() - c0) - idle * (settled - written)) * 1000)
+
+
+def report(title: str, n: int, cost: list[float]) -> None:
+    print(f"\n{title}: median per change of {n} (ms)        wall      cpu  calls")
+    for label, rows in TIMES.items():
+        per = len(rows) / n
+        wall = statistics.median(r[0] for r in rows) * 1000 * per
+        cpu = statistics.median(r[1] for r in rows) * 1000 * per
+        print(f"  {label:<36} {wall:>8.1f} {cpu:>8.1f} {per:>6.1f}")
+    print(f"  {'app CPU (all of it, idle subtracted)':<36} {'':>8} {statistics.median(cost):>8.1f}")
+    TIMES.clear()
+
+
+async def run(db: Path, history: Path, target: int, repeat: int) -> None:
+    from zwgk.store.context import Context
+    from zwgk.tui.app import make_app
+
+    instrument()
+    t0 = time.perf_counter()
+    app = make_app(Context(db, date.fromisoformat(TODAY), user="bench"), history_path=history)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        print(f"app open, index warm: {time.perf_counter() - t0:.1f} s")
+        target = target or len(app.live.full.tasks) // 2  # record id = number in one plan
+        TIMES.clear()
+        cost: list[float] = []
+        await changes(app, pilot, db, target, repeat, cost)
+        report("main screen", repeat, cost)
+        t = time.perf_counter()
+        await pilot.press("f3")
+        await pilot.pause()
+        print(f"\nboard opened in {time.perf_counter() - t:.2f} s ({type(app.screen).__name__})")
+        TIMES.clear()
+        cost = []
+        await changes(app, pilot, db, target, repeat, cost)
+        report("board open", repeat, cost)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True, help="folder holding zwgk.json")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--task", type=int, default=0, help="task changed (default: the middle one)")
+    args = ap.parse_args()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"bench_change: {os.cpu_count()} CPUs, load {load}")
+    with tempfile.TemporaryDirectory(prefix="zwgk-change-") as tmp:
+        folder = Path(tmp) / "db"
+        shutil.copytree(args.db, folder)
+        db = folder / "zwgk.json"
+        for name in ("ZWGK_HISTORY", "ZWGK_CONFIG", "ZWGK_DB"):
+            os.environ.pop(name, None)
+        asyncio.run(run(db, Path(tmp) / "history.json", args.task, args.repeat))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
