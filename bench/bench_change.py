@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -44,6 +46,7 @@ TIMES: dict[str, list[tuple[float, float]]] = defaultdict(list)  # part -> [(wal
 def timed(owner: Any, attr: str, label: str) -> None:
     """Wrap `owner.attr` (a function or method) to add its wall and thread-CPU time."""
     fn = getattr(owner, attr)
+    TIMES[label] = []  # printed in this order
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         w, c = time.perf_counter(), time.thread_time()
@@ -71,14 +74,17 @@ def instrument() -> None:
     timed(SearchIndex, "rolled", "  SearchIndex.rolled")
     timed(StatusHeader, "snapshot_changed", "header")
     timed(TaskPane, "snapshot_changed", "task pane")
-    timed(TaskPane, "fill", "  of it: list filled")
+    timed(TaskPane, "fill", "  list filled")
     timed(DetailPane, "paint", "detail pane (debounced)")
     timed(MainScreen, "snapshot_changed", "main screen (news)")
     timed(BoardScreen, "snapshot_changed", "board")
 
 
-async def changes(app: Any, pilot: Any, db: Path, target: int, n: int, cost: list[float]) -> None:
-    """`n` colleague's changes of task `target`, each waited for until the app is idle."""
+async def changes(
+    app: Any, pilot: Any, db: Path, target: int, n: int, cost: list[float], profile: int = 0
+) -> None:
+    """`n` colleague's changes of task `target`, each waited for until the app is idle;
+    `profile`: the UI thread's functions over the last change, the `profile` costliest."""
     from zwgk.store.model import parse_status
 
     await app.workers.wait_for_complete()
@@ -87,8 +93,11 @@ async def changes(app: Any, pilot: Any, db: Path, target: int, n: int, cost: lis
     await asyncio.sleep(2.0)
     idle = (time.process_time() - c) / (time.perf_counter() - t)
     env = dict(os.environ, ZWGK_USER="colleague", ZWGK_TODAY=TODAY)
+    prof = cProfile.Profile()
     for i in range(n):
         status = ("doing", "blocked", "done", "todo")[i % 4]
+        if profile and i == n - 1:
+            prof.enable()
         c0 = time.process_time()
         proc = await asyncio.create_subprocess_exec(
             *zwgk_cmd(), "--db", str(db), "mark", str(target), status, env=env,
@@ -107,20 +116,26 @@ async def changes(app: Any, pilot: Any, db: Path, target: int, n: int, cost: lis
         await pilot.pause(0.4)  # the detail pane's debounce
         settled = time.perf_counter()
         cost.append(((time.process_time() - c0) - idle * (settled - written)) * 1000)
+    if profile:
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(profile)
 
 
 def report(title: str, n: int, cost: list[float]) -> None:
     print(f"\n{title}: median per change of {n} (ms)        wall      cpu  calls")
     for label, rows in TIMES.items():
+        if not rows:
+            continue
         per = len(rows) / n
         wall = statistics.median(r[0] for r in rows) * 1000 * per
         cpu = statistics.median(r[1] for r in rows) * 1000 * per
         print(f"  {label:<36} {wall:>8.1f} {cpu:>8.1f} {per:>6.1f}")
     print(f"  {'app CPU (all of it, idle subtracted)':<36} {'':>8} {statistics.median(cost):>8.1f}")
-    TIMES.clear()
+    for rows in TIMES.values():
+        rows.clear()
 
 
-async def run(db: Path, history: Path, target: int, repeat: int) -> None:
+async def run(db: Path, history: Path, target: int, repeat: int, profile: int) -> None:
     from zwgk.store.context import Context
     from zwgk.tui.app import make_app
 
@@ -132,17 +147,19 @@ async def run(db: Path, history: Path, target: int, repeat: int) -> None:
         await pilot.pause()
         print(f"app open, index warm: {time.perf_counter() - t0:.1f} s")
         target = target or len(app.live.full.tasks) // 2  # record id = number in one plan
-        TIMES.clear()
+        for rows in TIMES.values():
+            rows.clear()
         cost: list[float] = []
-        await changes(app, pilot, db, target, repeat, cost)
+        await changes(app, pilot, db, target, repeat, cost, profile)
         report("main screen", repeat, cost)
         t = time.perf_counter()
         await pilot.press("f3")
         await pilot.pause()
         print(f"\nboard opened in {time.perf_counter() - t:.2f} s ({type(app.screen).__name__})")
-        TIMES.clear()
+        for rows in TIMES.values():
+            rows.clear()
         cost = []
-        await changes(app, pilot, db, target, repeat, cost)
+        await changes(app, pilot, db, target, repeat, cost, profile)
         report("board open", repeat, cost)
 
 
@@ -151,6 +168,7 @@ def main() -> int:
     ap.add_argument("--db", type=Path, required=True, help="folder holding zwgk.json")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--task", type=int, default=0, help="task changed (default: the middle one)")
+    ap.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     args = ap.parse_args()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"bench_change: {os.cpu_count()} CPUs, load {load}")
@@ -160,7 +178,7 @@ def main() -> int:
         db = folder / "zwgk.json"
         for name in ("ZWGK_HISTORY", "ZWGK_CONFIG", "ZWGK_DB"):
             os.environ.pop(name, None)
-        asyncio.run(run(db, Path(tmp) / "history.json", args.task, args.repeat))
+        asyncio.run(run(db, Path(tmp) / "history.json", args.task, args.repeat, args.profile))
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
