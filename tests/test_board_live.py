@@ -192,3 +192,20 @@ def test_changed_since_names_tasks_only_for_the_snapshot_held(tmp_path: Path) ->
     assert change.changed_since(other, TUI_TODAY) is None  # the view missed a change
     assert change.changed_since(before, date(2021, 1, 1)) is None  # another day: all again
     assert SnapshotChanged(after, TUI_TODAY).changed_since(before, TUI_TODAY) is None
+
+
+async def test_a_board_made_before_a_change_catches_up_when_shown(
+    app: ZwgkApp, db: Path, tmp_path: Path
+) -> None:
+    """A change published between making the board and its listening is not lost."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        old = app.live.snapshot
+        board = BoardScreen(old, app.live.today, live=app.live)
+        assert board.stats.totals.done == 0
+        mark(db, tmp_path, "5", "done")
+        await wait_until(pilot, lambda: app.live.snapshot is not old)
+        app.push_screen(board)
+        await settle(pilot)
+        assert board.stats.totals.done == 1 and "完成1" in title(board)
+        assert_as_if_opened_now(app, board)

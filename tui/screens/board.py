@@ -365,6 +365,8 @@ class BoardScreen(Screen[str | None]):
     def on_mount(self) -> None:
         if self.live is not None:
             self.live.changed.subscribe(self, self.snapshot_changed)
+            if self.live.snapshot is not self.snapshot:  # a change came before we listened
+                self.update_data(self.live.snapshot, self.live.today)
         self.fit_chart()
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
