@@ -209,3 +209,23 @@ async def test_a_board_made_before_a_change_catches_up_when_shown(
         await settle(pilot)
         assert board.stats.totals.done == 1 and "完成1" in title(board)
         assert_as_if_opened_now(app, board)
+
+
+async def test_numbers_that_do_not_add_up_are_counted_again(app: ZwgkApp) -> None:
+    """The board never fails on a change: an old version it never counted (a unit it has no
+    row for) makes it count everything again instead."""
+    import dataclasses
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        board = board_of(app)
+        snap = app.live.snapshot
+        odd = dataclasses.replace(snap.tasks[5], lead_units=["从未计入的单位"])
+        board.snapshot = dataclasses.replace(snap, tasks={**dict(snap.tasks), 5: odd})
+        tally = board.tally
+        board.update_data(snap, app.live.today, {5})
+        await settle(pilot)
+        assert board.tally is not tally
+        assert_as_if_opened_now(app, board)

@@ -102,7 +102,10 @@ def month_counts(tasks: Iterable[Task], today: date) -> dict[str, Counts]:
     for t in tasks:
         if t.due:
             key = month_key(t.due)
-            (per.get(key) or per.setdefault(key, Counts())).add(t, today)
+            counts = per.get(key)
+            if counts is None:
+                counts = per[key] = Counts()
+            counts.add(t, today)
     return per
 
 
@@ -402,12 +405,15 @@ class BoardScreen(Screen[str | None]):
         of the tasks that differ from the snapshot shown (as of the same today), whose old
         versions are taken out of the numbers and new ones put in — a colleague's change
         costs what its tasks touch, not a count of every task. None: count everything."""
+        if changed is not None and today == self.tally.today:
+            old, new = self.snapshot.tasks, snapshot.tasks
+            try:
+                for tid in changed:
+                    self.tally.replace(old.get(tid), new.get(tid))
+            except KeyError:  # a bucket the old version was never in: never lose the board
+                changed = None
         if changed is None or today != self.tally.today:
             self.tally = board_tally(snapshot, today)
-        else:
-            old, new = self.snapshot.tasks, snapshot.tasks
-            for tid in changed:
-                self.tally.replace(old.get(tid), new.get(tid))
         self.snapshot, self.today = snapshot, today
         self.stats = self.tally.stats(snapshot.title)
         board = self.query_one("#scoreboard", Scoreboard)
