@@ -17,7 +17,8 @@ the seed plan; this script measures issue 14's app rows on the plans `bench_read
   status; cost is the app's CPU time from the write until it has shown it and gone idle,
   minus what the idle app burns in the same time (measured just before); loads counts the
   whole-file reads (`Store.snapshot`) the app made for it. Done twice: on the main screen,
-  and with the board (F3) open, which must follow the file too.
+  and with the board (F3) open, which must follow the file too (seen: the board's own
+  snapshot holds the new status, i.e. its numbers were updated).
 
 Before the sessions, one `zwgk list` makes the read snapshot, as the first colleague to read
 after an import would; its time is printed under each row.
@@ -60,7 +61,8 @@ def cpu():
     return time.process_time()
 
 
-async def colleague(app, pilot, status):
+async def colleague(app, pilot, status, shown):
+    # `shown()`: the snapshot the view being measured shows (the app's, or the board's)
     # The idle app's own CPU rate first (timers, the once-a-second poll), over two seconds.
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -81,7 +83,7 @@ async def colleague(app, pilot, status):
 
     want, live = parse_status(status), app.live
     while True:
-        task = live.full.tasks.get(target)
+        task = shown().tasks.get(target)
         if task is not None and task.status == want:
             break
         await asyncio.sleep(0.002)
@@ -155,11 +157,12 @@ async def main():
         out["key_ms_median"] = statistics.median(lat)
         out["key_ms_p90"] = lat[int(len(lat) * 0.9)]
         out["key_ms_max"] = lat[-1]
-        out["main"] = await colleague(app, pilot, "doing")
+        out["main"] = await colleague(app, pilot, "doing", lambda: app.live.full)
         await pilot.press("f3")
         await pilot.pause()
         out["board_open"] = type(app.screen).__name__
-        out["board"] = await colleague(app, pilot, "blocked")
+        board = app.screen
+        out["board"] = await colleague(app, pilot, "blocked", lambda: board.snapshot)
     out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 

@@ -14,7 +14,7 @@ from typing import Any
 from .db import Snapshot
 from .directory import Directory
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
-from .parts import Part, assignments
+from .parts import Part, assignments, parts_of
 
 GUIDE = ("guide",)
 
@@ -51,6 +51,20 @@ class Counts:
         else:
             self.todo += 1
         self.overdue += late and status != DONE
+
+    def uncount(self, status: str, confirmed: bool, late: bool) -> None:
+        """Undo a `count` with the same facts (a task taken out of the tallies)."""
+        self.total -= 1
+        if status == DONE:
+            self.done -= 1
+            self.confirmed -= confirmed
+        elif status == DOING:
+            self.doing -= 1
+        elif status == BLOCKED:
+            self.blocked -= 1
+        else:
+            self.todo -= 1
+        self.overdue -= late and status != DONE
 
     @property
     def rate(self) -> float:
@@ -159,15 +173,27 @@ def compute(
 
 class Tally:
     """`compute`, one task at a time: for a caller that walks the tasks anyway and has each
-    task's parts at hand (the export's one pass), so they are worked out once."""
+    task's parts at hand (the export's one pass), so they are worked out once; and for one
+    that follows changes (the app's board), which takes a task's old version out (`remove`)
+    and puts its new one in: every bucket then holds what a full `compute` would give."""
 
-    def __init__(self, today: date, snap: Snapshot | None = None, *, by_group: bool = True) -> None:
+    def __init__(
+        self,
+        today: date,
+        snap: Snapshot | None = None,
+        *,
+        by_group: bool = True,
+        by_month: bool | None = None,
+    ) -> None:
         """`by_group=False`: units and totals only, no bucket per group and month (70,000
-        groups at 100,000 tasks, for a caller that shows none)."""
+        groups at 100,000 tasks, for a caller that shows none); `by_month` (default: as
+        `by_group`) keeps the months all the same (the board's timeline)."""
         self.today = today
         self.by_group = by_group
-        # Parts only with a directory: without one a name in a cell stands for itself.
-        self.snap = snap if snap is not None and snap.directory else None
+        self.by_month = by_group if by_month is None else by_month
+        # Parts only with a directory: without one a name in a cell stands for itself. Only
+        # the directory is kept, not the snapshot (a follower would hold every old one).
+        self.directory = snap.directory if snap is not None and snap.directory else None
         self.totals = Counts()
         self.units: dict[str, UnitStats] = {}
         self.groups: dict[tuple[int | None, str], GroupStats] = {}
@@ -190,27 +216,65 @@ class Tally:
             if name not in seen:  # `any` counts a unit once per task, whatever its roles
                 seen.add(name)
                 us.any.count(status, confirmed, late)
-        if not self.by_group:
-            return
-        gkey = (task.group, task.group_title)
-        group = self.groups.get(gkey)
-        if group is None:
-            group = self.groups[gkey] = GroupStats(task.group, task.group_title)
-        group.counts.count(task.status, confirmed, late)
-        mkey = month_key(task.due) if task.due else None
-        month = self.months.get(mkey)
-        if month is None:
-            month = self.months[mkey] = MonthStats(mkey)
-        month.counts.count(task.status, confirmed, late)
+        if self.by_group:
+            gkey = (task.group, task.group_title)
+            group = self.groups.get(gkey)
+            if group is None:
+                group = self.groups[gkey] = GroupStats(task.group, task.group_title)
+            group.counts.count(task.status, confirmed, late)
+        if self.by_month:
+            mkey = month_key(task.due) if task.due else None
+            month = self.months.get(mkey)
+            if month is None:
+                month = self.months[mkey] = MonthStats(mkey)
+            month.counts.count(task.status, confirmed, late)
+
+    def remove(self, task: Task) -> None:
+        """Take out a task counted by `add` (the same version of it, and the same today): a
+        bucket left empty goes, as a full count would never have made it."""
+        late = task.due is not None and task.due < self.today
+        confirmed = bool(task.confirmed_by)
+        self.totals.uncount(task.status, confirmed, late)
+        units = self.units
+        seen: set[str] = set()
+        for name, role, status in self._unit_roles(task, None):
+            us = units[name]
+            status = task.status if status is None else status
+            us.roles[role].uncount(status, confirmed, late)
+            if name not in seen:
+                seen.add(name)
+                us.any.uncount(status, confirmed, late)
+        for name in seen:  # `any` counts every task the unit is on: 0, and it is on none
+            if not units[name].any.total:
+                del units[name]
+        if self.by_group:
+            gkey = (task.group, task.group_title)
+            group = self.groups[gkey]
+            group.counts.uncount(task.status, confirmed, late)
+            if not group.counts.total:
+                del self.groups[gkey]
+        if self.by_month:
+            mkey = month_key(task.due) if task.due else None
+            month = self.months[mkey]
+            month.counts.uncount(task.status, confirmed, late)
+            if not month.counts.total:
+                del self.months[mkey]
+
+    def replace(self, old: Task | None, new: Task | None) -> None:
+        """One task changed (`old` None: it is new; `new` None: it is gone)."""
+        if old is not None:
+            self.remove(old)
+        if new is not None:
+            self.add(new)
 
     def _unit_roles(
         self, task: Task, parts: list[Part] | None
     ) -> Iterable[tuple[str, str, str | None]]:
-        if self.snap is None:
+        if self.directory is None:
             return _unit_roles(task, None)
         if parts is None:
-            parts = self.snap.parts(task)
-        return _part_roles(task, parts, self.snap.directory)
+            parts = parts_of(task, self.directory)
+        return _part_roles(task, parts, self.directory)
 
     def stats(self, plan: str = "") -> Stats:
         units = sorted(self.units.values(), key=lambda u: (-u.any.total, u.name))

@@ -174,7 +174,7 @@ class LiveData:
         if self._events is not None and self._events[0] == shown.signature:  # it was current
             self._events = (self.snapshot.signature, [*self._events[1], *rolled.events])
         self._unreadable = None
-        self._announce(rolled.snapshot, rolled.events)
+        self._announce(rolled.events, frozenset(rolled.changed), shown)
 
     def use(self, snap: Snapshot, events: list[Event]) -> None:
         """Swap in a newer snapshot and announce it with the news of others since the last."""
@@ -185,10 +185,19 @@ class LiveData:
         self.full = snap
         self.snapshot = self._narrow(snap)
         self._events = (snap.signature, events)
-        self._announce(snap, events)
+        self._announce(events)
 
-    def _announce(self, snap: Snapshot, events: list[Event]) -> None:
-        """Publish the new snapshot with the news of others since the last."""
+    def _announce(
+        self,
+        events: list[Event],
+        changed: frozenset[int] | None = None,
+        before: Snapshot | None = None,
+    ) -> None:
+        """Publish the new snapshot the views show (the current plan's, as at every other
+        publish) with the news of others since the last, and which tasks differ from `before`
+        when a roll knows it."""
         news = [e for e in events if e.seq > self.last_seq and e.seq not in self._mine]
         self.last_seq = max([self.last_seq, *(e.seq for e in events)])
-        self.changed.publish(SnapshotChanged(snap, self.today, news=news))
+        self.changed.publish(
+            SnapshotChanged(self.snapshot, self.today, news=news, changed=changed, before=before)
+        )

@@ -31,12 +31,26 @@ class SnapshotChanged:
 
     `news` are other people's events since the last snapshot, for the transcript; `problem`
     says why the file could not be read (the snapshot is then the last good one).
+
+    `changed`, when known, names the tasks that differ from `before`, the snapshot this one
+    replaces (a colleague's change applied from the log's tail): a view that holds `before`
+    may update only what those tasks touch. None: anything may have changed (a full read,
+    another plan shown, a new "today"), so views work everything out again.
     """
 
     snapshot: Snapshot
     today: date
     news: list[Event] = field(default_factory=list)
     problem: str = ""
+    changed: frozenset[int] | None = None
+    before: Snapshot | None = None
+
+    def changed_since(self, held: Snapshot, today: date) -> frozenset[int] | None:
+        """The ids of the tasks to look at again in a view that shows `held` as of `today`,
+        or None when it must start over (it holds another snapshot, or the day moved)."""
+        if self.changed is None or self.before is not held or today != self.today:
+            return None
+        return self.changed
 
 
 @dataclass

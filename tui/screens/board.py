@@ -10,6 +10,7 @@ columns on a Chinese console. Every row also prints its numbers, so it reads wit
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from textual.widgets import Static
 
 from zwgk.store.db import Snapshot
 from zwgk.store.model import Task
-from zwgk.store.stats import Counts, Stats, compute, month_key, month_range
+from zwgk.store.stats import Counts, Stats, Tally, UnitStats, month_key, month_range
 from zwgk.store.textwidth import fit, pad
 from zwgk.tui.live import LiveData
 from zwgk.tui.messages import SnapshotChanged
@@ -49,9 +50,7 @@ NAME_CELLS = 12
 TAIL_CELLS = 38  # " 12/26  46% 进行3  受阻1  逾期 12"
 
 
-def _counts(stats: Stats, name: str, role: str) -> Counts:
-    unit = stats.unit(name)
-    assert unit is not None
+def _counts(unit: UnitStats, role: str) -> Counts:
     return unit.any if role == "any" else unit.roles[role]
 
 
@@ -66,7 +65,7 @@ def scoreboard_text(stats: Stats, role: str, width: int, cursor: int | None = No
         return out
     bar_cells = max(8, width - NAME_CELLS - TAIL_CELLS - 2)
     for i, unit in enumerate(units):
-        c = _counts(stats, unit.name, role)
+        c = _counts(unit, role)
         if i:
             out.append("\n")
         mark = ">" if i == cursor else " "  # visible without colour too
@@ -97,10 +96,28 @@ AXIS_CELLS = 4
 MIN_COL, MAX_COL = 3, 5
 
 
+def month_counts(tasks: Iterable[Task], today: date) -> dict[str, Counts]:
+    """Tasks per month of due date ("YYYY-MM"; undated tasks are left out)."""
+    per: dict[str, Counts] = {}
+    for t in tasks:
+        if t.due:
+            key = month_key(t.due)
+            counts = per.get(key)
+            if counts is None:
+                counts = per[key] = Counts()
+            counts.add(t, today)
+    return per
+
+
 def timeline_months(tasks: list[Task], today: date, width: int) -> tuple[list[str], int]:
     """Which months get a column, and how wide each column is."""
+    return chart_months({month_key(t.due) for t in tasks if t.due}, today, width)
+
+
+def chart_months(dated_months: Iterable[str], today: date, width: int) -> tuple[list[str], int]:
+    """`timeline_months` from the months that have tasks."""
     this = month_key(today)
-    dated = sorted({month_key(t.due) for t in tasks if t.due} | {this})
+    dated = sorted({*dated_months, this})
     avail = max(MIN_COL, width - AXIS_CELLS)
     months = month_range(dated[0], dated[-1])
     if len(months) * MIN_COL > avail:  # too long a span: only months that have tasks
@@ -115,11 +132,17 @@ def timeline_months(tasks: list[Task], today: date, width: int) -> tuple[list[st
 
 def timeline_text(tasks: list[Task], today: date, width: int, height: int = 6) -> Text:
     """Tasks per month of due date as upright bars: done, overdue and open stacked."""
-    months, col = timeline_months(tasks, today, width)
-    per: dict[str, Counts] = {m: Counts() for m in months}
-    for t in tasks:
-        if t.due and (key := month_key(t.due)) in per:
-            per[key].add(t, today)
+    return timeline_chart(month_counts(tasks, today), today, width, height)
+
+
+def timeline_chart(
+    by_month: Mapping[str, Counts], today: date, width: int, height: int = 6
+) -> Text:
+    """`timeline_text` from the tasks counted per month of due date (`month_counts`, or the
+    months of the board's `Stats`)."""
+    months, col = chart_months(by_month, today, width)
+    empty = Counts()
+    per = {m: by_month.get(m, empty) for m in months}
     top = max((c.total for c in per.values()), default=0)
     rows = max(3, min(height, top or 1))
     scale = rows / top if top > rows else 1.0
@@ -194,6 +217,21 @@ def legend_text() -> Text:
 
 
 # -- the screen ------------------------------------------------------------------------------
+def board_tally(snapshot: Snapshot, today: date) -> Tally:
+    """What the board shows, counted over every task: units and months (no groups, which
+    it does not show: 70,000 of them at 100,000 tasks)."""
+    tally = Tally(today, snapshot, by_group=False, by_month=True)
+    tasks = snapshot.tasks
+    for tid in tasks:
+        tally.add(tasks[tid])
+    return tally
+
+
+def dated_months(stats: Stats) -> dict[str, Counts]:
+    """The timeline's counts: each month of due date that has tasks."""
+    return {m.month: m.counts for m in stats.months if m.month is not None}
+
+
 class Scoreboard(Static):
     """The unit scoreboard; redrawn to its own width, with a cursor on one unit."""
 
@@ -226,9 +264,9 @@ class Scoreboard(Static):
 class Timeline(Static):
     """The deadline timeline; redrawn to its own width."""
 
-    def __init__(self, tasks: list[Task], today: date, **kwargs: object) -> None:
+    def __init__(self, by_month: Mapping[str, Counts], today: date, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.tasks = tasks
+        self.by_month = by_month
         self.today = today
         self.chart_rows = 6
 
@@ -240,7 +278,7 @@ class Timeline(Static):
 
     def redraw(self) -> None:
         width = self.content_size.width or 78
-        self.update(timeline_text(self.tasks, self.today, width, self.chart_rows))
+        self.update(timeline_chart(self.by_month, self.today, width, self.chart_rows))
 
 
 class BoardScreen(Screen[str | None]):
@@ -266,7 +304,8 @@ class BoardScreen(Screen[str | None]):
         self.snapshot = snapshot
         self.today = today
         self.role = role
-        self.stats = compute(snapshot.task_list(), today, snapshot.title, snapshot)
+        self.tally = board_tally(snapshot, today)
+        self.stats = self.tally.stats(snapshot.title)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="board-title")
@@ -274,7 +313,7 @@ class BoardScreen(Screen[str | None]):
             yield Static(self._score_caption(), id="score-caption", classes="caption")
             yield Scoreboard(self.stats, self.role, id="scoreboard")
             yield Static(self._time_caption(), id="time-caption", classes="caption")
-            yield Timeline(self.snapshot.task_list(), self.today, id="timeline")
+            yield Timeline(dated_months(self.stats), self.today, id="timeline")
             yield Static(legend_text(), id="board-legend")
         yield Static(
             Text(
@@ -304,7 +343,8 @@ class BoardScreen(Screen[str | None]):
         )
 
     def _time_caption(self) -> Text:
-        undated = sum(1 for t in self.snapshot.tasks.values() if t.due is None)
+        last = self.stats.months[-1] if self.stats.months else None
+        undated = last.counts.total if last is not None and last.month is None else 0
         extra = f"  另有无固定期限 {undated} 项" if undated else ""
         return Text(f"完成时间分布（按月）{extra}", no_wrap=True, overflow="crop")
 
@@ -328,11 +368,14 @@ class BoardScreen(Screen[str | None]):
     def on_mount(self) -> None:
         if self.live is not None:
             self.live.changed.subscribe(self, self.snapshot_changed)
+            if self.live.snapshot is not self.snapshot:  # a change came before we listened
+                self.update_data(self.live.snapshot, self.live.today)
         self.fit_chart()
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         if not change.problem:
-            self.update_data(change.snapshot, change.today)
+            changed = change.changed_since(self.snapshot, self.today)
+            self.update_data(change.snapshot, change.today, changed)
 
     def on_resize(self) -> None:
         self.fit_chart()
@@ -355,15 +398,29 @@ class BoardScreen(Screen[str | None]):
         self.query_one("#score-caption", Static).update(self._score_caption())
         self.fit_chart()
 
-    def update_data(self, snapshot: Snapshot, today: date) -> None:
-        """Show a newer snapshot (live reload) without closing the board."""
+    def update_data(
+        self, snapshot: Snapshot, today: date, changed: Collection[int] | None = None
+    ) -> None:
+        """Show a newer snapshot (live reload) without closing the board. `changed`: the ids
+        of the tasks that differ from the snapshot shown (as of the same today), whose old
+        versions are taken out of the numbers and new ones put in — a colleague's change
+        costs what its tasks touch, not a count of every task. None: count everything."""
+        if changed is not None and today == self.tally.today:
+            old, new = self.snapshot.tasks, snapshot.tasks
+            try:
+                for tid in changed:
+                    self.tally.replace(old.get(tid), new.get(tid))
+            except KeyError:  # a bucket the old version was never in: never lose the board
+                changed = None
+        if changed is None or today != self.tally.today:
+            self.tally = board_tally(snapshot, today)
         self.snapshot, self.today = snapshot, today
-        self.stats = compute(snapshot.task_list(), today, snapshot.title, snapshot)
+        self.stats = self.tally.stats(snapshot.title)
         board = self.query_one("#scoreboard", Scoreboard)
         board.stats = self.stats
         board.redraw()
         timeline = self.query_one("#timeline", Timeline)
-        timeline.tasks, timeline.today = snapshot.task_list(), today
+        timeline.by_month, timeline.today = dated_months(self.stats), today
         timeline.redraw()
         self.fit_chart()
         self.query_one("#board-title", Static).update(self._title())
