@@ -161,8 +161,8 @@ class LazyTasks(Mapping[int, Task]):
 
     # -- Mapping -----------------------------------------------------------------------------
     def __getitem__(self, task_id: int) -> Task:
-        found = self.changed.get(task_id)
-        if found is not None:
+        found = self.changed.get(task_id)  # shared by every plan's view: is it this one's?
+        if found is not None and (self.titles is None or found.plan in self.titles):
             return found
         pos = self._place(task_id)
         if pos is None:

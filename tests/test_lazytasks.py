@@ -210,3 +210,15 @@ def test_questions_in_the_app_agree(two_plans: Store, db_path: Path, question: s
         mine = ask(rolled.snapshot.only(code), question, today=SEED_TODAY).to_json()
         theirs = ask(full.only(code), question, today=SEED_TODAY).to_json()
         assert mine == theirs
+
+
+def test_a_changed_task_belongs_to_its_own_plans_view_only(two_plans: Store, db_path: Path) -> None:
+    lazy, _ = both(two_plans)
+    Service(Store(Context(db_path, SEED_TODAY, user="colleague"))).mark(7, "已完成", "")
+    rolled = roll(lazy, db_path)
+    assert rolled is not None
+    first, second = (rolled.snapshot.only(p.code) for p in rolled.snapshot.plans)
+    assert first.tasks[7].status == "已完成" and first.tasks.get(7) is not None
+    assert 7 not in second.tasks and second.tasks.get(7) is None
+    with pytest.raises(KeyError):
+        second.tasks[7]
