@@ -222,3 +222,20 @@ def test_a_changed_task_belongs_to_its_own_plans_view_only(two_plans: Store, db_
     assert 7 not in second.tasks and second.tasks.get(7) is None
     with pytest.raises(KeyError):
         second.tasks[7]
+
+
+def test_a_large_load_is_kept_out_of_the_collectors_sight() -> None:
+    """At 100,000 tasks a full collection walked the whole snapshot and index (~180 ms of a
+    colleague's change): what a large load leaves is frozen; a small one is left alone."""
+    import gc
+
+    from zwgk.tui.live import FREEZE_AT, settle_heap
+
+    gc.unfreeze()
+    try:
+        settle_heap(FREEZE_AT - 1)
+        assert gc.get_freeze_count() == 0
+        settle_heap(FREEZE_AT)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

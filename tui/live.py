@@ -15,6 +15,7 @@ names a task as the person would type it here.
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from functools import partial
 
@@ -34,6 +35,21 @@ from zwgk.tui.messages import SnapshotChanged
 Signature = tuple[int, int, int]
 
 
+FREEZE_AT = 20_000  # tasks: below this a full collection is quick; no need to freeze
+
+
+def settle_heap(tasks: int) -> None:
+    """What was just loaded (a snapshot, a search index: hundreds of thousands of objects at
+    100,000 tasks) stays: moved out of the cyclic collector's sight (`gc.freeze`), so its
+    full collections, which would walk it all (~180 ms), no longer pause the app. Objects
+    are still freed by reference counting when a newer snapshot replaces them (only cycles
+    among them would linger, which is why small databases — and the tests' many apps in one
+    process — are left alone)."""
+    if tasks >= FREEZE_AT:
+        gc.collect(1)  # the young garbage of the load first, not frozen with the rest
+        gc.freeze()
+
+
 class LiveData:
     """The snapshot every view shows, the event log beside it, and the signal that they changed."""
 
@@ -50,6 +66,7 @@ class LiveData:
         self._unreadable: Signature | None = None  # a state of the file we could not read
         self._events: tuple[Signature, list[Event]] | None = None
         self._reading = False  # a read of the file is under way in a worker
+        settle_heap(len(snapshot.tasks))
 
     @property
     def today(self) -> date:
@@ -185,6 +202,7 @@ class LiveData:
         self.full = snap
         self.snapshot = self._narrow(snap)
         self._events = (snap.signature, events)
+        settle_heap(len(snap.tasks))
         self._announce(events)
 
     def _announce(

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from zwgk.store.model import Task
 from zwgk.store.search import SearchIndex, SearchResult, index_for
 from zwgk.store.snapshot import Snapshot
-from zwgk.tui.live import LiveData
+from zwgk.tui.live import LiveData, settle_heap
 from zwgk.tui.messages import SnapshotChanged, WorkFailed
 from zwgk.tui.views import View, view_tasks
 from zwgk.tui.widgets.panetitle import PaneTitle
@@ -165,3 +165,4 @@ class TaskPane(Vertical):
     def warm_index(self) -> None:
         """After the first frame: build the index and its pinyin tables before the first key."""
         self.index().search("zw", today=self.today, limit=1)
+        settle_heap(len(self.snapshot.tasks))
