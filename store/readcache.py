@@ -161,9 +161,10 @@ class ReadCache:
         """Read the database as the commands always did and make the snapshot from it;
         False when there is no database yet (the caller's ordinary read seeds it)."""
         from .dbfile import read_bytes
+        from .errors import DatabaseError
         from .eventfile import line_ending_at
         from .loading import load_tables
-        from .snapshot import meta_of, snapshot_of
+        from .snapshot import meta_of
 
         if self.check is not None:
             self.check()
@@ -183,7 +184,6 @@ class ReadCache:
             return False
         data, file_meta = loaded
         signature = (before.st_mtime_ns, before.st_size, log_size)
-        snap = snapshot_of(data, signature)
         meta = meta_of(data)
         end = int(meta.get("events_offset", 0))
         _, first, last = line_ending_at(log, end)
@@ -202,8 +202,11 @@ class ReadCache:
         self.signature = signature
         from .readviews import build_core
 
-        with no_gc():
-            built = build_core(data, snap)
+        try:
+            with no_gc():
+                built = build_core(data, meta)
+        except (KeyError, TypeError, ValueError):  # as the ordinary read (`snapshot_of`) says
+            raise DatabaseError("数据库内容不符合 zwgk 的格式，未做任何修改。") from None
         for name, value in built.items():
             if isinstance(value, bytes):
                 self.raw[name] = value

@@ -21,7 +21,7 @@ from datetime import date
 from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
-from .snaprows import no_gc, optional, pack_ints, row_of, task_of, unpack_plain
+from .snaprows import ROW_FIELDS, no_gc, optional, pack_ints, row_of, task_of, unpack_plain
 
 if TYPE_CHECKING:
     from .filters import TaskFilter
@@ -33,19 +33,36 @@ if TYPE_CHECKING:
 
 
 # -- made from the database (readcache.rebuild) ----------------------------------------------
-def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
-    """The sections every command reads, from the database as loaded and its snapshot."""
-    from .search.index import rank_order
-    from .search.pinyin_match import build_tables
+def build_core(data: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The sections every command reads, from the database as loaded (records, not `Task`s:
+    100,000 of those cost a second and 180 MB). KeyError/TypeError/ValueError: a record
+    `Task.from_record` would refuse too."""
+    from .model import Plan
+    from .plans import ARCHIVED
+    from .search.pinyin_match import tables_of_extras
     from .snapshot import by_record_id
 
     records = {int(k): r for k, r in data["tasks"].items()}
-    ids = sorted(snap.tasks)
+    ids = sorted(records)
     same: dict[str, str] = {}  # one object per distinct string: marshal stores it once
+    dues: dict[str, str] = {}  # as stored -> as `date.isoformat` writes it
 
     def one(text: str) -> str:
         return same.setdefault(text, text)
 
+    def iso(text: str) -> str:
+        found = dues.get(text)
+        if found is None:
+            found = dues[text] = one(date.fromisoformat(text).isoformat())
+        return found
+
+    at = {name: i for i, name in enumerate(ROW_FIELDS)}
+    num_at, plan_at, status_at, due_at = at["num"], at["plan"], at["status"], at["due"]
+    group_at, kind_at = at["group"], at["deadline_kind"]
+    unit_at = (at["lead_units"], at["support_units"], at["guide_units"])
+    plans = [Plan.from_record(r) for _, r in sorted(data["plans"].items(), key=by_record_id)]
+    active = {p.title for p in plans if p.state != ARCHIVED}
+    every = len(active) == len(plans)
     rows = bytearray()
     row_at = [0]  # where each row starts in `rows`, and where the last ends
     num: list[int | None] = []
@@ -56,29 +73,35 @@ def build_core(data: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
     group: list[int | None] = []
     cells: dict[str, list[int]] = {}
     plan_cells: dict[str, dict[str, None]] = {}
+    undated = date.max.toordinal() + 1
+    ranked: list[tuple[int, int]] = []  # (due date, id) of the active plans' tasks: rank order
     for pos, tid in enumerate(ids):
-        task = snap.tasks[tid]
-        rows += marshal.dumps(row_of(records[tid]))
+        row = row_of(records[tid])
+        rows += marshal.dumps(row)
         row_at.append(len(rows))
-        num.append(task.num)
-        plan.append(one(task.plan))
-        status.append(one(task.status))
-        due.append(one(task.due.isoformat()) if task.due else None)
-        kind.append(one(task.deadline_kind))
-        group.append(task.group)
-        names = dict.fromkeys(task.units())
+        num.append(row[num_at])
+        title = one(row[plan_at])
+        plan.append(title)
+        status.append(one(row[status_at]))
+        day = iso(row[due_at]) if row[due_at] else None
+        due.append(day)
+        kind.append(one(row[kind_at]))
+        group.append(row[group_at])
+        names = dict.fromkeys(n for i in unit_at for n in row[i])
         for name in names:
             cells.setdefault(one(name), []).append(pos)
-        plan_cells.setdefault(task.plan, {}).update(names)
-    view = snap.only()
-    titles = None if view is snap else sorted(p.title for p in view.plans)
-    tables = build_tables(rank_order(view.tasks.values()))
+        plan_cells.setdefault(title, {}).update(names)
+        if every or title in active:
+            ranked.append((date.fromisoformat(day).toordinal() if day else undated, tid))
+    ranked.sort()
+    tables = tables_of_extras(records[tid].get("extra") for _, tid in ranked)
+    titles = None if every else sorted(active)
     return {
         "tables": {
             "plans": [r for _, r in sorted(data["plans"].items(), key=by_record_id)],
             "units": list(data["units"].values()),
             "directory": data.get("directory", {}).get("1"),
-            "meta": dict(snap.meta),
+            "meta": dict(meta),
         },
         "index": {
             "ids": pack_ints(ids),

@@ -54,10 +54,15 @@ class PinyinTables:
 
 def build_tables(tasks: Iterable[Task]) -> PinyinTables:
     """Codes and token classes for the characters of `tasks`, from their stored keys."""
+    return tables_of_extras(t.extra for t in tasks)
+
+
+def tables_of_extras(extras: Iterable[object]) -> PinyinTables:
+    """`build_tables` from each task's `extra` (a record's, when no `Task` was built)."""
     merged: dict[str, str] = {}
     known = set("abcdefghijklmnopqrstuvwxyz,")
-    for t in tasks:
-        keys = t.extra.get(PINYIN_KEY) if isinstance(t.extra, dict) else None
+    for extra in extras:
+        keys = extra.get(PINYIN_KEY) if isinstance(extra, dict) else None
         # Plans reuse a few thousand characters: parse only keys bringing new ones.
         if keys and not (isinstance(keys, str) and known.issuperset(keys)):
             for ch, readings in parse_readings(keys).items():
