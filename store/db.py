@@ -215,9 +215,12 @@ class Store:
         self._check_path()
         with locked(self.path):
             txn = self._open_locked()
-            migrate_plans(txn)
-            yield txn
-            txn.commit()
+            try:
+                migrate_plans(txn)
+                yield txn
+                txn.commit()
+            finally:
+                txn.close()
 
     def _open_locked(self) -> Transaction:
         """A transaction on what is on disk now; a missing database is created (and seeded)."""

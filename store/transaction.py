@@ -104,6 +104,12 @@ class Transaction:
                     self.meta["last_seq"] = max(int(self.meta.get("last_seq", 0)), rec["seq"])
                     break
 
+    def close(self) -> None:
+        """Let go of the task file read on the fast path (its descriptor): the transaction is
+        over."""
+        if self._view is not None:
+            self._view.close()
+
     # -- the whole file, loaded on demand ---------------------------------------------------
     def _use_full(self, data: dict[str, Any]) -> None:
         from tinydb import TinyDB
