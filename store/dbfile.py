@@ -177,6 +177,12 @@ SETTLED_NS = 2 * 10**9
 _verified: set[tuple[int, ...]] = set()  # identities of task files this process CRC-checked
 
 
+def settled(read_at: int, st: os.stat_result) -> bool:
+    """Whether a file read at `read_at` (ns) had not changed for `SETTLED_NS` before: then a
+    write in place since is sure to show in its times."""
+    return read_at - st.st_ctime_ns >= SETTLED_NS
+
+
 class FileChanged(DatabaseError):
     """The task file was written in place while its lines were being read (zwgk itself only
     ever replaces it whole): nothing read from it can be trusted."""
@@ -236,7 +242,7 @@ class FileView:
             return None
         if _stat_key(os.fstat(fd)) != _stat_key(st):
             return None  # written while we read it: the full read decides
-        if not known and before - st.st_ctime_ns >= SETTLED_NS:
+        if not known and settled(before, st):
             _verified.add(key)
         return cls(path, fd, st, head, found)
 

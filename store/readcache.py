@@ -36,6 +36,7 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import time
 import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -150,7 +151,7 @@ class ReadCache:
     def rebuild(self) -> bool:
         """Read the database as the commands always did and make the snapshot from it;
         False when there is no database yet (the caller's ordinary read seeds it)."""
-        from .dbfile import read_bytes
+        from .dbfile import read_bytes, settled, verified
         from .eventfile import line_ending_at
         from .loading import load_tables
         from .snapshot import meta_of, snapshot_of
@@ -164,6 +165,7 @@ class ReadCache:
             return False
         log_size = _size(log)
         _, first0, _ = line_ending_at(log, 0)
+        read_at = time.time_ns()
         raw = read_bytes(self.path)
         if raw is None:
             return False
@@ -188,6 +190,7 @@ class ReadCache:
                 meta.get("events_offset", 0) != file_meta.get("events_offset", 0),
             ),
             "file_meta": file_meta,
+            "db_verified": same and settled(read_at, after) and verified(raw),
         }
         self.signature = signature
         from .readviews import build_core
@@ -421,6 +424,23 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+def verified_identity(db_path: Path) -> tuple[int, ...] | None:
+    """The identity (`snapfile.db_key`) of the task file the read snapshot was made from, when
+    that file's CRC was checked then and it had not changed for a while (`dbfile.settled`):
+    a change to one task skips checking the CRC of a file that still has it (`FileView.open`).
+    Only the snapshot's header is read; None when there is none, or it is switched off."""
+    if not enabled():
+        return None
+    found = SnapFile.open(snap_path(db_path))
+    if found is None:
+        return None
+    found.close()
+    key = found.header.get("db")
+    if found.header.get("db_verified") is not True or not isinstance(key, tuple):
+        return None
+    return key
 
 
 def open_cache(
