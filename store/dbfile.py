@@ -252,6 +252,12 @@ class FileView:
             self.fd = None
             os.close(fd)
 
+    def __enter__(self) -> FileView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __del__(self) -> None:
         with contextlib.suppress(OSError):
             self.close()
