@@ -260,3 +260,24 @@ def test_a_vouched_file_is_changed_without_its_crc(
     monkeypatch.setenv(OFF_SWITCH, "1")  # no snapshot, no trust: the CRC is checked
     with pytest.raises(AssertionError, match="not worked out again"):
         store.set_status(400, "doing")
+
+
+# -- the log written since the task file ---------------------------------------------------------
+def test_the_log_tail_is_read_as_read_tail_reads_it(tmp_path: Path) -> None:
+    from zwgk.store import transaction
+    from zwgk.store.eventfile import read_tail
+
+    log = tmp_path / "z.json.events.jsonl"
+    lines = [b'{"seq":%d,"task":%d,"x":"%s"}' % (i, i % 7, b"y" * (i % 13)) for i in range(1, 300)]
+    body = b"\n".join(lines[:100]) + b"\n\n" + b"\n".join(lines[100:]) + b"\n"
+    for torn in (b"", b'{"seq":300,"task":3,'):
+        log.write_bytes(body + torn)
+        for offset in (0, len(lines[0]) + 1, len(body), len(body) + 5):
+            want = read_tail(log, offset)
+            tail = transaction._complete_lines(log, offset)
+            assert list(transaction._lines_backwards(tail)) == want[::-1]
+            for task in range(8):
+                needle = b'"task":%d,' % task
+                got = list(transaction._lines_with(tail, needle))
+                assert got == [line for line in want if needle in line]
+    assert transaction._complete_lines(tmp_path / "none.jsonl", 0) == b""
