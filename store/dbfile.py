@@ -243,6 +243,8 @@ class FileView:
         if _stat_key(os.fstat(fd)) != _stat_key(st):
             return None  # written while we read it: the full read decides
         if not known and settled(before, st):
+            if len(_verified) >= 64:  # a long session outlives many versions of the file
+                _verified.clear()
             _verified.add(key)
         return cls(path, fd, st, head, found)
 
