@@ -25,6 +25,7 @@ pieces it is built from live beside it, each importing only modules listed above
     codec        JSON as written to disk, one line read back
     lock         the exclusive lock (`locked`)
     dbfile       the task file: layout, CRC, `FileView`, atomic replace
+    vouch        whether the read snapshot vouches for the task file (its CRC checked)
     eventfile    the event log on disk: append, read, read backwards
     eventlog     what a logged event is: made, validated, cleaned, replayed
     logcheck     whether the log is the one the task file expects (checked before any write)
@@ -204,7 +205,7 @@ class Store:
         worked out from the same lines): a change says what it changed without a snapshot."""
         from .dbfile import FileChanged
         from .loading import read_file
-        from .readcache import verified_identity
+        from .vouch import verified_identity
 
         _, view = read_file(self.path, verified_identity(self.path))
         if view is None:
@@ -241,8 +242,8 @@ class Store:
     def _open_locked(self) -> Transaction:
         """A transaction on what is on disk now; a missing database is created (and seeded)."""
         from .loading import load_database, read_file
-        from .readcache import verified_identity
         from .transaction import Transaction
+        from .vouch import verified_identity
 
         raw, view = read_file(self.path, verified_identity(self.path))
         if view is not None:  # verified: read lines on demand, never parse the whole file

@@ -386,12 +386,14 @@ def _crc(fd: int, length: int) -> int:
     """CRC-32 of the first `length` bytes of the open file, read in pieces into one buffer."""
     buf = memoryview(bytearray(min(CHUNK, max(length, 1))))
     crc = pos = 0
-    while pos < length:
-        n = os.preadv(fd, [buf[: min(len(buf), length - pos)]], pos)
-        if n <= 0:
-            break
-        crc = zlib.crc32(buf[:n], crc)
-        pos += n
+    with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
+        fh.seek(0)
+        while pos < length:
+            n = fh.readinto(buf[: min(len(buf), length - pos)])
+            if not n:
+                break
+            crc = zlib.crc32(buf[:n], crc)
+            pos += n
     return crc if pos == length else -1
 
 

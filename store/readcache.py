@@ -47,13 +47,13 @@ from .files import events_path
 from .model import Task, Unit
 from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, snap_path
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
+from .vouch import OFF_SWITCH
 
 if TYPE_CHECKING:
     from .directory import Directory
     from .model import Plan
     from .snapshot import Snapshot
 
-OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
 # Log applied on top of a snapshot before it is written again: the events since are read and
 # applied by every reader, which costs about as much as writing once per this much.
 REWRITE_BYTES = 64 * 1024
@@ -424,23 +424,6 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
-
-
-def verified_identity(db_path: Path) -> tuple[int, ...] | None:
-    """The identity (`snapfile.db_key`) of the task file the read snapshot was made from, when
-    that file's CRC was checked then and it had not changed for a while (`dbfile.settled`):
-    a change to one task skips checking the CRC of a file that still has it (`FileView.open`).
-    Only the snapshot's header is read; None when there is none, or it is switched off."""
-    if not enabled():
-        return None
-    found = SnapFile.open(snap_path(db_path))
-    if found is None:
-        return None
-    found.close()
-    key = found.header.get("db")
-    if found.header.get("db_verified") is not True or not isinstance(key, tuple):
-        return None
-    return key
 
 
 def open_cache(

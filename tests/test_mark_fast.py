@@ -26,8 +26,9 @@ from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.dbfile import FileChanged, FileView, dump_db, open_db
 from zwgk.store.loading import read_file
-from zwgk.store.readcache import OFF_SWITCH, open_cache, verified_identity
+from zwgk.store.readcache import OFF_SWITCH, open_cache
 from zwgk.store.snapfile import file_key, snap_path
+from zwgk.store.vouch import verified_identity
 
 TICK = 0.05  # longer than a file timestamp's tick: a write after it shows in the file's times
 
