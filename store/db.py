@@ -25,6 +25,7 @@ pieces it is built from live beside it, each importing only modules listed above
     codec        JSON as written to disk, one line read back
     lock         the exclusive lock (`locked`)
     dbfile       the task file: layout, CRC, `FileView`, atomic replace
+    vouch        whether the read snapshot vouches for the task file (its CRC checked)
     eventfile    the event log on disk: append, read, read backwards
     eventlog     what a logged event is: made, validated, cleaned, replayed
     logcheck     whether the log is the one the task file expects (checked before any write)
@@ -55,6 +56,7 @@ from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 
 if TYPE_CHECKING:
+    from .describe import Label
     from .permissions import Policy
     from .transaction import CHECKPOINT_BYTES, Transaction
 
@@ -195,15 +197,30 @@ class Store:
         file: one plan in the database, and the record at that id carries that number (how a
         first plan is stored). None: look it up in a snapshot (`plans.resolve`). This keeps
         `zwgk mark 7` from reading every task."""
-        from .loading import read_file
+        found = self.quick_task(number)
+        return None if found is None else found[0]
 
-        _, view = read_file(self.path)
-        if view is None or len(view.table("plans")) != 1:
+    def quick_task(self, number: int) -> tuple[int, Label] | None:
+        """`quick_number`, and how the active plans name that task (`snapshot().label_of`,
+        worked out from the same lines): a change says what it changed without a snapshot."""
+        from .dbfile import FileChanged
+        from .loading import read_file
+        from .vouch import verified_identity
+
+        _, view = read_file(self.path, verified_identity(self.path))
+        if view is None:
             return None
-        rec = view.task(number)
+        try:
+            plans = view.table("plans")
+            rec = view.task(number) if len(plans) == 1 else None
+        except FileChanged:  # the ordinary read will say what became of it
+            return None
+        finally:
+            view.close()
         if rec is None or rec.get("num") not in (None, number):  # no number of its own: its id
             return None
-        return number
+        one = tables_of({"plans": plans, "tasks": {str(number): rec}})
+        return number, snapshot_of(one).only().label_of
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -215,22 +232,27 @@ class Store:
         self._check_path()
         with locked(self.path):
             txn = self._open_locked()
-            migrate_plans(txn)
-            yield txn
-            txn.commit()
+            try:
+                migrate_plans(txn)
+                yield txn
+                txn.commit()
+            finally:
+                txn.close()
 
     def _open_locked(self) -> Transaction:
         """A transaction on what is on disk now; a missing database is created (and seeded)."""
-        from . import seed as seeding
         from .loading import load_database, read_file
         from .transaction import Transaction
+        from .vouch import verified_identity
 
-        raw, view = read_file(self.path)
+        raw, view = read_file(self.path, verified_identity(self.path))
         if view is not None:  # verified: read lines on demand, never parse the whole file
             return Transaction(self.path, self.ctx, self.policy, view=view)
         data = load_database(self.path, raw) if raw is not None else None
         if data is not None:
             return Transaction(self.path, self.ctx, self.policy, data=data)
+        from . import seed as seeding  # only a missing database gets here
+
         seeding.refuse_if_backups_remain(self.path)
         txn = Transaction(self.path, self.ctx, self.policy, data=seeding.empty_database(self.path))
         if self.seed:

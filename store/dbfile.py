@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -51,21 +52,40 @@ class CorruptDatabase(DatabaseError):
 
 
 # -- reading ---------------------------------------------------------------------------------
-def read_bytes(path: Path) -> bytes | None:
-    """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
+def open_db(path: Path) -> int | None:
+    """The task file opened to read, None when it does not exist; refuses directories,
+    symlinks, FIFOs and files far too large to be ours."""
     try:
         fd = open_checked(path, os.O_RDONLY, "数据库")  # a regular file, never a FIFO
     except FileNotFoundError:
         return None
     try:
-        st = os.fstat(fd)
-        if st.st_size > MAX_DB_BYTES:
+        size = os.fstat(fd).st_size
+        if size > MAX_DB_BYTES:
             raise CorruptDatabase(
                 path,
-                f"大小为 {st.st_size // (1024 * 1024)} MB，超过上限 {MAX_DB_BYTES // (1024 * 1024)} MB",
+                f"大小为 {size // (1024 * 1024)} MB，超过上限 {MAX_DB_BYTES // (1024 * 1024)} MB",
             )
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_all(fd: int) -> bytes:
+    """Everything an open task file holds."""
+    with os.fdopen(fd, "rb", closefd=False) as fh:
+        fh.seek(0)
+        return fh.read()
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The raw file, None when it does not exist; refuses directories, symlinks, huge files."""
+    fd = open_db(path)
+    if fd is None:
+        return None
+    try:
+        return read_all(fd)
     finally:
         os.close(fd)
 
@@ -116,21 +136,28 @@ def dump_db(data: dict[str, Any]) -> bytes:
     return body + META_HEAD[1:] + dump_json(meta) + b"}\n"
 
 
-def _meta_line(raw: bytes) -> tuple[int, dict[str, Any]] | None:
-    """(length of the body, meta["1"]) when the file's CRC checks out, else None."""
-    pos = raw.rfind(META_HEAD)
+def _meta_in(tail: bytes, at: int) -> tuple[int, dict[str, Any]] | None:
+    """(length of the body, meta["1"]) when `tail`, the end of a file from offset `at`, holds
+    the meta line `dump_db` writes last, naming the body that ends just before it."""
+    pos = tail.rfind(META_HEAD)
     if pos < 0:
         return None
-    tail = raw[pos + len(META_HEAD) :].rstrip(b"\n")
-    if not tail.endswith(b"}"):
+    rest = tail[pos + len(META_HEAD) :].rstrip(b"\n")
+    if not rest.endswith(b"}"):
         return None
-    rec = parse_line(tail[:-1])
+    rec = parse_line(rest[:-1])
     first = rec.get("1") if rec else None
-    if not isinstance(first, dict) or first.get("body") != pos + 1:
+    if not isinstance(first, dict) or first.get("body") != at + pos + 1:
         return None
-    if first.get("crc") != zlib.crc32(memoryview(raw)[: pos + 1]):
+    return at + pos + 1, first
+
+
+def _meta_line(raw: bytes) -> tuple[int, dict[str, Any]] | None:
+    """(length of the body, meta["1"]) when the file's CRC checks out, else None."""
+    found = _meta_in(raw, 0)
+    if found is None or found[1].get("crc") != zlib.crc32(memoryview(raw)[: found[0]]):
         return None
-    return pos + 1, first
+    return found
 
 
 def verified(raw: bytes) -> bool:
@@ -138,38 +165,236 @@ def verified(raw: bytes) -> bool:
     return _meta_line(raw) is not None
 
 
-class FileView:
-    """One task line at a time out of a CRC-verified task file, without parsing the rest."""
+# The ends of the file read first: the small tables and the meta line are usually in them, and
+# with the file's times they make its identity (`snapfile.db_key`, as the read snapshot's).
+EDGE = 1 << 16
+CHUNK = 1 << 18  # the CRC is worked out over pieces this big: the file is never held whole
+PROBE = 1 << 12  # what one step of the search for a task line reads
+# A file verified this long after it last changed keeps its identity until it changes again:
+# a later write in place gets a later ctime even where timestamps tick coarsely (a write in
+# the same tick as the one we read could leave the times as they were).
+SETTLED_NS = 2 * 10**9
+_verified: set[tuple[int, ...]] = set()  # identities of task files this process CRC-checked
 
-    def __init__(self, raw: bytes, body: int, meta: dict[str, Any]) -> None:
-        self.raw = raw
-        self.body = body
-        self.meta = meta
-        self.tasks_at = raw.find(TASKS_HEAD)
+
+def settled(read_at: int, st: os.stat_result) -> bool:
+    """Whether a file read at `read_at` (ns) had not changed for `SETTLED_NS` before: then a
+    write in place since is sure to show in its times."""
+    return read_at - st.st_ctime_ns >= SETTLED_NS
+
+
+class FileChanged(DatabaseError):
+    """The task file was written in place while its lines were being read (zwgk itself only
+    ever replaces it whole): nothing read from it can be trusted."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"数据库 {shown(path)} 在读取时被其他程序改动，未做任何修改；请重试。")
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class FileView:
+    """One task line at a time out of a CRC-verified task file, read where it lies (`pread`):
+    a change to one task never reads, holds or parses the whole file (~100 MB at 100,000
+    tasks). The CRC is worked out over the file streamed in pieces, once per file identity
+    (device, inode, size, times and both ends, `snapfile.db_key`): a file that kept its identity
+    since this process verified it is the same bytes, since zwgk only ever replaces the file
+    (a new inode) and anyone writing in place changes its times. Every read checks the file
+    kept its identity (`FileChanged`). Owns its descriptor: `close()` it (or let it go)."""
+
+    def __init__(
+        self,
+        path: Path,
+        fd: int,
+        st: os.stat_result,
+        head: bytes,
+        found: tuple[int, dict[str, Any]],
+    ) -> None:
+        self.path = path
+        self.fd: int | None = fd
+        self.stat = _stat_key(st)
+        self.head = head  # the file up to the tasks: the small tables
+        self.body, self.meta = found
+        self.tasks_at = len(head) - len(TASKS_HEAD)
 
     @classmethod
-    def of(cls, raw: bytes) -> FileView | None:
-        found = _meta_line(raw)
-        if found is None:
-            return None
-        view = cls(raw, found[0], found[1])
-        return view if view.tasks_at >= 0 else None
+    def open(cls, path: Path, fd: int, trusted: tuple[int, ...] | None = None) -> FileView | None:
+        """A view of the open task file `fd` (kept, and closed with the view) when its CRC
+        verifies; None when it does not (`fd` is then left open for the caller). `trusted`: an
+        identity known to have been verified (the read snapshot's, see `readcache`)."""
+        from .snapfile import db_key
 
-    def _line(self, key: bytes, start: int, end: int) -> Any:
-        i = self.raw.find(key, start, end)
-        if i < 0:
+        before = time.time_ns()
+        st = os.fstat(fd)
+        size = st.st_size
+        first = os.pread(fd, min(EDGE, size), 0)
+        at = max(0, size - EDGE)
+        tail = os.pread(fd, size - at, at)
+        key = db_key(st, first, tail)
+        found = _meta_in(tail, at)
+        head = _head(fd, first, found[0]) if found is not None else None
+        if found is None or head is None:
             return None
-        j = self.raw.find(b"\n", i + 1)
-        line = self.raw[i + len(key) : j].rstrip(b",")
-        return json.loads(line.decode("utf-8"))
+        known = key in _verified or key == trusted
+        if not known and _crc(fd, found[0]) != found[1].get("crc"):
+            return None
+        if _stat_key(os.fstat(fd)) != _stat_key(st):
+            return None  # written while we read it: the full read decides
+        if not known and settled(before, st):
+            if len(_verified) >= 64:  # a long session outlives many versions of the file
+                _verified.clear()
+            _verified.add(key)
+        return cls(path, fd, st, head, found)
+
+    def close(self) -> None:
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            self.fd = None
+            os.close(fd)
+
+    def __enter__(self) -> FileView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            self.close()
+
+    def _read(self, size: int, at: int) -> bytes:
+        if self.fd is None:
+            raise ValueError("FileView is closed")
+        data = os.pread(self.fd, size, at)
+        if _stat_key(os.fstat(self.fd)) != self.stat:
+            raise FileChanged(self.path)
+        return data
 
     def task(self, task_id: int) -> dict[str, Any] | None:
-        rec = self._line(b'\n"%d":' % task_id, self.tasks_at, self.body)
+        rec = self._task_line(task_id)
         return rec if isinstance(rec, dict) else None
 
     def table(self, name: str) -> dict[str, Any]:
-        rec = self._line(b"\n" + dump_json(name) + b":", 0, self.tasks_at + 1)
+        key = b"\n" + dump_json(name) + b":"
+        i = self.head.find(key, 0, self.tasks_at + 1)
+        if i < 0:
+            return {}
+        j = self.head.find(b"\n", i + 1)
+        rec = json.loads(self.head[i + len(key) : j].rstrip(b",").decode("utf-8"))
         return rec if isinstance(rec, dict) else {}
+
+    # -- finding a task's line -------------------------------------------------------------
+    # Task lines are `"<id>":{...},` between the tasks' head and `\n},\n` (the body's last four
+    # bytes), written in the order of the table, which is by id as TinyDB numbers records. A
+    # bisection over the file finds one in a few small reads; should the order not hold, the
+    # lines are scanned in pieces, as a search of the whole file would.
+    def _task_line(self, task_id: int) -> Any:
+        key = b'\n"%d":' % task_id
+        start = self.tasks_at + len(TASKS_HEAD) - 1  # the newline before the first task line
+        end = self.body - 4  # the newline after the last one
+        lo, hi = start, end  # the line sought, if anywhere in order, starts in [lo, hi)
+        while hi - lo > EDGE:
+            mid = (lo + hi) // 2
+            found = self._line_start(mid, hi)
+            if found is None:  # one long line from lo on
+                hi = mid
+                continue
+            at, number = found
+            if number is None:
+                break  # not a task line where one should be: scan instead
+            if number == task_id:
+                return self._line_at(at, len(key))
+            if number < task_id:
+                lo = at
+            else:
+                hi = at
+        at = self._find(key, lo, hi)
+        if at < 0 and (lo, hi) != (start, end):
+            at = self._find(key, start, end)
+        return None if at < 0 else self._line_at(at, len(key))
+
+    def _line_start(self, pos: int, limit: int) -> tuple[int, int | None] | None:
+        """(offset, id) of the first line starting after `pos` and before `limit` (None: no
+        line starts there; id None: that line is not a task line)."""
+        while pos < limit:
+            data = self._read(min(PROBE, limit - pos + 32), pos)
+            nl = data.find(b"\n")
+            if nl < 0 or pos + nl >= limit:
+                if not data or pos + len(data) >= limit:
+                    return None
+                pos += len(data)
+                continue
+            at = pos + nl
+            key = data[nl + 1 : nl + 32]
+            if len(key) < 32 and at + 32 < self.body:
+                key = self._read(32, at + 1)
+            number = None
+            if key[:1] == b'"':
+                digits = key[1:].split(b'"', 1)[0]
+                if digits.isdigit() and key[1 + len(digits) : 3 + len(digits)] == b'":':
+                    number = int(digits)
+            return at, number
+        return None
+
+    def _find(self, key: bytes, lo: int, hi: int) -> int:
+        """The offset of `key` starting in [lo, hi), read in pieces; -1 when it is not there."""
+        pos = lo
+        while pos < hi:
+            data = self._read(min(CHUNK, hi - pos) + len(key) - 1, pos)
+            i = data.find(key)
+            if 0 <= i and pos + i < hi:
+                return pos + i
+            if len(data) < len(key):
+                break
+            pos += len(data) - len(key) + 1
+        return -1
+
+    def _line_at(self, at: int, skip: int) -> Any:
+        """The JSON value of the line whose key (`skip` bytes with its newline) is at `at`."""
+        parts = []
+        pos = at + skip
+        while pos < self.body:
+            data = self._read(min(CHUNK, self.body - pos), pos)
+            if not data:
+                break
+            nl = data.find(b"\n")
+            parts.append(data if nl < 0 else data[:nl])
+            if nl >= 0:
+                break
+            pos += len(data)
+        return json.loads(b"".join(parts).rstrip(b",").decode("utf-8"))
+
+
+def _head(fd: int, first: bytes, body: int) -> bytes | None:
+    """The file up to and including the tasks' head (None: there is none before `body`)."""
+    head = first
+    while True:
+        i = head.find(TASKS_HEAD, 0, body)
+        if i >= 0:
+            return head[: i + len(TASKS_HEAD)]
+        if len(head) >= body:
+            return None
+        more = os.pread(fd, CHUNK, len(head))
+        if not more:
+            return None
+        head += more
+
+
+def _crc(fd: int, length: int) -> int:
+    """CRC-32 of the first `length` bytes of the open file, read in pieces into one buffer."""
+    buf = memoryview(bytearray(min(CHUNK, max(length, 1))))
+    crc = pos = 0
+    with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
+        fh.seek(0)
+        while pos < length:
+            n = fh.readinto(buf[: min(len(buf), length - pos)])
+            if not n:
+                break
+            crc = zlib.crc32(buf[:n], crc)
+            pos += n
+    return crc if pos == length else -1
 
 
 # -- replacing ---------------------------------------------------------------------------------

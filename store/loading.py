@@ -9,10 +9,11 @@ that is not the one the task file expects (`logcheck`) is refused too, naming `z
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from .dbfile import CorruptDatabase, FileView, parse_json, read_bytes, verified
+from .dbfile import CorruptDatabase, FileView, open_db, parse_json, read_all, read_bytes, verified
 from .eventfile import read_events
 from .eventlog import roll_forward
 from .files import events_path, shown
@@ -21,10 +22,24 @@ from .snapshot import meta_of, tables_of
 from .validation import validate
 
 
-def read_file(path: Path) -> tuple[bytes | None, FileView | None]:
-    """The file's bytes (None: no file) and, when its CRC verifies, a view of its lines."""
-    raw = read_bytes(path)
-    return raw, FileView.of(raw) if raw is not None else None
+def read_file(
+    path: Path, trusted: tuple[int, ...] | None = None
+) -> tuple[bytes | None, FileView | None]:
+    """(None, a view of its lines) for a task file whose CRC verifies: nothing more of it is
+    read than the lines asked for; (its bytes, None) for any other file; (None, None) when
+    there is none. `trusted`: see `FileView.open`."""
+    fd = open_db(path)
+    if fd is None:
+        return None, None
+    view = None
+    try:
+        view = FileView.open(path, fd, trusted)
+        if view is not None:
+            return None, view
+        return read_all(fd), None
+    finally:
+        if view is None:
+            os.close(fd)
 
 
 def load_database(path: Path, raw: bytes | None = None) -> dict[str, Any] | None:

@@ -49,6 +49,7 @@ from .files import events_path, open_checked, set_mode
 from .model import Task, Unit
 from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, snap_path
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
+from .vouch import OFF_SWITCH
 
 if TYPE_CHECKING:
     from .db import Store
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from .search.index import SearchIndex
     from .snapshot import Snapshot
 
-OFF_SWITCH = "ZWGK_NO_SNAPSHOT"
 # Log applied on top of a snapshot before it is written again: the events since are read and
 # applied by every reader, which costs about as much as writing once per this much.
 REWRITE_BYTES = 64 * 1024
@@ -160,7 +160,7 @@ class ReadCache:
     def rebuild(self) -> bool:
         """Read the database as the commands always did and make the snapshot from it;
         False when there is no database yet (the caller's ordinary read seeds it)."""
-        from .dbfile import read_bytes
+        from .dbfile import read_bytes, settled, verified
         from .errors import DatabaseError
         from .eventfile import line_ending_at
         from .loading import load_tables
@@ -175,6 +175,7 @@ class ReadCache:
             return False
         log_size = _size(log)
         _, first0, _ = line_ending_at(log, 0)
+        read_at = time.time_ns()
         raw = read_bytes(self.path)
         if raw is None:
             return False
@@ -198,6 +199,7 @@ class ReadCache:
                 meta.get("events_offset", 0) != file_meta.get("events_offset", 0),
             ),
             "file_meta": file_meta,
+            "db_verified": same and settled(read_at, after) and verified(raw),
         }
         self.signature = signature
         from .readviews import build_core

@@ -278,6 +278,11 @@ def search_line(
 def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     status = require_status(args.status)  # before the database is opened
     service = service_of(ctx)
+    quick = quick_task(service, args)
+    if quick is not None:
+        event = service.mark(quick[0], status, args.note, unit=args.unit)
+        render.out(change_summary(event, label=quick[1]))
+        return 0
     with read_cache(ctx, rebuild=False) as cache:
         task = changed_task(cache, service, args)
         event = service.mark(task, status, args.note, unit=args.unit)
@@ -290,6 +295,11 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     if not words:
         raise InputError("缺少备注内容，例如：zwgk note 3 已完成初稿。")
     service = service_of(ctx)
+    quick = quick_task(service, args)
+    if quick is not None:
+        event = service.note(quick[0], " ".join(words))
+        render.out(change_summary(event, label=quick[1]))
+        return 0
     with read_cache(ctx, rebuild=False) as cache:
         event = service.note(changed_task(cache, service, args), " ".join(words))
         render.out(change_summary(event, service, cache))
@@ -303,6 +313,16 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
         label = labels(service, cache)
     render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
     return 0
+
+
+def quick_task(service: Service, args: argparse.Namespace) -> tuple[int, Label] | None:
+    """The record id of the task a plain number names, and its label, from two lines of the
+    task file (`Store.quick_task`: one plan, numbered as stored) — no snapshot, new or kept, is
+    read; None: ask `changed_task`."""
+    plain = args.id.strip().lstrip("#＃")
+    if args.plan is not None or not plain.isdigit():
+        return None
+    return service.store.quick_task(int(plain))
 
 
 def changed_task(cache: ReadCache | None, service: Service, args: argparse.Namespace) -> int:
@@ -324,10 +344,17 @@ def labels(service: Service, cache: ReadCache | None = None) -> Label:
     return label_of(cache)
 
 
-def change_summary(e: Event, service: Service | None = None, cache: ReadCache | None = None) -> str:
-    """`已保存：#7 状态 …`; given the service, the task is named as people type it (the key
-    `宣城2020-3` while several plans are active)."""
-    label = labels(service, cache) if service is not None else None
+def change_summary(
+    e: Event,
+    service: Service | None = None,
+    cache: ReadCache | None = None,
+    *,
+    label: Label | None = None,
+) -> str:
+    """`已保存：#7 状态 …`; given the service (or the `label` it would give), the task is named
+    as people type it (the key `宣城2020-3` while several plans are active)."""
+    if label is None and service is not None:
+        label = labels(service, cache)
     if not e.changes:
         return f"{task_ref(e.task, label)} 没有变化（已是该状态）。"
     return f"已保存：{describe_event(e, label)}。如需撤销：zwgk undo"
