@@ -127,6 +127,12 @@ class LazyTasks(Mapping[int, Task]):
         out._numbers = self._numbers
         return out
 
+    def with_cells(self, names: Iterable[str]) -> list[Task]:
+        """The tasks here that name one of `names` in a unit cell, in id order."""
+        places = sorted({p for name in names for p in self.cache.cell(name)})
+        ids = self.cache.ids
+        return [self[ids[p]] for p in places if self._place(ids[p]) is not None]
+
     def deciding(self, number: int) -> dict[int, Task]:
         """The tasks `plans.resolve` looks at for a typed `number`: those with that number
         in their plan, and the lowest and highest numbered of each plan (a refusal quotes

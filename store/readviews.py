@@ -329,13 +329,27 @@ def _tally(
                 entry[6].append(day)
 
 
-def unit_counts(cache: ReadCache, today: date) -> list[UnitCount] | None:
-    """`stats.unit_counts(Service.snapshot(), today)`."""
+def unit_counts(
+    cache: ReadCache, today: date, changed: dict[int, Task] | None = None
+) -> list[UnitCount] | None:
+    """`stats.unit_counts(Service.snapshot(), today)`; with `changed`, the tasks a colleague's
+    change replaced since the snapshot was read (the app's `LazyTasks.changed`)."""
     from .stats import UnitCount
 
     state = tallies(cache)
-    if _titles(state["titles"]) != cache.view_titles(None):
+    titles = _titles(state["titles"])
+    if titles != cache.view_titles(None):
         return None
+    units = state["units"]
+    if changed:  # a copy, moved by the changed tasks (old version out, new one in)
+        units = {k: [list(v[0]), *v[1:4], dict(v[4]), v[5], list(v[6])] for k, v in units.items()}
+        ctx = cache.context()
+        by_parts = ctx if ctx.directory else None
+        for task_id, task in changed.items():
+            pos = cache.position(task_id)
+            if pos is not None and (titles is None or cache.plan_of[pos] in titles):
+                _tally(units, cache.task(pos), by_parts, -1)
+                _tally(units, task, by_parts, 1)
     day = today.isoformat()
     counts = {
         name: UnitCount(
@@ -348,7 +362,7 @@ def unit_counts(cache: ReadCache, today: date) -> list[UnitCount] | None:
             bisect_left(dues, day),
             by_status=dict(by_status),
         )
-        for name, (aliases, lead, support, guide, by_status, done, dues) in state["units"].items()
+        for name, (aliases, lead, support, guide, by_status, done, dues) in units.items()
     }
     directory = cache.context().directory
     if directory:  # collective words stand for their members now

@@ -107,6 +107,15 @@ class Snapshot:
             return self.tasks.in_order()
         return [self.tasks[k] for k in sorted(self.tasks)]
 
+    def naming(self, unit: str) -> Sequence[Task]:
+        """Every task whose cells could name `unit` or reach it through a collective word
+        (a superset of its tasks, in id order): every task, or — built lazily — only those
+        whose cells the read snapshot lists under such a name."""
+        if isinstance(self.tasks, LazyTasks):
+            direct, collective = self.reaching(unit)
+            return self.tasks.with_cells(direct | collective | {unit})
+        return self.task_list()
+
     def reach(self, task: Task) -> list[Reach]:
         """(unit, role, via) for every unit responsible for the task, collective words
         expanded through the unit directory (`via`: the word it came through). Without a

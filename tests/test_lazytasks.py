@@ -239,3 +239,55 @@ def test_a_large_load_is_kept_out_of_the_collectors_sight() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_unit_card_over_a_lazy_snapshot_is_the_same(two_plans: Store) -> None:
+    """The card reads only the tasks whose cells can name the unit (the read snapshot's
+    cells), and says the same as over every task."""
+    from zwgk.tui.render import unit_card
+
+    lazy, full = both(two_plans)
+    for name in ("区编办", "区信息办", "各街道", "区政府办"):
+        for code in (None, full.plans[0].code):
+            mine = unit_card(name, [], lazy.only(code), SEED_TODAY).plain
+            theirs = unit_card(name, [], full.only(code), SEED_TODAY).plain
+            assert mine == theirs
+            assert "共 0 项" not in theirs
+
+
+def test_a_unit_card_lists_a_few_and_counts_all(
+    two_plans: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zwgk.tui import render
+
+    lazy, _ = both(two_plans)
+    whole = render.unit_card("各街道", [], lazy, SEED_TODAY).plain
+    monkeypatch.setattr(render, "CARD_ROWS", 3)
+    short = render.unit_card("各街道", [], lazy, SEED_TODAY).plain
+    assert short.splitlines()[1] == whole.splitlines()[1]  # 共 N 项 … counts every task
+    assert "另有" in short and "另有" not in whole
+    assert len(short.splitlines()) < len(whole.splitlines())
+
+
+def test_units_in_the_app_are_the_kept_counts_moved_by_changes(
+    two_plans: Store, db_path: Path
+) -> None:
+    from zwgk.store.stats import unit_counts
+    from zwgk.tui.controller import ChatController
+
+    lazy, _ = both(two_plans)
+    other = Service(Store(Context(db_path, SEED_TODAY, user="colleague")))
+    other.mark(7, "已完成", "")
+    other.mark(31, "进行中", "")
+    rolled = roll(lazy, db_path)
+    assert rolled is not None and rolled.changed == {7, 31}
+
+    class Live:  # what the controller reads of LiveData
+        snapshot = rolled.snapshot.only()
+        today = SEED_TODAY
+        store = two_plans
+
+    kept = ChatController(Live())._kept_unit_counts()  # type: ignore[arg-type]
+    assert kept is not None
+    want = unit_counts(two_plans.snapshot().only(), SEED_TODAY)
+    assert [c.to_json() for c in kept] == [c.to_json() for c in want]

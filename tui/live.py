@@ -25,10 +25,11 @@ from textual.signal import Signal
 from zwgk.store.context import Context
 from zwgk.store.db import Snapshot, Store
 from zwgk.store.errors import ZwgkError
+from zwgk.store.lazytasks import LazyTasks
 from zwgk.store.model import Event, Task
 from zwgk.store.plans import task_key
 from zwgk.store.readcache import live_snapshot
-from zwgk.store.search import adopt, built_index
+from zwgk.store.search import adopt, built_index, index_for
 from zwgk.store.tail import Rolled, roll
 from zwgk.tui.messages import SnapshotChanged
 
@@ -66,6 +67,7 @@ class LiveData:
         self._unreadable: Signature | None = None  # a state of the file we could not read
         self._events: tuple[Signature, list[Event]] | None = None
         self._reading = False  # a read of the file is under way in a worker
+        self._index_now(self.snapshot)
         settle_heap(len(snapshot.tasks))
 
     @property
@@ -76,6 +78,15 @@ class LiveData:
         """`/today`: every deadline light changes, so every view repaints."""
         self.ctx.today = day
         self.changed.publish(SnapshotChanged(self.snapshot, day))
+
+    @staticmethod
+    def _index_now(snap: Snapshot) -> None:
+        """A snapshot over the read snapshot gets its search index at once: prepared there,
+        it loads in a blink, and every view (逾期, a unit, 本周) goes through it, never through
+        a pass that would build 100,000 tasks. (The first open after an import prepares it,
+        once, for everyone.)"""
+        if isinstance(snap.tasks, LazyTasks):
+            index_for(snap)
 
     # -- the current plan --------------------------------------------------------------------
     def set_plan(self, code: str | None) -> None:
@@ -202,6 +213,7 @@ class LiveData:
         self.full = snap
         self.snapshot = self._narrow(snap)
         self._events = (snap.signature, events)
+        self._index_now(self.snapshot)
         settle_heap(len(snap.tasks))
         self._announce(events)
 

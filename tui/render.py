@@ -117,6 +117,9 @@ def task_card(
     return card_text(lines)
 
 
+CARD_ROWS = 50  # tasks a unit card lists per role; the task list beside it shows them all
+
+
 def unit_card(name: str, aliases: list[str], snap: Snapshot, today: date, width: int = 78) -> Text:
     """A unit: its tasks by role (and the collective words that reach it), done and overdue
     counts by its own part of each task, a progress bar."""
@@ -126,11 +129,12 @@ def unit_card(name: str, aliases: list[str], snap: Snapshot, today: date, width:
         out.append(f"（又称：{'、'.join(one_line(a) for a in aliases)}）", style="dim")
     out.append("\n")
     roles: dict[int, tuple[str, str | None]] = {}  # task id -> (role, via), first role wins
-    for t in snap.task_list():
+    mine: list[Task] = []
+    for t in snap.naming(name):
         for unit, role, via in snap.reach(t) if snap.directory else _raw_reach(t):
             if unit == name and t.id not in roles:
                 roles[t.id] = (role, via)
-    mine = [snap.tasks[i] for i in roles]
+                mine.append(t)
     own = {t.id: _own_status(snap, t, name) for t in mine}
     done = sum(s == DONE for s in own.values())
     overdue = sum(t.due is not None and t.due < today and own[t.id] != DONE for t in mine)
@@ -147,15 +151,18 @@ def unit_card(name: str, aliases: list[str], snap: Snapshot, today: date, width:
         vias = "、".join(dict.fromkeys(v for t in in_role if (v := roles[t.id][1])))
         via = f"，经 {one_line(vias)}" if vias else ""
         out.append(f"{label}（{len(in_role)} 项{via}）：\n", style="bold")
-        labels = [snap.label(t) for t in in_role]
+        shown = in_role[:CARD_ROWS]
+        labels = [snap.label(t) for t in shown]
         cells = label_cells(labels)
-        for t, name in zip(in_role, labels, strict=True):
+        for t, name in zip(shown, labels, strict=True):
             out.append("  ")
             row = task_row(
                 t, today, text_cells=max(10, width - 19 - cells), label=name, label_cells=cells
             )
             out.append_text(row)
             out.append("\n")
+        if len(in_role) > len(shown):
+            out.append(f"  ……另有 {len(in_role) - len(shown)} 项，见任务列表\n", style="dim")
     out.rstrip()
     return out
 

@@ -15,10 +15,11 @@ from datetime import date
 from zwgk.store.db import Snapshot
 from zwgk.store.errors import ZwgkError
 from zwgk.store.filters import TaskFilter, add_days, month_span
+from zwgk.store.lazytasks import LazyTasks
 from zwgk.store.model import Task
 from zwgk.store.parts import open_work
 from zwgk.store.plans import resolve
-from zwgk.store.search import built_index
+from zwgk.store.search import built_index, index_for
 from zwgk.store.search.masks import filter_tasks
 from zwgk.tui.chat import Command
 
@@ -51,7 +52,7 @@ def view_tasks(snap: Snapshot, today: date, view: View) -> Sequence[Task]:
                 task_id = resolve(snap, cmd.task_ref).id
             except ZwgkError:
                 return []
-        return TaskFilter(ids=(task_id,)).apply(snap, today) if task_id is not None else []
+        return [snap.tasks[task_id]] if task_id is not None and task_id in snap.tasks else []
     if view.kind == "ask":  # a question: asked again of each new snapshot
         from zwgk.store.ask import ask
 
@@ -74,6 +75,8 @@ def applied(snap: Snapshot, today: date, flt: TaskFilter) -> Sequence[Task]:
     builds it after the first frame): at 100,000 tasks a view then costs milliseconds, not a
     pass over every task on each keystroke."""
     index = built_index(snap)
+    if index is None and isinstance(snap.tasks, LazyTasks):
+        index = index_for(snap)  # built lazily, a pass over every task would build them all
     return flt.apply(snap, today) if index is None else filter_tasks(index, flt, today)
 
 
