@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from zwgk.store.lazytasks import LazyTasks
 from zwgk.store.model import Task
 from zwgk.store.search import SearchIndex, SearchResult, index_for
 from zwgk.store.snapshot import Snapshot
@@ -163,6 +164,13 @@ class TaskPane(Vertical):
 
     @work(exclusive=True, group="index", thread=True, exit_on_error=False)
     def warm_index(self) -> None:
-        """After the first frame: build the index and its pinyin tables before the first key."""
+        """After the first frame: build what the first keys would otherwise wait for — the
+        index and its pinyin tables, the question lexicon, the plan numbers typed ids name."""
+        from zwgk.store.ask import understand
+
+        snap = self.snapshot
         self.index().search("zw", today=self.today, limit=1)
+        understand(snap, "zw", today=self.today)
+        if isinstance(snap.tasks, LazyTasks):
+            snap.tasks.deciding(1)
         settle_heap(len(self.snapshot.tasks))
