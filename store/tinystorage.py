@@ -40,10 +40,13 @@ class TaskFileStorage(Storage):
     def close(self) -> None:
         pass  # nothing is open: the file is read and written whole
 
-    def flush(self) -> None:
-        """Write what changed to disk: atomically, with a backup of the version replaced."""
+    def flush(self, payload: bytes | None = None) -> None:
+        """Write what changed to disk: atomically, with a backup of the version replaced.
+
+        `payload`: the data already dumped (`dbfile.Dumped`), so a commit dumps it only once."""
         if self.dirty and self._data is not None:
-            payload = dump_db(self._data)
+            if payload is None:
+                payload = dump_db(self._data)
             if len(payload) > MAX_DB_BYTES:  # loading would refuse it: never write it
                 raise DatabaseError(
                     f"这次修改会使数据库超过 {MAX_DB_BYTES // 1024 // 1024} MB 的上限，"
