@@ -151,7 +151,8 @@ def _import_into(
     report = ImportReport(title=title, source=parsed.source, year=y)
 
     tasks_table = txn.db.table("tasks")
-    existing = {int(d.doc_id): dict(d) for d in tasks_table.all()}
+    # Read only (TinyDB's documents are copies already): no second copy of every task.
+    existing: dict[int, dict[str, Any]] = {int(d.doc_id): d for d in tasks_table.all()}
     mine = {tid: rec for tid, rec in existing.items() if rec.get("plan") == title}
     other_ids = [tid for tid in existing if tid not in mine]
     offset = max(other_ids, default=0)
@@ -190,7 +191,10 @@ def _import_into(
             report.unparsed.append((tid, rec["deadline_text"]))
         old = existing.get(tid)
         if old is None:
-            new = {**defaults, **rec, "id": tid}
+            # Built as the Document TinyDB is handed: one dict per task, not two.
+            new = Document(defaults, doc_id=tid)
+            new.update(rec)
+            new["id"] = tid
             for name, factory in factories:  # fresh lists and dicts, never shared
                 if name not in rec:
                     new[name] = factory()
@@ -198,7 +202,7 @@ def _import_into(
                 del new["subitems"]  # like `parts`: most tasks have none
             if pt.status and (status := parse_status(pt.status)):
                 new["status"] = status
-            inserts.append(Document(new, doc_id=tid))
+            inserts.append(new)
             existing[tid] = new
             last_id = max(last_id, tid)
             report.added += 1
@@ -320,6 +324,8 @@ class _DocumentRecords:
     def _canon(self, units: list[str]) -> list[str]:
         """Canonical names (aliases followed), each once, in the document's order; a new list
         for every task (records are changed in place later)."""
+        if not units:  # most support cells, many guide cells
+            return []
         key = tuple(units)
         found = self._units.get(key)
         if found is None:

@@ -130,24 +130,29 @@ class Service:
             from .importing import check_year
 
             check_year(year)
-        if path.suffix.lower() == EXCHANGE_SUFFIX:
-            from .exchange import import_exchange, load
+        from .importing import collector_paused
 
-            data = load(path)
-            with self.store.transaction() as txn:
-                txn.require(None, "import")
-                report = import_exchange(txn, data, str(path))
-                _check_size(txn, path)
-                seqs = _seqs(txn.new_events)
-        else:
-            from .importing import import_into, parse_file
+        # The collector stays off through the commit too: validating and dumping 100,000 new
+        # records (which hold no cycles) set off full collections that walked them all again.
+        with collector_paused():
+            if path.suffix.lower() == EXCHANGE_SUFFIX:
+                from .exchange import import_exchange, load
 
-            parsed = parse_file(path, split_subitems=split_subitems)
-            with self.store.transaction() as txn:
-                txn.require(None, "import")
-                report = import_into(txn, parsed, year=year, title=title)
-                _check_size(txn, path)
-                seqs = _seqs(txn.new_events)
+                data = load(path)
+                with self.store.transaction() as txn:
+                    txn.require(None, "import")
+                    report = import_exchange(txn, data, str(path))
+                    _check_size(txn, path)
+                    seqs = _seqs(txn.new_events)
+            else:
+                from .importing import import_into, parse_file
+
+                parsed = parse_file(path, split_subitems=split_subitems)
+                with self.store.transaction() as txn:
+                    txn.require(None, "import")
+                    report = import_into(txn, parsed, year=year, title=title)
+                    _check_size(txn, path)
+                    seqs = _seqs(txn.new_events)
         return Imported(report, seqs)
 
     def export_file(

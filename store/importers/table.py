@@ -242,6 +242,8 @@ _NUMERAL_MARK = re.compile(rf"[（(]?{_CN_NUM}[)）、.．]?|第{_CN_NUM}(?:部�
 
 
 def _int(text: str) -> int | None:
+    if text.isascii() and text.isdigit():  # most 序号 cells: what the pattern below gives
+        return int(text) if len(text) <= 4 else None
     m = _INT.fullmatch(unicodedata.normalize("NFKC", text))
     return int(m.group(1)) if m else None
 
@@ -261,7 +263,7 @@ def split_number(text: str) -> tuple[int | None, str]:
 
 def _whole_row_line(row: Row, cols: Columns) -> str | None:
     """A row that is one line across the table (`一、…`): its text, else None."""
-    values = {c.strip() for c in row.cells}
+    values = set(map(str.strip, row.cells))
     values.discard("")
     if len(values) != 1:  # a task row (most rows) or an empty one
         return None
@@ -317,7 +319,7 @@ def _remark_deadline(row: Row, cols: Columns) -> str:
 def _numeral_heading(row: Row, cols: Columns) -> str | None:
     """`一`/`一、`/`（一）` in the 序号 column marks a heading row, never a task number."""
     mark = join_lines(_cell(row, cols.num)) if cols.num >= 0 else ""
-    if not mark or not _NUMERAL_MARK.fullmatch(mark):
+    if not mark or mark.isdigit() or not _NUMERAL_MARK.fullmatch(mark):  # 序号 of a task: digits
         return None
     cells = [_cell(row, i) for i in (cols.group, cols.text) if i >= 0]
     text = join_lines(next((c for c in reversed(cells) if c.strip()), ""))
@@ -418,7 +420,7 @@ def _data_rows(sheet: Sheet, start: int) -> list[Row]:
     return [
         row
         for row in sheet.rows[start:]
-        if any(c.strip() for c in row.cells) and not _is_header_like(row)
+        if any(map(str.strip, row.cells)) and not _is_header_like(row)
     ]
 
 
@@ -598,7 +600,10 @@ def _plan_from_rows(
         guide: list[str] = []
         for i in cols.guide:
             g_lead, g_support = _units_of(cells[i], units)
-            guide += [u for u in (*g_lead, *g_support) if u not in guide]
+            if guide:
+                guide += [u for u in (*g_lead, *g_support) if u not in guide]
+            else:  # the first (usually only) guide column: nothing to leave out yet
+                guide = g_lead + g_support
         status = join_lines(cells[cols.status]) or None
         plan.tasks.append(
             ParsedTask(
