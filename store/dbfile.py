@@ -104,12 +104,18 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def dump_db(data: dict[str, Any]) -> bytes:
     """The whole database in the layout above, with the CRC of its body in meta."""
-    return Dumped(data).payload(data.get("meta"))
+    return b"".join(Dumped(data).pieces(data.get("meta")))
 
 
 class Dumped:
     """A database dumped once: its body (everything the CRC covers) can be measured and checked
-    before anything is written, and joined with the meta line as it stands at the write."""
+    before anything is written, and written with the meta line as it stands at the write.
+
+    The body is kept in chunks of a few thousand task lines, written one after the other:
+    joining 100 MB into one object, then again with the meta line, held three copies at once.
+    """
+
+    LINES_PER_CHUNK = 4096
 
     def __init__(self, data: dict[str, Any]) -> None:
         parts = [b"{\n"]
@@ -117,36 +123,41 @@ class Dumped:
             if name not in ("tasks", "meta"):
                 parts.append(dump_json(name) + b":" + dump_json(table) + b",\n")
         parts.append(TASKS_HEAD[1:])
+        self.chunks: list[bytes] = []
         tasks = data.get("tasks") or {}
-        # One list and one join for the whole body: nested joins copied 100 MB twice more.
-        for k, v in tasks.items():
+        for n, (k, v) in enumerate(tasks.items()):
+            if n:
+                parts.append(b",\n")
+                if not n % self.LINES_PER_CHUNK:
+                    self.chunks.append(b"".join(parts))
+                    parts.clear()
             # A task key is a decimal id (validation refuses any other before a write), so it
             # needs no escaping; anything else is dumped as JSON would.
             key = str(k)
             key = f'"{key}"' if key.isascii() and key.isdigit() else _ENCODE(key)
             parts.append(f"{key}:{_ENCODE(v)}".encode())
-            parts.append(b",\n")
-        if tasks:
-            parts.pop()
         parts.append(b"\n},\n")
-        self.body = b"".join(parts)
-        self.crc = zlib.crc32(self.body)
+        self.chunks.append(b"".join(parts))
+        self.crc = 0
+        for chunk in self.chunks:
+            self.crc = zlib.crc32(chunk, self.crc)
+        self.length = sum(map(len, self.chunks))
 
     def _tail(self, meta_table: Any) -> bytes:
         meta = dict(meta_table or {})
         first = dict(meta.get("1") or {})
         first["crc"] = self.crc
-        first["body"] = len(self.body)
+        first["body"] = self.length
         meta["1"] = first
         return META_HEAD[1:] + dump_json(meta) + b"}\n"
 
     def size(self, meta_table: Any) -> int:
-        """How many bytes `payload(meta_table)` is, without building it."""
-        return len(self.body) + len(self._tail(meta_table))
+        """How many bytes the file `pieces(meta_table)` make is."""
+        return self.length + len(self._tail(meta_table))
 
-    def payload(self, meta_table: Any) -> bytes:
-        """The file's bytes: the body, then the meta table with the body's CRC and length."""
-        return self.body + self._tail(meta_table)
+    def pieces(self, meta_table: Any) -> list[bytes]:
+        """The file's bytes in order: the body, then the meta table with its CRC and length."""
+        return [*self.chunks, self._tail(meta_table)]
 
 
 def _meta_line(raw: bytes) -> tuple[int, dict[str, Any]] | None:
@@ -224,9 +235,14 @@ def remove_stale_tmp(path: Path) -> int:
 
 
 def atomic_write_bytes(
-    path: Path, payload: bytes, *, before_replace: Callable[[Path], object] | None = None
+    path: Path,
+    payload: bytes | list[bytes],
+    *,
+    before_replace: Callable[[Path], object] | None = None,
 ) -> None:
     """Write to a temp file in the same directory, fsync, rename over `path`, fsync the dir.
+
+    `payload`: the bytes, or pieces of them written one after the other (`Dumped.pieces`).
 
     `before_replace(path)` runs after the new bytes are safe on disk and before the rename:
     the moment to keep the version about to be replaced (see `backup.keep_previous`).
@@ -240,7 +256,10 @@ def atomic_write_bytes(
     try:
         with os.fdopen(fd, "wb") as fh:
             set_mode(fh.fileno())
-            fh.write(payload)
+            if isinstance(payload, list):
+                fh.writelines(payload)
+            else:
+                fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         if before_replace is not None:

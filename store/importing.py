@@ -8,6 +8,7 @@ their status and history while text, units and deadlines follow the new document
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -171,57 +172,66 @@ def _import_into(
 
     unit_names: set[str] = set()
     groups: set[tuple[int | None, str]] = set()
-    inserts: list[Document] = []
     updates: dict[int, dict[str, Any]] = {}
     defaults, factories = _new_task_defaults()
     last_id = max([*existing, offset])  # kept as ids are handed out, not recomputed per task
+    new_ids: set[int] = set()
     document_record = _DocumentRecords(title, y, aliases)
-    for index, pt in enumerate(parsed.tasks):
-        num = numbers[index]
-        tid = ids.get(index)
-        if tid is None:  # a new task: its own number as id, unless another plan holds it
-            tid = num + offset
-            if tid in existing:
-                tid = last_id + 1
-        rec = document_record(pt, num)
-        rec["extra"] = task_keys(rec)
-        groups.add((rec["group"], rec["group_title"]))
-        unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
-        if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
-            report.unparsed.append((tid, rec["deadline_text"]))
-        old = existing.get(tid)
-        if old is None:
-            # Built as the Document TinyDB is handed: one dict per task, not two.
-            new = Document(defaults, doc_id=tid)
-            new.update(rec)
-            new["id"] = tid
-            for name, factory in factories:  # fresh lists and dicts, never shared
-                if name not in rec:
-                    new[name] = factory()
-            if not new["subitems"]:
-                del new["subitems"]  # like `parts`: most tasks have none
-            if pt.status and (status := parse_status(pt.status)):
-                new["status"] = status
-            inserts.append(new)
-            existing[tid] = new
-            last_id = max(last_id, tid)
-            report.added += 1
-        else:
-            changed = {
-                k: rec[k]
-                for k in (*DOCUMENT_FIELDS, "extra")
-                if old.get(k, [] if k == "subitems" else None) != rec[k]
-            }
-            if changed:
-                updates[tid] = changed
-                report.updated += 1
+
+    def merged() -> Iterator[Document]:
+        """Each task of the document merged: the new ones yielded, as TinyDB is to store them
+        (handed over one at a time, so no list holds a second copy of them all); the changed
+        fields of known ones kept in `updates`."""
+        nonlocal last_id
+        for index, pt in enumerate(parsed.tasks):
+            num = numbers[index]
+            tid = ids.get(index)
+            if tid is None:  # a new task: its own number as id, unless another plan holds it
+                tid = num + offset
+                if tid in existing or tid in new_ids:
+                    tid = last_id + 1
+            rec = document_record(pt, num)
+            rec["extra"] = task_keys(rec)
+            groups.add((rec["group"], rec["group_title"]))
+            unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
+            if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
+                report.unparsed.append((tid, rec["deadline_text"]))
+            old = existing.get(tid)
+            if old is None:
+                new = Document(defaults, doc_id=tid)
+                new.update(rec)
+                new["id"] = tid
+                for name, factory in factories:  # fresh lists and dicts, never shared
+                    if name not in rec:
+                        new[name] = factory()
+                if not new["subitems"]:
+                    del new["subitems"]  # like `parts`: most tasks have none
+                if pt.status and (status := parse_status(pt.status)):
+                    new["status"] = status
+                new_ids.add(tid)
+                last_id = max(last_id, tid)
+                report.added += 1
+                yield new
             else:
-                report.unchanged += 1
+                changed = {
+                    k: rec[k]
+                    for k in (*DOCUMENT_FIELDS, "extra")
+                    if old.get(k, [] if k == "subitems" else None) != rec[k]
+                }
+                if changed:
+                    updates[tid] = changed
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
 
     # One table write for all inserts and one for all updates: TinyDB rewrites the whole table
-    # per call, so per-task calls make a 10k-task import quadratic.
-    if inserts:
-        tasks_table.insert_multiple(inserts)
+    # per call, so per-task calls make a 10k-task import quadratic. A task without a match
+    # is new (its id is one nobody holds), so whether anything is inserted is known now.
+    if len(ids) < len(parsed.tasks):
+        tasks_table.insert_multiple(merged())
+    else:
+        for _ in merged():
+            raise AssertionError("every task was matched, none is new")
     if updates:
         # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
         # once; the callable sees the bare record, whose "id" is its doc id (validation checks).

@@ -142,6 +142,7 @@ class Service:
                 with self.store.transaction() as txn:
                     txn.require(None, "import")
                     report = import_exchange(txn, data, str(path))
+                    del data
                     _check_size(txn, path)
                     seqs = _seqs(txn.new_events)
             else:
@@ -151,6 +152,7 @@ class Service:
                 with self.store.transaction() as txn:
                     txn.require(None, "import")
                     report = import_into(txn, parsed, year=year, title=title)
+                    del parsed  # records now: not held through the commit's dump (~100 MB)
                     _check_size(txn, path)
                     seqs = _seqs(txn.new_events)
         return Imported(report, seqs)

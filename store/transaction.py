@@ -304,7 +304,7 @@ class Transaction:
             # be there (or the dump failed on one, a lone surrogate).
             from .cleanjson import may_need_cleaning
 
-            if dumped is None or may_need_cleaning(dumped.body):
+            if dumped is None or any(map(may_need_cleaning, dumped.chunks)):
                 for name in ("plans", "tasks", "units"):
                     self.data[name] = _sanitize_tree(self.data.get(name, {}))
                 dumped = _dumped(self.data)
@@ -326,7 +326,7 @@ class Transaction:
         self.db.table("meta").upsert(Document(self.meta, doc_id=1))
         self._storage.dirty = True
         # Only the meta line changed since the dump (meta is not part of the body).
-        self._storage.flush(dumped.payload(self.data.get("meta")))
+        self._storage.flush(dumped.pieces(self.data.get("meta")))
 
     def _record_log_head(self) -> None:
         """Which log this task file was written against (see `logcheck`): kept once known, and

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -53,24 +54,42 @@ def test_ordinary_text_is_not_walked_again() -> None:
     assert may_need_cleaning(dump_json({"text": "a\\b"}))  # a false yes, never a false no
 
 
-def test_dumped_is_dump_db_and_measures_itself() -> None:
+def _reference_dump(data: dict[str, Any]) -> bytes:
+    """The task file as `dump_db` wrote it before it was made fast: one join, then meta."""
+    parts = [b"{\n"]
+    for name, table in data.items():
+        if name not in ("tasks", "meta"):
+            parts.append(dump_json(name) + b":" + dump_json(table) + b",\n")
+    parts.append(b'"tasks":{\n')
+    tasks = data.get("tasks") or {}
+    parts.append(b",\n".join(dump_json(str(k)) + b":" + dump_json(v) for k, v in tasks.items()))
+    parts.append(b"\n},\n")
+    body = b"".join(parts)
+    meta = dict(data.get("meta") or {})
+    meta["1"] = {**(meta.get("1") or {}), "crc": zlib.crc32(body), "body": len(body)}
+    return body + b'"meta":' + dump_json(meta) + b"}\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 6, 7, 10])
+def test_dumped_in_chunks_is_the_file_dump_db_always_wrote(
+    count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Dumped, "LINES_PER_CHUNK", 3)
     data: dict[str, Any] = {
         "plans": {"1": {"title": "方案", "year": 2021}},
-        "tasks": {"1": {"id": 1, "text": "一\n“二”\\"}, "12": {"id": 12, "text": "三"}},
+        "tasks": {str(i): {"id": i, "text": f"事项{i}\n“二”\\"} for i in range(1, count + 1)},
         "units": {},
         "meta": {"1": {"schema": 1, "last_seq": 3}},
     }
+    if count == 10:
+        data["tasks"]['x"y'] = {}  # not a decimal id (validation refuses it): escaped all the same
     dumped = Dumped(data)
-    payload = dumped.payload(data["meta"])
-    assert payload == dump_db(data) and dumped.size(data["meta"]) == len(payload)
-    assert verified(payload) and json.loads(payload) == {
-        **data,
-        "meta": {"1": {**data["meta"]["1"], "crc": dumped.crc, "body": len(dumped.body)}},
-    }
-    assert json.loads(dump_db({})) == {
-        "tasks": {},
-        "meta": {"1": {"crc": Dumped({}).crc, "body": 16}},
-    }
+    payload = b"".join(dumped.pieces(data["meta"]))
+    assert payload == dump_db(data) == _reference_dump(data)
+    assert dumped.size(data["meta"]) == len(payload) and verified(payload)
+    assert len(dumped.chunks) == max(1, -(-len(data["tasks"]) // 3))
+    assert json.loads(payload)["tasks"] == data["tasks"]
+    assert dump_db({}) == _reference_dump({})
 
 
 def _service(tmp_path: Path, name: str = "zwgk.json") -> Service:
@@ -124,7 +143,7 @@ def test_an_import_is_dumped_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     class Counted(Dumped):
         def __init__(self, data: dict[str, Any]) -> None:
             super().__init__(data)
-            made.append(len(self.body))
+            made.append(self.length)
 
     monkeypatch.setattr(transaction, "Dumped", Counted)
     service = _service(tmp_path)
