@@ -174,6 +174,8 @@ def _import_into(
     groups: set[tuple[int | None, str]] = set()
     updates: dict[int, dict[str, Any]] = {}
     defaults, factories = _new_task_defaults()
+    # The fields a document record does not fill (the same every time): made fresh per task.
+    fresh = [(name, factory) for name, factory in factories if name not in _RECORD_FIELDS]
     last_id = max([*existing, offset])  # kept as ids are handed out, not recomputed per task
     new_ids: set[int] = set()
     document_record = _DocumentRecords(title, y, aliases)
@@ -201,15 +203,15 @@ def _import_into(
                 new = Document(defaults, doc_id=tid)
                 new.update(rec)
                 new["id"] = tid
-                for name, factory in factories:  # fresh lists and dicts, never shared
-                    if name not in rec:
-                        new[name] = factory()
+                for name, factory in fresh:  # fresh lists and dicts, never shared
+                    new[name] = factory()
                 if not new["subitems"]:
                     del new["subitems"]  # like `parts`: most tasks have none
                 if pt.status and (status := parse_status(pt.status)):
                     new["status"] = status
                 new_ids.add(tid)
-                last_id = max(last_id, tid)
+                if tid > last_id:
+                    last_id = tid
                 report.added += 1
                 yield new
             else:
@@ -246,6 +248,10 @@ def _import_into(
         note = f"导入 {name}：新增 {report.added} 项，更新 {report.updated} 项"
         txn.log(txn.new_event(None, action="import", note=note))
     return report
+
+
+# The keys of a record `_DocumentRecords` makes (plus the keys `task_keys` adds).
+_RECORD_FIELDS = frozenset((*DOCUMENT_FIELDS, "extra"))
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
