@@ -145,6 +145,7 @@ class Service:
                     del data
                     _check_size(txn, path)
                     seqs = _seqs(txn.new_events)
+                del txn  # see below
             else:
                 from .importing import import_into, parse_file
 
@@ -155,6 +156,9 @@ class Service:
                     del parsed  # records now: not held through the commit's dump (~100 MB)
                     _check_size(txn, path)
                     seqs = _seqs(txn.new_events)
+                # The database let go while the collector is still off: once it is back on,
+                # its first collection would otherwise walk every record made meanwhile.
+                del txn
         return Imported(report, seqs)
 
     def export_file(
