@@ -22,8 +22,17 @@ def _rows(text: str, delimiter: str) -> list[Row]:
 
 
 def looks_delimited(text: str) -> bool:
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    lines = _first_lines(text, 50)
+    lines = [line for line in lines if line.strip()]
     return any(sum(1 for line in lines if d in line) * 2 >= len(lines) for d in DELIMITERS)
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """`text.splitlines()[:n]` without splitting all of a 100,000-line file: when a prefix
+    holds more than `n` lines, its first `n` are complete (a `\r\n` cut in two can only end
+    line `n` or a later one, never change its text)."""
+    lines = text[: 4096 * n].splitlines()
+    return lines[:n] if len(lines) > n else text.splitlines()[:n]
 
 
 def read(text: str) -> list[Sheet]:
