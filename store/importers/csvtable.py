@@ -27,11 +27,11 @@ def looks_delimited(text: str) -> bool:
     return any(sum(1 for line in lines if d in line) * 2 >= len(lines) for d in DELIMITERS)
 
 
-def _first_lines(text: str, n: int) -> list[str]:
+def _first_lines(text: str, n: int, prefix: int = 4096) -> list[str]:
     """`text.splitlines()[:n]` without splitting all of a 100,000-line file: when a prefix
-    holds more than `n` lines, its first `n` are complete (a `\r\n` cut in two can only end
-    line `n` or a later one, never change its text)."""
-    lines = text[: 4096 * n].splitlines()
+    (`prefix` characters a line) holds more than `n` lines, its first `n` are complete (a
+    `\r\n` cut in two can only end line `n` or a later one, never change its text)."""
+    lines = text[: prefix * n].splitlines()
     return lines[:n] if len(lines) > n else text.splitlines()[:n]
 
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import InputError
@@ -349,10 +350,11 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     """
     if cols.num < 0 or cols.group < 0:
         return False
-    tasks = [r for r in rows if join_lines(_cell(r, cols.text))]
+    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # once, not once per question
+    tasks = [r for r, text in zip(rows, texts, strict=True) if text]
     if not tasks:
         return False
-    prefixed = sum(1 for r in tasks if split_number(join_lines(_cell(r, cols.text)))[0] is not None)
+    prefixed = sum(1 for text in texts if text and split_number(text)[0] is not None)
     values = [_cell(r, cols.num).strip() for r in tasks]
     filled = [v for v in values if v]
     if prefixed * 2 >= len(tasks) or len(set(filled)) < len(filled):
@@ -456,7 +458,8 @@ _ROLE_WORDS = re.compile(r"牵头|配合|协助|协同|参与|会同|[:：]")
 def _says_first_leads(sheets: list[Sheet]) -> bool:
     """Does the text around the tables (paragraphs, notes rows, headers) state the convention?"""
     for sheet in sheets:
-        texts = [*sheet.title_lines, *sheet.notes, *(c for r in sheet.rows for c in r.cells)]
+        cells = chain.from_iterable(r.cells for r in sheet.rows)  # flattened in C
+        texts = [*sheet.title_lines, *sheet.notes, *cells]
         if "牵头" not in "\x00".join(texts):  # most plans: one scan, no cell by cell
             continue
         if any("牵头" in t and _FIRST_LEADS.search(re.sub(r"\s+", "", t)) for t in texts):
