@@ -217,7 +217,7 @@ def _import_into(
             else:
                 changed = {
                     k: rec[k]
-                    for k in (*DOCUMENT_FIELDS, "extra")
+                    for k in _COMPARED
                     if old.get(k, [] if k == "subitems" else None) != rec[k]
                 }
                 if changed:
@@ -250,8 +250,10 @@ def _import_into(
     return report
 
 
-# The keys of a record `_DocumentRecords` makes (plus the keys `task_keys` adds).
-_RECORD_FIELDS = frozenset((*DOCUMENT_FIELDS, "extra"))
+# The keys of a record `_DocumentRecords` makes, with the one `task_keys` adds: what a
+# re-import compares.
+_COMPARED = (*DOCUMENT_FIELDS, "extra")
+_RECORD_FIELDS = frozenset(_COMPARED)
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
