@@ -8,6 +8,7 @@ their status and history while text, units and deadlines follow the new document
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -151,7 +152,8 @@ def _import_into(
     report = ImportReport(title=title, source=parsed.source, year=y)
 
     tasks_table = txn.db.table("tasks")
-    existing = {int(d.doc_id): dict(d) for d in tasks_table.all()}
+    # Read only (TinyDB's documents are copies already): no second copy of every task.
+    existing: dict[int, dict[str, Any]] = {int(d.doc_id): d for d in tasks_table.all()}
     mine = {tid: rec for tid, rec in existing.items() if rec.get("plan") == title}
     other_ids = [tid for tid in existing if tid not in mine]
     offset = max(other_ids, default=0)
@@ -170,54 +172,68 @@ def _import_into(
 
     unit_names: set[str] = set()
     groups: set[tuple[int | None, str]] = set()
-    inserts: list[Document] = []
     updates: dict[int, dict[str, Any]] = {}
     defaults, factories = _new_task_defaults()
+    # The fields a document record does not fill (the same every time): made fresh per task.
+    fresh = [(name, factory) for name, factory in factories if name not in _RECORD_FIELDS]
     last_id = max([*existing, offset])  # kept as ids are handed out, not recomputed per task
+    new_ids: set[int] = set()
     document_record = _DocumentRecords(title, y, aliases)
-    for index, pt in enumerate(parsed.tasks):
-        num = numbers[index]
-        tid = ids.get(index)
-        if tid is None:  # a new task: its own number as id, unless another plan holds it
-            tid = num + offset
-            if tid in existing:
-                tid = last_id + 1
-        rec = document_record(pt, num)
-        rec["extra"] = task_keys(rec)
-        groups.add((rec["group"], rec["group_title"]))
-        unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
-        if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
-            report.unparsed.append((tid, rec["deadline_text"]))
-        old = existing.get(tid)
-        if old is None:
-            new = {**defaults, **rec, "id": tid}
-            for name, factory in factories:  # fresh lists and dicts, never shared
-                if name not in rec:
+
+    def merged() -> Iterator[Document]:
+        """Each task of the document merged: the new ones yielded, as TinyDB is to store them
+        (handed over one at a time, so no list holds a second copy of them all); the changed
+        fields of known ones kept in `updates`."""
+        nonlocal last_id
+        for index, pt in enumerate(parsed.tasks):
+            num = numbers[index]
+            tid = ids.get(index)
+            if tid is None:  # a new task: its own number as id, unless another plan holds it
+                tid = num + offset
+                if tid in existing or tid in new_ids:
+                    tid = last_id + 1
+            rec = document_record(pt, num)
+            rec["extra"] = task_keys(rec)
+            groups.add((rec["group"], rec["group_title"]))
+            unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
+            if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
+                report.unparsed.append((tid, rec["deadline_text"]))
+            old = existing.get(tid)
+            if old is None:
+                new = Document(defaults, doc_id=tid)
+                new.update(rec)
+                new["id"] = tid
+                for name, factory in fresh:  # fresh lists and dicts, never shared
                     new[name] = factory()
-            if not new["subitems"]:
-                del new["subitems"]  # like `parts`: most tasks have none
-            if pt.status and (status := parse_status(pt.status)):
-                new["status"] = status
-            inserts.append(Document(new, doc_id=tid))
-            existing[tid] = new
-            last_id = max(last_id, tid)
-            report.added += 1
-        else:
-            changed = {
-                k: rec[k]
-                for k in (*DOCUMENT_FIELDS, "extra")
-                if old.get(k, [] if k == "subitems" else None) != rec[k]
-            }
-            if changed:
-                updates[tid] = changed
-                report.updated += 1
+                if not new["subitems"]:
+                    del new["subitems"]  # like `parts`: most tasks have none
+                if pt.status and (status := parse_status(pt.status)):
+                    new["status"] = status
+                new_ids.add(tid)
+                if tid > last_id:
+                    last_id = tid
+                report.added += 1
+                yield new
             else:
-                report.unchanged += 1
+                changed = {
+                    k: rec[k]
+                    for k in _COMPARED
+                    if old.get(k, [] if k == "subitems" else None) != rec[k]
+                }
+                if changed:
+                    updates[tid] = changed
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
 
     # One table write for all inserts and one for all updates: TinyDB rewrites the whole table
-    # per call, so per-task calls make a 10k-task import quadratic.
-    if inserts:
-        tasks_table.insert_multiple(inserts)
+    # per call, so per-task calls make a 10k-task import quadratic. A task without a match
+    # is new (its id is one nobody holds), so whether anything is inserted is known now.
+    if len(ids) < len(parsed.tasks):
+        tasks_table.insert_multiple(merged())
+    else:
+        for _ in merged():
+            raise AssertionError("every task was matched, none is new")
     if updates:
         # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
         # once; the callable sees the bare record, whose "id" is its doc id (validation checks).
@@ -232,6 +248,12 @@ def _import_into(
         note = f"导入 {name}：新增 {report.added} 项，更新 {report.updated} 项"
         txn.log(txn.new_event(None, action="import", note=note))
     return report
+
+
+# The keys of a record `_DocumentRecords` makes, with the one `task_keys` adds: what a
+# re-import compares.
+_COMPARED = (*DOCUMENT_FIELDS, "extra")
+_RECORD_FIELDS = frozenset(_COMPARED)
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
@@ -320,6 +342,8 @@ class _DocumentRecords:
     def _canon(self, units: list[str]) -> list[str]:
         """Canonical names (aliases followed), each once, in the document's order; a new list
         for every task (records are changed in place later)."""
+        if not units:  # most support cells, many guide cells
+            return []
         key = tuple(units)
         found = self._units.get(key)
         if found is None:

@@ -40,17 +40,19 @@ class TaskFileStorage(Storage):
     def close(self) -> None:
         pass  # nothing is open: the file is read and written whole
 
-    def flush(self) -> None:
-        """Write what changed to disk: atomically, with a backup of the version replaced."""
+    def flush(self, payload: list[bytes] | None = None) -> None:
+        """Write what changed to disk: atomically, with a backup of the version replaced.
+
+        `payload`: the data already dumped (`dbfile.Dumped.pieces`), so a commit dumps it once."""
         if self.dirty and self._data is not None:
-            payload = dump_db(self._data)
-            if len(payload) > MAX_DB_BYTES:  # loading would refuse it: never write it
+            pieces = payload if payload is not None else [dump_db(self._data)]
+            if sum(map(len, pieces)) > MAX_DB_BYTES:  # loading would refuse it: never write it
                 raise DatabaseError(
                     f"这次修改会使数据库超过 {MAX_DB_BYTES // 1024 // 1024} MB 的上限，"
                     "已取消，未做任何修改。"
                 )
             remove_stale_tmp(self.path)
-            atomic_write_bytes(self.path, payload, before_replace=keep_previous)
+            atomic_write_bytes(self.path, pieces, before_replace=keep_previous)
             self.dirty = False
 
     @property

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .codec import parse_line
-from .dbfile import FileView
+from .dbfile import Dumped, FileView
 from .directory import Directory
 from .errors import DatabaseError, InputError, PermissionDenied
 from .eventfile import append_events
@@ -285,6 +285,15 @@ class Transaction:
         return event
 
     # -- committing --------------------------------------------------------------------------
+    # (size, what to raise): a commit whose task file would be larger is refused before
+    # anything is written (an import's share of what loading accepts; see `refuse_larger`).
+    _size_limit: tuple[float, Callable[[int], Exception]] | None = None
+
+    def refuse_larger(self, limit: float, error: Callable[[int], Exception]) -> None:
+        """Make the commit raise `error(size)`, writing nothing, if the task file it would
+        write is larger than `limit` bytes. Measured on the commit's own dump: no second one."""
+        self._size_limit = (limit, error)
+
     def commit(self) -> None:
         if self._storage is None:
             self._commit_log_only()
@@ -293,21 +302,36 @@ class Transaction:
             return
         from tinydb.table import Document
 
+        dumped = _dumped(self.data)
         if any(e.get("action") == "import" for e in self.new_events):
             # Imported cells, unit names and file names: no control characters get stored.
-            for name in ("plans", "tasks", "units"):
-                self.data[name] = _sanitize_tree(self.data.get(name, {}))
+            # Looked for in the dump (C-speed scans); the records are walked only if one may
+            # be there (or the dump failed on one, a lone surrogate).
+            from .cleanjson import may_need_cleaning
+
+            if dumped is None or any(map(may_need_cleaning, dumped.chunks)):
+                for name in ("plans", "tasks", "units"):
+                    self.data[name] = _sanitize_tree(self.data.get(name, {}))
+                dumped = _dumped(self.data)
             self._storage.dirty = True
         problems = validate(self.data, limit=1)
         if problems:  # a bug upstream: refuse to write a database that would not load
             raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
+        if dumped is None:
+            dumped = Dumped(self.data)  # raises what makes the data unwritable, as it always did
+        if self._size_limit is not None:
+            limit, error = self._size_limit
+            size = dumped.size(self.data.get("meta"))
+            if size > limit:
+                raise error(size)
         if self.new_events:
             # Write-ahead: the log first, so a crash before the rename is rolled forward.
             self.meta["events_offset"] = append_events(self.events_path, self.new_events)
         self._record_log_head()
         self.db.table("meta").upsert(Document(self.meta, doc_id=1))
         self._storage.dirty = True
-        self._storage.flush()
+        # Only the meta line changed since the dump (meta is not part of the body).
+        self._storage.flush(dumped.pieces(self.data.get("meta")))
 
     def _record_log_head(self) -> None:
         """Which log this task file was written against (see `logcheck`): kept once known, and
@@ -395,6 +419,14 @@ def _writable_meta(meta: dict[str, Any]) -> dict[str, Any]:
     meta.pop("crc", None)
     meta.pop("body", None)
     return meta
+
+
+def _dumped(data: dict[str, Any]) -> Dumped | None:
+    """The data dumped, or None when it cannot be (the caller cleans or validates first)."""
+    try:
+        return Dumped(data)
+    except Exception:  # noqa: BLE001 - e.g. a lone surrogate; dumped again after the checks
+        return None
 
 
 def _sanitize_tree(obj: Any) -> Any:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only a type here; keeps `store.unitsplit` light for the CLI
@@ -216,7 +217,9 @@ def split_joined(plan: ParsedPlan, known: Iterable[str] = ()) -> None:
 
     Known: named on its own somewhere in this plan, or in `known` (the database's units).
     """
-    names = {u for t in plan.tasks for u in (*t.lead_units, *t.support_units, *t.guide_units)}
+    names = set(  # task by task, flattened in C
+        chain.from_iterable(chain(t.lead_units, t.support_units, t.guide_units) for t in plan.tasks)
+    )
     candidates = [n for n in names if _JOINER.search(n)]
     if not candidates:
         return
@@ -277,8 +280,11 @@ def build_aliases(parsed: ParsedPlan) -> dict[str, str]:
 
     The canonical name is the spelling the document uses most (ties: the shorter one).
     """
+    # Counted in C, task by task (the order names are first met is the same as unit by unit).
     counts: Counter[str] = Counter(
-        u for t in parsed.tasks for u in (*t.lead_units, *t.support_units, *t.guide_units)
+        chain.from_iterable(
+            chain(t.lead_units, t.support_units, t.guide_units) for t in parsed.tasks
+        )
     )
     by_stem: dict[str, list[str]] = {}
     for name in counts:

@@ -45,6 +45,20 @@ def _doc_id(key: str) -> int | None:
     return value if value > 0 and str(value) == key else None
 
 
+def _names(units: Any) -> bool:
+    """A list of non-empty strings. (Checked in C: a commit checks 300,000 lists at 100,000
+    tasks, and a generator per list was most of validating them.)"""
+    if not isinstance(units, list):
+        return False
+    if not units:
+        return True
+    try:
+        "".join(units)  # TypeError unless every item is a str
+    except TypeError:
+        return False
+    return "" not in units
+
+
 def task_problem(key: str, rec: Any) -> str | None:
     """Why one task record would not load, or None."""
     tid = _doc_id(key)
@@ -67,8 +81,7 @@ def task_problem(key: str, rec: Any) -> str | None:
     if status not in _STATUS_SET:
         return f"任务 {key} 的状态“{sanitize(str(status), keep_newlines=False)}”无效"
     for name in UNIT_LISTS:
-        units = rec.get(name, [])
-        if not isinstance(units, list) or not all(isinstance(u, str) and u for u in units):
+        if not _names(rec.get(name, [])):
             return f"任务 {key} 的 {name} 不是单位名称列表"
     due = rec.get("due")
     if due is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000 of them at once: no __dict__ each (~40 MB)
 class ParsedTask:
     num: int | None  # the document's own item number, or None when it has none
     text: str
@@ -32,7 +32,7 @@ class ParsedPlan:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One table row as a reader saw it, before any meaning is given to its cells."""
 

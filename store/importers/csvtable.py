@@ -16,14 +16,23 @@ def _rows(text: str, delimiter: str) -> list[Row]:
     rows: list[Row] = []
     line = 1
     for cells in reader:
-        rows.append(Row(cells=[c.strip() for c in cells], line=line, where=f"第 {line} 行"))
+        rows.append(Row(cells=list(map(str.strip, cells)), line=line, where=f"第 {line} 行"))
         line = reader.line_num + 1
     return rows
 
 
 def looks_delimited(text: str) -> bool:
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    lines = _first_lines(text, 50)
+    lines = [line for line in lines if line.strip()]
     return any(sum(1 for line in lines if d in line) * 2 >= len(lines) for d in DELIMITERS)
+
+
+def _first_lines(text: str, n: int, prefix: int = 4096) -> list[str]:
+    """`text.splitlines()[:n]` without splitting all of a 100,000-line file: when a prefix
+    (`prefix` characters a line) holds more than `n` lines, its first `n` are complete (a
+    `\r\n` cut in two can only end line `n` or a later one, never change its text)."""
+    lines = text[: prefix * n].splitlines()
+    return lines[:n] if len(lines) > n else text.splitlines()[:n]
 
 
 def read(text: str) -> list[Sheet]:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import InputError
@@ -242,6 +243,8 @@ _NUMERAL_MARK = re.compile(rf"[（(]?{_CN_NUM}[)）、.．]?|第{_CN_NUM}(?:部�
 
 
 def _int(text: str) -> int | None:
+    if text.isascii() and text.isdigit():  # most 序号 cells: what the pattern below gives
+        return int(text) if len(text) <= 4 else None
     m = _INT.fullmatch(unicodedata.normalize("NFKC", text))
     return int(m.group(1)) if m else None
 
@@ -261,7 +264,7 @@ def split_number(text: str) -> tuple[int | None, str]:
 
 def _whole_row_line(row: Row, cols: Columns) -> str | None:
     """A row that is one line across the table (`一、…`): its text, else None."""
-    values = {c.strip() for c in row.cells}
+    values = set(map(str.strip, row.cells))
     values.discard("")
     if len(values) != 1:  # a task row (most rows) or an empty one
         return None
@@ -317,7 +320,7 @@ def _remark_deadline(row: Row, cols: Columns) -> str:
 def _numeral_heading(row: Row, cols: Columns) -> str | None:
     """`一`/`一、`/`（一）` in the 序号 column marks a heading row, never a task number."""
     mark = join_lines(_cell(row, cols.num)) if cols.num >= 0 else ""
-    if not mark or not _NUMERAL_MARK.fullmatch(mark):
+    if not mark or mark.isdigit() or not _NUMERAL_MARK.fullmatch(mark):  # 序号 of a task: digits
         return None
     cells = [_cell(row, i) for i in (cols.group, cols.text) if i >= 0]
     text = join_lines(next((c for c in reversed(cells) if c.strip()), ""))
@@ -347,10 +350,11 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     """
     if cols.num < 0 or cols.group < 0:
         return False
-    tasks = [r for r in rows if join_lines(_cell(r, cols.text))]
+    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # once, not once per question
+    tasks = [r for r, text in zip(rows, texts, strict=True) if text]
     if not tasks:
         return False
-    prefixed = sum(1 for r in tasks if split_number(join_lines(_cell(r, cols.text)))[0] is not None)
+    prefixed = sum(1 for text in texts if text and split_number(text)[0] is not None)
     values = [_cell(r, cols.num).strip() for r in tasks]
     filled = [v for v in values if v]
     if prefixed * 2 >= len(tasks) or len(set(filled)) < len(filled):
@@ -418,7 +422,7 @@ def _data_rows(sheet: Sheet, start: int) -> list[Row]:
     return [
         row
         for row in sheet.rows[start:]
-        if any(c.strip() for c in row.cells) and not _is_header_like(row)
+        if any(map(str.strip, row.cells)) and not _is_header_like(row)
     ]
 
 
@@ -454,7 +458,8 @@ _ROLE_WORDS = re.compile(r"牵头|配合|协助|协同|参与|会同|[:：]")
 def _says_first_leads(sheets: list[Sheet]) -> bool:
     """Does the text around the tables (paragraphs, notes rows, headers) state the convention?"""
     for sheet in sheets:
-        texts = [*sheet.title_lines, *sheet.notes, *(c for r in sheet.rows for c in r.cells)]
+        cells = chain.from_iterable(r.cells for r in sheet.rows)  # flattened in C
+        texts = [*sheet.title_lines, *sheet.notes, *cells]
         if "牵头" not in "\x00".join(texts):  # most plans: one scan, no cell by cell
             continue
         if any("牵头" in t and _FIRST_LEADS.search(re.sub(r"\s+", "", t)) for t in texts):
@@ -598,7 +603,10 @@ def _plan_from_rows(
         guide: list[str] = []
         for i in cols.guide:
             g_lead, g_support = _units_of(cells[i], units)
-            guide += [u for u in (*g_lead, *g_support) if u not in guide]
+            if guide:
+                guide += [u for u in (*g_lead, *g_support) if u not in guide]
+            else:  # the first (usually only) guide column: nothing to leave out yet
+                guide = g_lead + g_support
         status = join_lines(cells[cols.status]) or None
         plan.tasks.append(
             ParsedTask(

@@ -16,6 +16,8 @@ from .table import looks_like_header_cell, map_columns
 
 def is_dump(text: str) -> bool:
     """Tab-led cells, one per line; a tab after other text means TSV instead."""
+    if "\t" not in text:  # no tab-led line at all (a CSV): not worth splitting 100,000 lines
+        return False
     lines = [line for line in text.splitlines() if line.strip()]
     tab_led = sum(1 for line in lines if line.startswith("\t"))
     inner_tabs = sum(1 for line in lines if "\t" in line.lstrip("\t"))
