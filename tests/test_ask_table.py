@@ -327,12 +327,13 @@ def test_an_empty_answer_says_why(world: AskWorld, question: str, named: str) ->
 
 
 def _files(folder: Path) -> dict[str, str]:
-    """The database's files (the read snapshot, `<db>.snap`, is not data: `zwgk ask` may make
-    it, as `zwgk search` does)."""
+    """The database's files (the read snapshot, `<db>.snap`, and the lock one process holds
+    while making it, `<db>.snap.lock`, are not data: `zwgk ask` may make them, as `zwgk
+    search` does)."""
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.endswith(".snap")
+        if p.is_file() and not p.name.endswith((".snap", ".snap.lock"))
     }
 
 
