@@ -37,6 +37,9 @@ from .bitsets import bits
 Lines = int | bytes  # a bitset, or line numbers packed as int32
 
 
+CHAIN_EDGES = 1024  # pairs followed by `run_lines` at most (each a set unpacked and ANDed)
+
+
 def rare_below(n: int) -> int:
     """Pairs found on fewer lines than this are not kept (at 100,000 lines: 781)."""
     return max(64, n >> 7)
@@ -165,12 +168,14 @@ class LineIndex:
         lines where the run so far ends at an occurrence of c always followed by the same
         character (side 0; side 1: `run` is reversed, and "followed" means preceded)."""
         unpacked: dict[str, int] = {}
+        steps = [self._edges(a, b) if side == 0 else self._edges(b, a) for a, b in pairwise(run)]
+        if sum(map(len, steps)) > CHAIN_EDGES:  # large pinyin classes: check the lines instead
+            return 0
 
-        def pair(a: str, b: str) -> list[tuple[str, str, int]]:
-            edges = self._edges(a, b) if side == 0 else self._edges(b, a)
+        def pair(i: int) -> list[tuple[str, str, int]]:
             return [
                 (x, y, self._union([v])) if side == 0 else (y, x, self._union([v]))
-                for x, y, v in edges
+                for x, y, v in steps[i]
             ]
 
         def steady(c: str) -> int:
@@ -179,12 +184,12 @@ class LineIndex:
             return unpacked[c]
 
         ends: dict[str, int] = {}
-        for _, b, lines in pair(run[0], run[1]):
+        for _, b, lines in pair(0):
             ends[b] = ends.get(b, 0) | lines
         for i in range(2, len(run)):
             ends = {c: x & steady(c) for c, x in ends.items()}
             nxt: dict[str, int] = {}
-            for a, b, lines in pair(run[i - 1], run[i]):
+            for a, b, lines in pair(i - 1):
                 if a in ends:
                     x = ends[a] & lines
                     if x:
