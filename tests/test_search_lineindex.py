@@ -105,3 +105,21 @@ def test_the_prepared_index_keeps_it(indexes: tuple[SearchIndex, SearchIndex]) -
     fresh = SearchIndex(scanning.tasks, scanning.units)
     state = marshal.loads(marshal.dumps(fresh.prepared()))
     assert set(state["lines"][0][1]) == set(scanning.hay) - {"\n"}
+
+
+@pytest.mark.parametrize("all_pairs", [False, True])
+def test_runs_are_certain_only_where_the_pairs_must_chain(all_pairs: bool) -> None:
+    """`run_lines`: certain lines hold the word, the others may; a line holding both pairs of
+    甲乙丙 apart (乙 followed by different characters) is left to be checked."""
+    texts = ["甲乙丙", "乙丙甲乙", "甲乙丁乙丙", "丙", "甲乙丙乙丙", "丁甲乙丙甲乙丙"]
+    lines = LineIndex.build(texts, all_pairs=all_pairs)
+    for word in ["甲乙丙", "乙丙", "甲乙丙甲", "丙甲乙丙", "乙丁乙", "丁"]:
+        holding = sum(1 << p for p, t in enumerate(texts) if word in t)
+        certain, maybe = lines.run_lines(word)
+        assert certain & ~holding == 0 and certain & maybe == 0, word
+        assert holding & ~(certain | maybe) == 0, word
+    certain, maybe = lines.run_lines("甲乙丙")
+    if all_pairs:  # 乙 always before 丙 on lines 0, 4, 5; lines 1 and 2 hold both pairs
+        assert certain == 0b110001 and maybe == 0b000110
+    else:  # six lines: every pair is rare, only bucketed, so nothing is certain
+        assert certain == 0 and maybe & 0b110001 == 0b110001

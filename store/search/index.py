@@ -15,7 +15,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from itertools import accumulate, pairwise
+from functools import partial
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, cast
 
 from ..model import ROLES, Task, Unit
@@ -23,7 +24,7 @@ from ..textutil import norm
 from ..unitnames import unit_key
 from . import highlight, ranking
 from . import suggest as suggesting
-from .bitsets import Find, bits, lines_hit, positions, regex_find, span_bits
+from .bitsets import Find, bits, lines_hit, lines_holding, positions, regex_find, span_bits
 from .lineindex import LineIndex
 from .masks import filter_bits
 from .parse import parse_query
@@ -338,9 +339,7 @@ class SearchIndex:
 
         def make() -> int:
             if self._text_lines is not None and word and "\n" not in word:
-                found = self._indexed_word(word)
-                if found is not None:
-                    return found
+                return self._indexed_word(word)
             # rare words: jump from occurrence to occurrence (C-speed scanning between)
             limit = self.n // 8 + 1
             lines = lines_hit(lambda h, p: h.find(word, p), self.hay, self.starts, limit)
@@ -352,27 +351,15 @@ class SearchIndex:
 
         return self.cached("text", word, make)  # type: ignore[no-any-return]
 
-    def _indexed_word(self, word: str) -> int | None:
-        """`text_bits` from the line index; None when a pair of `word` is rare (not kept)."""
+    def _indexed_word(self, word: str) -> int:
+        """`text_bits` from the line index: the lines it is sure of, and the others that
+        may hold `word` checked one by one."""
         lines = self._text_lines
         assert lines is not None
-        if len(word) == 1:
-            return lines.char_lines(word)
-        found: int | None = None
-        for a, b in pairwise(word):
-            pair = lines.pair_lines(a, b)
-            if pair is None:
-                return None
-            found = pair if found is None else found & pair
-            if not found:
-                return 0
-        assert found is not None
-        if len(word) == 2:
-            return found
-        find, starts = self.hay.find, self.starts
-        return bits(
-            [p for p in positions(found) if find(word, starts[p], starts[p + 1]) >= 0], self.n
-        )
+        certain, maybe = lines.run_lines(word)
+        if maybe:
+            certain |= lines_holding(partial(self.hay.find, word), self.starts, maybe, miss=-1)
+        return certain
 
     def pinyin_bits(self, pat: PinyinPattern) -> int:
         """Tasks whose text a pinyin pattern matches (`regex_bits` of its regex, coded)."""
@@ -384,23 +371,13 @@ class SearchIndex:
             assert lines is not None
             exact = maybe = 0
             for run in pat.seqs:
-                if len(run) == 1:
-                    exact |= lines.char_lines(run[0])
-                    continue
-                found = -1
-                for a, b in pairwise(run):
-                    found &= lines.pair_lines(a, b) or 0
-                    if not found:
-                        break
-                if len(run) == 2:
-                    exact |= found
-                else:
-                    maybe |= found
+                certain, unsure = lines.run_lines(run)
+                exact |= certain
+                maybe |= unsure
             maybe &= ~exact
-            if maybe:  # runs of 3+ classes: the pairs are there, check they are in a row
-                hay, search, starts = self._coded_hay, pat.rx.search, self.starts
-                on_line = [p for p in positions(maybe) if search(hay, starts[p], starts[p + 1])]
-                exact |= bits(on_line, self.n)
+            if maybe:  # the pairs are there, but perhaps not in a row: look
+                search = partial(pat.rx.search, self._coded_hay)
+                exact |= lines_holding(search, self.starts, maybe)
             return exact
 
         return self.cached("rx", "py:" + pat.rx.pattern, make)  # type: ignore[no-any-return]
@@ -421,10 +398,7 @@ class SearchIndex:
                 maybe |= self.text_bits(a) & self.text_bits(b)
             if maybe.bit_count() > self.n // 8:
                 return bits(lines_hit(regex_find(rx), self.hay, self.starts), self.n)
-            hay, search, starts = self.hay, rx.search, self.starts
-            return bits(
-                [p for p in positions(maybe) if search(hay, starts[p], starts[p + 1])], self.n
-            )
+            return lines_holding(partial(rx.search, self.hay), self.starts, maybe)
 
         return self.cached("rx", ":" + rx.pattern, make)  # type: ignore[no-any-return]
 

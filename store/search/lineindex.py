@@ -10,18 +10,34 @@ memory): a word holding one is rare too, and is scanned for as before.
 
 Line sets are bitsets (bitsets.py) when dense, packed int32 arrays of line numbers when
 sparse (4 bytes a line beats n/8 bytes below n/32 lines).
+
+More sets make long words and pinyin runs cheap (`run_lines`):
+- `mixed`: per character, the lines where it is followed by different characters (or by
+  one, and ends the line too), and the lines where it is preceded by different ones. On a
+  line holding every pair of a word where no inner character is mixed on the right, each
+  occurrence of an inner character is followed by the same one: the pairs can only chain
+  up into the word, so the line holds it (the same from the left). Only the other lines
+  are checked one by one.
+- `rare`: the rare pairs left out of `pairs`, hashed into buckets, each bucket the lines
+  holding any of its pairs (about 4 bytes a line, no key per pair): a word holding a rare
+  pair is checked on the lines of its buckets instead of scanned for in the whole text.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from .bitsets import bits
 
 Lines = int | bytes  # a bitset, or line numbers packed as int32
+
+
+CHAIN_EDGES = 1024  # pairs followed by `run_lines` at most (each a set unpacked and ANDed)
 
 
 def rare_below(n: int) -> int:
@@ -30,15 +46,26 @@ def rare_below(n: int) -> int:
 
 
 class LineIndex:
-    """Line sets per character (`uni`) and per adjacent pair (`pairs`) of an n-line text."""
+    """Line sets per character (`uni`) and per adjacent pair (`pairs`) of an n-line text, the
+    lines where a character has mixed neighbours (`mixed`) and the rare pairs' buckets."""
 
-    __slots__ = ("n", "uni", "pairs", "all_pairs")
+    __slots__ = ("n", "uni", "pairs", "all_pairs", "mixed", "rare")
 
-    def __init__(self, n: int, uni: dict[str, Lines], pairs: dict[str, Lines], all_pairs: bool):
+    def __init__(
+        self,
+        n: int,
+        uni: dict[str, Lines],
+        pairs: dict[str, Lines],
+        all_pairs: bool,
+        mixed: tuple[dict[str, Lines], dict[str, Lines]] = ({}, {}),
+        rare: list[Lines] | None = None,
+    ):
         self.n = n
         self.uni = uni
         self.pairs = pairs
         self.all_pairs = all_pairs  # every pair kept (a missing pair is on no line)
+        self.mixed = mixed  # (mixed on the right, mixed on the left)
+        self.rare = rare or []  # buckets of the pairs left out (`rare_bucket`)
 
     @classmethod
     def build(cls, lines: list[str], *, all_pairs: bool = False) -> LineIndex:
@@ -47,29 +74,52 @@ class LineIndex:
         n = len(lines)
         uni: defaultdict[str, list[int]] = defaultdict(list)
         pairs: defaultdict[str, list[int]] = defaultdict(list)
-        # two plain loops: about 1 s each at 100,000 lines (built once per read snapshot)
+        right: defaultdict[str, list[int]] = defaultdict(list)
+        left: defaultdict[str, list[int]] = defaultdict(list)
+        first, second = itemgetter(0), itemgetter(1)
+        # plain loops: about 1 s each at 100,000 lines (built once per read snapshot)
         for p, line in enumerate(lines):
             for c in set(line):
                 uni[c].append(p)
         for p, line in enumerate(lines):
-            for c in {line[i : i + 2] for i in range(len(line) - 1)}:
+            found = {line[i : i + 2] for i in range(len(line) - 1)}
+            for c in found:
                 pairs[c].append(p)
+            if not found:
+                continue
+            # the line's ends count as neighbours: a character followed by x and ending
+            # the line is not always followed by x
+            for c, k in Counter([*map(first, found), line[-1]]).items():
+                if k > 1:
+                    right[c].append(p)
+            for c, k in Counter([*map(second, found), line[0]]).items():
+                if k > 1:
+                    left[c].append(p)
         keep = 0 if all_pairs else rare_below(n)
+        left_out = [c for c, found in pairs.items() if len(found) < keep]
+        buckets: list[list[int]] = [[] for _ in range(_bucket_count(len(left_out)))]
+        for c in left_out:
+            buckets[rare_bucket(c, len(buckets))] += pairs.pop(c)
         return cls(
             n,
             {c: _packed(found, n) for c, found in uni.items()},
-            {c: _packed(found, n) for c, found in pairs.items() if len(found) >= keep},
+            {c: _packed(found, n) for c, found in pairs.items()},
             all_pairs,
+            (
+                {c: _packed(found, n) for c, found in right.items()},
+                {c: _packed(found, n) for c, found in left.items()},
+            ),
+            [_packed(sorted(set(found)), n) for found in buckets],
         )
 
-    def state(self) -> tuple[int, dict[str, Lines], dict[str, Lines], bool]:
+    def state(self) -> tuple[Any, ...]:
         """Plain data for marshal (`from_state` loads it back)."""
-        return (self.n, self.uni, self.pairs, self.all_pairs)
+        return (self.n, self.uni, self.pairs, self.all_pairs, self.mixed, self.rare)
 
     @classmethod
     def from_state(cls, state: Any) -> LineIndex:
-        n, uni, pairs, all_pairs = state
-        return cls(n, uni, pairs, all_pairs)
+        n, uni, pairs, all_pairs, mixed, rare = state
+        return cls(n, uni, pairs, all_pairs, tuple(mixed), rare)  # type: ignore[arg-type]
 
     def char_lines(self, chars: Iterable[str]) -> int:
         """Lines holding any of `chars`."""
@@ -86,11 +136,79 @@ class LineIndex:
                 if firsts + seconds in self.pairs
                 else None
             )
+        return self._union(v for _, _, v in self._edges(firsts, seconds))
+
+    def run_lines(self, run: Sequence[str]) -> tuple[int, int]:
+        """For a run of character classes (one character each, for a word): (lines certainly
+        holding the run, lines that may hold it and must be checked one by one).
+
+        The lines holding every pair of the run may hold it; of those, the certain ones are
+        found class by class: `ends[c]` is the lines where the run so far ends at the only
+        occurrence of c on the line (then a pair starting with c continues it right there).
+        """
+        if len(run) == 1:
+            return self.char_lines(run[0]), 0
+        maybe = -1
+        for a, b in pairwise(run):
+            found = self.pair_lines(a, b)
+            if found is None:  # a rare pair: its bucket, narrowed by the characters
+                bucket = self.rare[rare_bucket(a + b, len(self.rare))] if self.rare else 0
+                found = self._union([bucket]) & self.char_lines(a) & self.char_lines(b)
+            maybe &= found
+            if not maybe:
+                return 0, 0
+        if len(run) == 2:
+            return (maybe, 0) if self.pair_lines(*run) is not None else (0, maybe)
+        certain = self._chained(run, 0) | self._chained(run[::-1], 1)
+        certain &= maybe
+        return certain, maybe & ~certain
+
+    def _chained(self, run: Sequence[str], side: int) -> int:
+        """Lines certainly holding `run`, followed from its first class on: `ends[c]` is the
+        lines where the run so far ends at an occurrence of c always followed by the same
+        character (side 0; side 1: `run` is reversed, and "followed" means preceded)."""
+        unpacked: dict[str, int] = {}
+        steps = [self._edges(a, b) if side == 0 else self._edges(b, a) for a, b in pairwise(run)]
+        if sum(map(len, steps)) > CHAIN_EDGES:  # large pinyin classes: check the lines instead
+            return 0
+
+        def pair(i: int) -> list[tuple[str, str, int]]:
+            return [
+                (x, y, self._union([v])) if side == 0 else (y, x, self._union([v]))
+                for x, y, v in steps[i]
+            ]
+
+        def steady(c: str) -> int:
+            if c not in unpacked:
+                unpacked[c] = ~self._union([self.mixed[side].get(c)])
+            return unpacked[c]
+
+        ends: dict[str, int] = {}
+        for _, b, lines in pair(0):
+            ends[b] = ends.get(b, 0) | lines
+        for i in range(2, len(run)):
+            ends = {c: x & steady(c) for c, x in ends.items()}
+            nxt: dict[str, int] = {}
+            for a, b, lines in pair(i - 1):
+                if a in ends:
+                    x = ends[a] & lines
+                    if x:
+                        nxt[b] = nxt.get(b, 0) | x
+            ends = nxt
+        out = 0
+        for x in ends.values():
+            out |= x
+        return out
+
+    def _edges(self, firsts: str, seconds: str) -> list[tuple[str, str, Lines]]:
+        """The kept pairs of a character of `firsts` before one of `seconds`."""
         if len(firsts) * len(seconds) <= len(self.pairs):
-            found = [self.pairs.get(a + b) for a in firsts for b in seconds]
-        else:
-            found = [v for k, v in self.pairs.items() if k[0] in firsts and k[1] in seconds]
-        return self._union(found)
+            get = self.pairs.get
+            found = [(a, b, get(a + b)) for a in firsts for b in seconds]
+            return [(a, b, v) for a, b, v in found if v is not None]
+        return [
+            (k[0], k[1], v) for k, v in self.pairs.items() if k[0] in firsts and k[1] in seconds
+        ]
 
     def _union(self, found: Iterable[Lines | None]) -> int:
         out = 0
@@ -103,6 +221,16 @@ class LineIndex:
             else:
                 sparse += _unpack(lines)
         return out | bits(sparse, self.n) if sparse else out
+
+
+def rare_bucket(pair: str, buckets: int) -> int:
+    """The bucket of a rare pair (the same in every process, unlike `hash`)."""
+    return (ord(pair[0]) * 40503 + ord(pair[1])) % buckets
+
+
+def _bucket_count(pairs: int) -> int:
+    """About four rare pairs a bucket: lines of other pairs checked for nothing stay few."""
+    return max(1, pairs // 4) if pairs else 0
 
 
 def _packed(found: list[int], n: int) -> Lines:
