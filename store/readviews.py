@@ -16,10 +16,11 @@ from __future__ import annotations
 import marshal
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import IO, TYPE_CHECKING, Any, Protocol, overload
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from .lazytasks import TaskSequence
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
 from .snaprows import ROW_FIELDS, no_gc, optional, pack_ints, row_of, task_of, unpack_plain
 
@@ -376,7 +377,7 @@ class TaskSource(Protocol):
     def task(self, p: int) -> Task: ...
 
 
-class Ranked(Sequence[Task]):
+class Ranked(TaskSequence):
     """The tasks of a prepared search index in its rank order (or of an answer, `ask/pool.py`),
     each built when first used."""
 
@@ -387,19 +388,8 @@ class Ranked(Sequence[Task]):
     def __len__(self) -> int:
         return len(self.rank)
 
-    @overload
-    def __getitem__(self, i: int) -> Task: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Task]: ...
-
-    def __getitem__(self, i: int | slice) -> Task | list[Task]:
-        if isinstance(i, slice):
-            return [self.cache.task(p) for p in self.rank[i]]
+    def at(self, i: int) -> Task:
         return self.cache.task(self.rank[i])
-
-    def __iter__(self) -> Iterator[Task]:
-        return (self.cache.task(p) for p in self.rank)
 
 
 def search_index(cache: ReadCache, plan: str | None) -> SearchIndex | None:
