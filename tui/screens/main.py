@@ -227,6 +227,12 @@ class MainScreen(Screen[None]):
             width = max(30, self.transcript.size.width - 2)
             self.apply(self.controller.search_summary(view.query, event.result, width))
 
+    def on_screen_resume(self) -> None:
+        """Back from the board (or a dialog): what changed meanwhile is drawn now — hidden,
+        the header and the list skip the work (at 100,000 tasks most of a change's cost)."""
+        self.pane.catch_up()
+        self.query_one(StatusHeader).catch_up()
+
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         if change.problem:
             self.say(f"{change.problem}（界面仍显示上次读到的内容）", "yellow")

@@ -86,6 +86,7 @@ class StatusHeader(Horizontal):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.live = live
         self._widths = (0, 0)  # cells of the title and the counts as last painted
+        self._behind: SnapshotChanged | None = None  # the last change while hidden
 
     def compose(self) -> ComposeResult:
         yield Static(id="header-title")
@@ -105,11 +106,20 @@ class StatusHeader(Horizontal):
         label = short_path(self.live.ctx.db_path, min(room, DB_MAX))
         self.query_one("#header-db", Static).update(Text(label, no_wrap=True, overflow="crop"))
 
+    def catch_up(self) -> None:
+        """Shown again: paint the last change that came while hidden."""
+        behind, self._behind = self._behind, None
+        if behind is not None:
+            self.snapshot_changed(behind)
+
     def on_mount(self) -> None:
         self.live.changed.subscribe(self, self.snapshot_changed)
         self.snapshot_changed(SnapshotChanged(self.live.snapshot, self.live.today))
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
+        if self.is_mounted and not self.screen.is_active:
+            self._behind = change  # under the board or a dialog: painted when shown (`catch_up`)
+            return
         snap = change.snapshot
         # The current plan's title; showing several plans at once, how many and their codes.
         name = snap.title

@@ -47,6 +47,7 @@ class TaskPane(Vertical):
         self.live = live
         self.base = View()  # what the list rests on while the prompt is empty
         self.view = self.base
+        self._behind = False  # a change came while the screen was hidden
 
     def compose(self) -> ComposeResult:
         yield PaneTitle("任务", id="tasks-title", classes="pane-title")
@@ -121,7 +122,17 @@ class TaskPane(Vertical):
             self.task_list.highlighted = row
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
-        if not change.problem:
+        if change.problem:
+            return
+        if not self.screen.is_active:  # under the board or a dialog: filled again when shown
+            self._behind = True
+            return
+        self.show(self.view, stay=True)
+
+    def catch_up(self) -> None:
+        """Shown again: show the view over the snapshot that changed while hidden."""
+        if self._behind:
+            self._behind = False
             self.show(self.view, stay=True)
 
     # -- searching ---------------------------------------------------------------------------
