@@ -37,34 +37,21 @@ class Counts:
         late = task.due is not None and task.due < today
         self.count(task.status if status is None else status, bool(task.confirmed_by), late)
 
-    def count(self, status: str, confirmed: bool, late: bool) -> None:
+    def count(self, status: str, confirmed: bool, late: bool, sign: int = 1) -> None:
         """`add` with the task's facts worked out once by the caller (`late`: its date has
-        passed), for loops that count one task in many buckets."""
-        self.total += 1
+        passed), for loops that count one task in many buckets; `sign` -1 takes back a count
+        made with the same facts (a task taken out of the tallies)."""
+        self.total += sign
         if status == DONE:
-            self.done += 1
-            self.confirmed += confirmed
+            self.done += sign
+            self.confirmed += sign * confirmed
         elif status == DOING:
-            self.doing += 1
+            self.doing += sign
         elif status == BLOCKED:
-            self.blocked += 1
+            self.blocked += sign
         else:
-            self.todo += 1
-        self.overdue += late and status != DONE
-
-    def uncount(self, status: str, confirmed: bool, late: bool) -> None:
-        """Undo a `count` with the same facts (a task taken out of the tallies)."""
-        self.total -= 1
-        if status == DONE:
-            self.done -= 1
-            self.confirmed -= confirmed
-        elif status == DOING:
-            self.doing -= 1
-        elif status == BLOCKED:
-            self.blocked -= 1
-        else:
-            self.todo -= 1
-        self.overdue -= late and status != DONE
+            self.todo += sign
+        self.overdue += sign * (late and status != DONE)
 
     @property
     def rate(self) -> float:
@@ -202,61 +189,49 @@ class Tally:
     def add(self, task: Task, parts: list[Part] | None = None) -> None:
         """Count `task`; `parts`, when the caller has them, are `snap.parts(task)` (unused
         without a directory)."""
-        late = task.due is not None and task.due < self.today
-        confirmed = bool(task.confirmed_by)
-        self.totals.count(task.status, confirmed, late)
-        units = self.units
-        seen: set[str] = set()
-        for name, role, status in self._unit_roles(task, parts):
-            us = units.get(name)
-            if us is None:
-                us = units[name] = UnitStats(name)
-            status = task.status if status is None else status
-            us.roles[role].count(status, confirmed, late)
-            if name not in seen:  # `any` counts a unit once per task, whatever its roles
-                seen.add(name)
-                us.any.count(status, confirmed, late)
-        if self.by_group:
-            gkey = (task.group, task.group_title)
-            group = self.groups.get(gkey)
-            if group is None:
-                group = self.groups[gkey] = GroupStats(task.group, task.group_title)
-            group.counts.count(task.status, confirmed, late)
-        if self.by_month:
-            mkey = month_key(task.due) if task.due else None
-            month = self.months.get(mkey)
-            if month is None:
-                month = self.months[mkey] = MonthStats(mkey)
-            month.counts.count(task.status, confirmed, late)
+        self._move(task, parts, 1)
 
     def remove(self, task: Task) -> None:
         """Take out a task counted by `add` (the same version of it, and the same today): a
         bucket left empty goes, as a full count would never have made it."""
+        self._move(task, None, -1)
+
+    def _move(self, task: Task, parts: list[Part] | None, sign: int) -> None:
+        """Count `task` in every bucket it belongs to (`sign` 1), or take it out (-1: a
+        bucket it was never counted in is a KeyError, which the board answers by counting
+        everything again)."""
         late = task.due is not None and task.due < self.today
         confirmed = bool(task.confirmed_by)
-        self.totals.uncount(task.status, confirmed, late)
+        self.totals.count(task.status, confirmed, late, sign)
         units = self.units
         seen: set[str] = set()
-        for name, role, status in self._unit_roles(task, None):
-            us = units[name]
+        for name, role, status in self._unit_roles(task, parts):
+            us = units.get(name) if sign > 0 else units[name]
+            if us is None:
+                us = units[name] = UnitStats(name)
             status = task.status if status is None else status
-            us.roles[role].uncount(status, confirmed, late)
-            if name not in seen:
+            us.roles[role].count(status, confirmed, late, sign)
+            if name not in seen:  # `any` counts a unit once per task, whatever its roles
                 seen.add(name)
-                us.any.uncount(status, confirmed, late)
-        for name in seen:  # `any` counts every task the unit is on: 0, and it is on none
-            if not units[name].any.total:
-                del units[name]
+                us.any.count(status, confirmed, late, sign)
+        if sign < 0:  # `any` counts every task the unit is on: 0, and it is on none
+            for name in seen:
+                if not units[name].any.total:
+                    del units[name]
         if self.by_group:
             gkey = (task.group, task.group_title)
-            group = self.groups[gkey]
-            group.counts.uncount(task.status, confirmed, late)
+            group = self.groups.get(gkey) if sign > 0 else self.groups[gkey]
+            if group is None:
+                group = self.groups[gkey] = GroupStats(task.group, task.group_title)
+            group.counts.count(task.status, confirmed, late, sign)
             if not group.counts.total:
                 del self.groups[gkey]
         if self.by_month:
             mkey = month_key(task.due) if task.due else None
-            month = self.months[mkey]
-            month.counts.uncount(task.status, confirmed, late)
+            month = self.months.get(mkey) if sign > 0 else self.months[mkey]
+            if month is None:
+                month = self.months[mkey] = MonthStats(mkey)
+            month.counts.count(task.status, confirmed, late, sign)
             if not month.counts.total:
                 del self.months[mkey]
 
