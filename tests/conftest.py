@@ -63,6 +63,14 @@ def zwgk_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "zwgk.tui.cli.main"]
 
 
+def zwgk_env(home: Path, **values: str) -> dict[str, str]:
+    """The environment a test's `zwgk` process runs in: this one without any ZWGK_ setting
+    that leaked in, plain output, a private HOME, then `values` (ZWGK_DB=…, ZWGK_USER=…)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    env.update(NO_COLOR="1", HOME=str(home), **values)
+    return env
+
+
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -76,15 +84,8 @@ def zwgk(db_path: Path, tmp_path: Path) -> Runner:
         env: dict[str, str] | None = None,
         input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
-        full_env.update(
-            {
-                "ZWGK_DB": str(db_path),
-                "ZWGK_USER": user,
-                "ZWGK_TODAY": SEED_TODAY.isoformat(),
-                "NO_COLOR": "1",
-                "HOME": str(tmp_path),
-            }
+        full_env = zwgk_env(
+            tmp_path, ZWGK_DB=str(db_path), ZWGK_USER=user, ZWGK_TODAY=SEED_TODAY.isoformat()
         )
         full_env.update(env or {})
         return subprocess.run(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import ask_fixture
 import pytest
 from ask_fixture import NOT_STARTED, STATUSES, TODAY, AskWorld
-from conftest import zwgk_command
+from conftest import zwgk_command, zwgk_env
 
 from zwgk.store.ask import ask
 
@@ -367,8 +366,7 @@ def test_the_ask_command_answers_and_changes_nothing(world: AskWorld, tmp_path: 
     """`zwgk ask TEXT... --json`, the same reading through the installed command."""
     folder = world.path.parent
     before = _files(folder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
-    env.update({"ZWGK_USER": "tester", "NO_COLOR": "1", "HOME": str(tmp_path)})
+    env = zwgk_env(tmp_path, ZWGK_USER="tester")
     base = [*zwgk_command(), "--db", str(world.path), "--today", TODAY.isoformat(), "ask"]
     for question, expected in [("第7项完成了", [7]), ("网信办的逾期任务", [14])]:
         proc = subprocess.run(

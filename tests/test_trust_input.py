@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_TODAY, Runner, json_of, zwgk_command
+from conftest import SEED_TODAY, Runner, json_of, zwgk_command, zwgk_env
 
 from zwgk.store.context import Context
 from zwgk.store.db import Store
@@ -49,15 +49,9 @@ def state(zwgk: Runner) -> object:
 
 
 def env_for(db_path: Path, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
-    env.update(
-        ZWGK_DB=str(db_path),
-        ZWGK_USER="tester",
-        ZWGK_TODAY=SEED_TODAY.isoformat(),
-        NO_COLOR="1",
-        HOME=str(tmp_path),
+    return zwgk_env(
+        tmp_path, ZWGK_DB=str(db_path), ZWGK_USER="tester", ZWGK_TODAY=SEED_TODAY.isoformat()
     )
-    return env
 
 
 def run(
