@@ -8,6 +8,8 @@ Two kinds of damage, repaired under the lock (admins only when a permission file
   log begins with a `repair` record numbered after the task file's last absorbed change; changes
   found in the damaged log that the task file has not absorbed are carried over (renumbered)
   when they still apply to the task as it is; the rest are listed as not recovered.
+  A log emptied by logrotate's copytruncate is read back from the copy beside it (`.1`,
+  `-20201215`) whose first line is the one the task file expects.
 - Bad lines in a log that is otherwise right (unparseable, failing `validate_event`, numbered
   out of order): they move, byte for byte, to `<log>.quarantine`; the good lines stay, in order.
 
@@ -25,6 +27,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -146,13 +149,28 @@ def _fresh_log(
         set_mode(aside)
     absorbed = int(meta.get("last_seq", 0))
     readable = aside is not None and aside.is_file() and not aside.is_symlink()
-    carried, lost = _carry_over(data, aside, absorbed) if readable and aside else ([], [])
+    source = aside if readable else None
+    rotated = None
+    if source is None or meta.get("log_head") != head_of(source):
+        # Emptied by logrotate's copytruncate: the lines live on in its copy beside the log,
+        # and what was written after the truncation is in the log kept aside.
+        rotated = _rotated_copy(log, meta.get("log_head"))
+    carried: list[dict[str, Any]] = []
+    lost: list[str] = []
+    for found in (rotated, source):
+        if found is not None:
+            more, missed = _carry_over(data, found, absorbed)
+            carried += more
+            lost += missed
+    source = rotated or source
     # Our own log, only cut short or an older copy (same first line): its history up to what
     # the task file absorbed stays in the new log, so `show` and `log` keep the audit trail.
     history: list[bytes] = []
-    if readable and aside is not None and meta.get("log_head") == head_of(aside):
-        history = _history(aside, absorbed)
+    if source is not None and meta.get("log_head") == head_of(source):
+        history = _history(source, absorbed)
     kept_as = f"原修改记录另存为 {aside.name}" if aside is not None else "原修改记录已不存在"
+    if rotated is not None:
+        kept_as += f"，并从轮转副本 {rotated.name} 读回"
     note = f"修改记录{problem}，已重建：任务文件已并入到第 {absorbed} 号修改；{kept_as}"
     start = event_record(new_event(absorbed + 1, ctx, "repair", note=note))
     start[LOG_ONLY] = True
@@ -185,6 +203,25 @@ def _fresh_log(
         recovered=len(carried),
         not_recovered=lost,
     )
+
+
+def _rotated_copy(log: Path, head: object) -> Path | None:
+    """The copy logrotate left beside `log` (`.1`, `-20201215` …) that begins as the task file
+    says the log does; compressed copies (`.gz`) are not read: gunzip them first."""
+    if not isinstance(head, int):
+        return None
+    found = [
+        p
+        for p in log.parent.glob(f"{glob_escape(log.name)}[.-]*")
+        if p.name[len(log.name) + 1 :].replace("-", "").isdigit()  # .1, .2, -20201215
+        and p.is_file()
+        and not p.is_symlink()
+    ]
+    # The newest copy first: it holds the most (copytruncate copies the whole log each time).
+    for path in sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True):
+        if head_of(path) == head:
+            return path
+    return None
 
 
 def _history(log: Path, absorbed: int) -> list[bytes]:

@@ -167,6 +167,30 @@ def test_changes_written_after_a_truncation_are_recovered_by_repair(absorbed: Pa
     assert doctor.check(absorbed).ok
 
 
+def test_repair_reads_back_what_logrotate_copytruncate_moved_aside(
+    absorbed: Path, zwgk: Runner
+) -> None:
+    """logrotate's copytruncate: the log copied to `.1`, then emptied. `doctor --repair` finds
+    the copy by its first line and keeps its history and its changes not yet absorbed."""
+    log = _log(absorbed)
+    (log.parent / (log.name + ".2")).write_bytes(b'{"not": "ours"}\n')  # an unrelated copy
+    (log.parent / (log.name + ".1")).write_bytes(log.read_bytes())
+    log.write_bytes(b"")
+    assert zwgk("mark", "3", "doing").returncode == 3
+    r = zwgk("doctor", "--repair")
+    _no_traceback(r)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{log.name}.1" in r.stdout and "找回" in r.stdout
+    two = json.loads(zwgk("show", "2", "--json").stdout)
+    assert two["status"] == "已完成" and two["note"] == "已报送", "the unabsorbed change is back"
+    history = json.loads(zwgk("show", "1", "--json").stdout)["history"]
+    assert [e["action"] for e in history] == ["status"], "the copy's history is kept"
+    assert zwgk("mark", "3", "doing").returncode == 0
+    assert doctor.check(absorbed).ok
+    seqs = _seqs(absorbed)
+    assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs)
+
+
 def test_a_database_from_before_the_log_identity_keeps_working(db_path: Path) -> None:
     store = _store(db_path)
     store.set_status(1, "doing")
