@@ -217,3 +217,22 @@ def test_chat_accepts_every_status_word_the_command_line_does() -> None:
     for word, status in STATUS_ALIASES.items():
         cmd = parse(f"7 {word}")
         assert (cmd.name, cmd.status) == ("mark", status), word
+
+
+def test_import_takes_the_options_of_zwgk_import() -> None:
+    cmd = parse("/import /tmp/方案 2021.xlsx --split-subitems --year 2021 --plan 宣城方案")
+    assert (cmd.name, cmd.text, cmd.year, cmd.title, cmd.split) == (
+        "import_file",
+        "/tmp/方案 2021.xlsx",
+        2021,
+        "宣城方案",
+        True,
+    )
+    assert parse("/import 方案.docx").split is False
+    for line, words in [
+        ("/import 方案.docx --year 二〇二一", "年份"),
+        ("/import 方案.docx --force", "--force"),
+        ("/import --split-subitems", "文件路径"),
+    ]:
+        cmd = parse(line)
+        assert cmd.name == "error" and words in cmd.text, line

@@ -554,6 +554,17 @@ async def test_import_and_export(app: ZwgkApp, db: Path, tmp_path: Path) -> None
         assert len(fresh(db).snapshot().tasks) == 29
 
 
+async def test_import_takes_split_subitems_as_zwgk_import_does(app: ZwgkApp) -> None:
+    """`/import PATH --split-subitems`: each numbered sub-item becomes a task of its own."""
+    plan = ROOT / "tests" / "fixtures" / "import" / "subitems.xlsx"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_line(pilot, f"/import {plan} --split-subitems")
+        assert "新增 10 项" in transcript(app)
+        await type_line(pilot, f"/import {plan} --force")
+        assert "--force" in transcript(app) and "--split-subitems" in transcript(app)
+
+
 async def test_import_of_an_exported_json_file(app: ZwgkApp, db: Path, tmp_path: Path) -> None:
     """`/import x.json` reads a `zwgk export x.json` file (once: "没有找到可识别的表头")."""
     out = tmp_path / "交换.json"

@@ -13,6 +13,7 @@ Grammar, Chinese first with English aliases:
     逾期 本周 本月 30天内 2021年6月   deadline views
     未开始 进行中 受阻 已完成        status views
     /help /undo /units /stats /import PATH /export PATH /today YYYY-MM-DD /quit
+    /import PATH --year Y --plan T --split-subitems   the options of `zwgk import`
     /plan [CODE | 全部]           the current plan: list them, switch, or show all
     看板                         the supervision board
     anything else                a search (the screen first checks whether it names a unit)
@@ -136,6 +137,8 @@ class Command:
     days: int | None = None
     year: int | None = None
     month: int | None = None
+    title: str = ""  # /import --plan 方案名
+    split: bool = False  # /import --split-subitems
     raw: str = ""
 
 
@@ -267,6 +270,8 @@ def _slash(body: str, raw: str) -> Command:
         verb = "导入" if name == "import_file" else "导出"
         example = "方案.docx" if name == "import_file" else "台账.xlsx"
         return Command("error", text=f"请写明文件路径，例如：/{word} {example}（{verb}）", raw=raw)
+    if name == "import_file":
+        return _import_options(word, arg, raw)
     if name == "today":
         if not arg:
             return Command("today", raw=raw)
@@ -280,6 +285,38 @@ def _slash(body: str, raw: str) -> Command:
             )
         return Command("today", text=day.isoformat(), raw=raw)
     return Command(name, text=arg, raw=raw)
+
+
+IMPORT_OPTIONS = "--year 年份、--plan 方案名、--split-subitems"
+
+
+def _import_options(word: str, arg: str, raw: str) -> Command:
+    """`/import PATH [--year Y] [--plan TITLE] [--split-subitems]`, as `zwgk import` takes them;
+    the words that are not options are the path (it may hold spaces)."""
+    words = arg.split(" ")
+    path: list[str] = []
+    cmd = Command("import_file", raw=raw)
+    while words:
+        w = words.pop(0)
+        if not w.startswith("--"):
+            path.append(w)
+        elif w == "--split-subitems":
+            cmd = replace(cmd, split=True)
+        elif w in ("--year", "--plan") and words:
+            value = words.pop(0)
+            if w == "--plan":
+                cmd = replace(cmd, title=value)
+            elif value.isdigit():
+                cmd = replace(cmd, year=int(value))
+            else:
+                return Command("error", text=f"年份“{value}”无法识别，请写成 --year 2021", raw=raw)
+        else:
+            return Command(
+                "error", text=f"/{word} 的选项“{w}”无法识别：可用 {IMPORT_OPTIONS}。", raw=raw
+            )
+    if not path:
+        return Command("error", text=f"请写明文件路径，例如：/{word} 方案.docx（导入）", raw=raw)
+    return replace(cmd, text=" ".join(path))
 
 
 def _view(text: str, raw: str) -> Command | None:

@@ -472,14 +472,17 @@ class ChatController:
 
     def command_import_file(self, cmd: Command, width: int) -> Reply:
         path = Path(cmd.text).expanduser()
-        return Reply(job=lambda: self.import_file(path)).say(
+        return Reply(job=lambda: self.import_file(path, cmd)).say(
             f"正在导入 {clean(str(path))}……", "dim"
         )
 
-    def import_file(self, path: Path) -> Reply:
-        """In a worker: read and import a plan or an exchange file; a problem is one sentence."""
+    def import_file(self, path: Path, cmd: Command) -> Reply:
+        """In a worker: read and import a plan or an exchange file; a problem is one sentence.
+        `cmd` carries `zwgk import`'s options (--year, --plan, --split-subitems)."""
         try:
-            imported = self.service.import_file(path)
+            imported = self.service.import_file(
+                path, year=cmd.year, title=cmd.title or None, split_subitems=cmd.split
+            )
         except ZwgkError as exc:
             self.live.own_refusal(exc)
             return Reply().warn(exc.message)
