@@ -185,6 +185,7 @@ class Task:
             "group": self.group,
             "group_title": self.group_title,
             "text": self.text,
+            "subitems": list(self.subitems),
             "lead_units": list(self.lead_units),
             "support_units": list(self.support_units),
             "guide_units": list(self.guide_units),

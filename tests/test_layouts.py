@@ -164,6 +164,9 @@ def test_subitems_shown_and_searched_through_the_cli(zwgk: Runner) -> None:
     assert 1 in [t["id"] for t in found]  # type: ignore[union-attr]
     shown = zwgk("show", "1")
     assert "  2. 规范政务新媒体管理" in shown.stdout
+    listed = {t["id"]: t for t in json_of(zwgk("list", "--json"))}  # type: ignore[union-attr]
+    assert listed[1]["subitems"] == SUBITEMS[1] and listed[5]["subitems"] == []
+    assert json_of(zwgk("show", "1", "--json"))["subitems"] == SUBITEMS[1]  # type: ignore[index]
 
 
 def test_split_subitems_makes_tasks_numbered_after_the_cell(zwgk: Runner) -> None:
