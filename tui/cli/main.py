@@ -1,6 +1,7 @@
 """`zwgk`: no command opens the TUI; subcommands give the same data to scripts.
 
-Each group of subcommands lives in its own module with a `register(subparsers)` function;
+Each group of subcommands lives in its own module with a `register(subparsers)` function
+(and may name each command's own, `COMMANDS`, so that a run builds only the parser it uses);
 handlers take (args, ctx) and return an exit code. Errors become one Chinese sentence: ours
 (`ZwgkError`), argparse's (translated while parsing, see `chinese_argparse`), and any OS
 refusal that reaches this boundary (a folder we may not enter: exit 3, no traceback).
