@@ -1,6 +1,6 @@
 """A whole `zwgk mark` process at 1,000 and 100,000 tasks, beside Taskwarrior's `task modify`.
 
-    python bench/bench_mark.py [--runs 9] [--sizes 1000,100000]
+    python bench/bench_mark.py [--runs 9] [--sizes 1000,100000] [--no-installed]
 
 Each figure is the wall time of one complete process (start-up, imports, lock, read, write,
 fsync), the median of several runs on the same database, alternating between two values so
@@ -16,6 +16,15 @@ A change reads two lines of the task file, and checks the CRC of the whole file 
 at 100,000 tasks) unless the read snapshot vouches for it: made by a read command (here
 `zwgk list`) from the same file, checked then. Both are timed: `fresh` (no read command since
 the file was written) and `read` (after one).
+
+Two installs of zwgk are timed, each labelled: `installed` (the default; `--no-installed`
+skips it) is a NON-editable install made for the run in a temporary venv, the way the README's
+server section installs zwgk (`python -m venv` + `pip install --no-deps` of a copy of this
+source tree; a `.pth` line points at this venv's site-packages for the dependencies, so it
+works offline); `dev` is this venv's editable console script. The installed one is what people
+on the server run. The editable install's finder (a `.pth` hook that imports importlib.util,
+pathlib and its own tables at every start-up) costs ~10–15 ms that users never pay, and would
+hide how start-up changes.
 """
 
 from __future__ import annotations
@@ -36,6 +45,40 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def installed_zwgk(tmp: Path) -> list[str] | None:
+    """A non-editable install of this source tree in a venv under `tmp` (see the docstring);
+    its console script."""
+    src, venv = tmp / "src", tmp / "venv"
+    files = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:  # a copy: pip's build would leave build/ and *.egg-info in the tree
+        if (ROOT / name).is_file() and not name.startswith(".venv"):
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import sysconfig
+
+    # The dependencies are this venv's; its own .pth files (the editable finder) are not read.
+    Path(site, "zz_zwgk_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", str(src)]
+    r = subprocess.run(pip, capture_output=True, text=True)  # pip compiles the bytecode
+    if r.returncode != 0:
+        print(f"the non-editable install failed, only the dev install is timed:\n{r.stderr}")
+        return None
+    return [str(venv / "bin" / "zwgk")]
 
 
 def zwgk_cmd() -> list[str]:
@@ -91,19 +134,19 @@ def make_zwgk_db(path: Path, n: int) -> None:
         txn.commit_full()
 
 
-def bench_zwgk(n: int, runs: int, tmp: Path) -> dict[str, float]:
-    db = tmp / f"zwgk-{n}.json"
+def bench_zwgk(n: int, runs: int, tmp: Path, zwgk: list[str], name: str) -> dict[str, float]:
+    db = tmp / f"zwgk-{name}-{n}.json"
     make_zwgk_db(db, n)
     env = dict(os.environ, ZWGK_DB=str(db), ZWGK_TODAY="2021-01-01", ZWGK_USER="bench")
     env.pop("ZWGK_CONFIG", None)
     target = str(n // 2)
-    timed([*zwgk_cmd(), "mark", target, "doing"], env)  # warm the page cache
-    cmds = [[*zwgk_cmd(), "mark", target, "done" if i % 2 else "doing"] for i in range(runs)]
+    timed([*zwgk, "mark", target, "doing"], env)  # warm the page cache
+    cmds = [[*zwgk, "mark", target, "done" if i % 2 else "doing"] for i in range(runs)]
     result = runs_of(cmds, env)
     # A read command made the read snapshot, which vouches for the file once it has settled
     # (`dbfile.SETTLED_NS`: written at least 2 s before it was read).
     time.sleep(max(0.0, db.stat().st_ctime + 2.5 - time.time()))
-    timed([*zwgk_cmd(), "list", "--status", "done"], env)
+    timed([*zwgk, "list", "--status", "done"], env)
     read = runs_of(cmds, env)
     # the occasional checkpoint: rewrite of the whole task file
     from zwgk.store.context import Context
@@ -163,6 +206,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--sizes", default="1000,100000")
+    ap.add_argument(
+        "--installed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time a non-editable install (default: yes)",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if not shutil.which("task"):
@@ -174,43 +223,53 @@ def main() -> int:
     # PYTHONDONTWRITEBYTECODE=1 would recompile every changed module on every run.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     env = dict(os.environ)
-    startup = runs_of([[sys.executable, "-c", "pass"]] * max(3, args.runs // 2), env)
-    print(
-        f"python start-up alone: {startup['median'] * 1000:.0f} ms wall, "
-        f"{startup['cpu'] * 1000:.0f} ms CPU   ({os.cpu_count()} CPUs, load "
-        f"{os.getloadavg()[0]:.1f})"
-    )
-    print("median of runs; wall = what a person waits, CPU = user+sys (steadier on a busy box)")
-    print(f"{'tasks':>7} {'zwgk mark':>18} {'task modify':>18}   ratio (wall / CPU)")
     with tempfile.TemporaryDirectory(prefix="zwgk-bench-") as d:
         tmp = Path(d)
+        installs = {"dev": zwgk_cmd()}  # (label, console script), the installed one first
+        installed = installed_zwgk(tmp / "installed") if args.installed else None
+        if installed is not None:
+            installs = {"installed": installed, **installs}
+        startup: dict[str, dict[str, float]] = {}
+        for name, cmd in installs.items():
+            python = Path(cmd[0]).with_name("python") if cmd[0].endswith("zwgk") else None
+            python_cmd = [str(python) if python and python.exists() else sys.executable]
+            startup[name] = runs_of([[*python_cmd, "-c", "pass"]] * max(3, args.runs // 2), env)
+            print(
+                f"{name:>9}: {cmd[0]}\n{'':>11}python start-up alone (`-c pass`): "
+                f"{startup[name]['median'] * 1000:.0f} ms wall, "
+                f"{startup[name]['cpu'] * 1000:.0f} ms CPU"
+            )
+        print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        print("median of runs; wall = what a person waits, CPU = user+sys (steadier on a busy box)")
+        print(
+            f"{'tasks':>7} {'install':>9} {'zwgk mark':>18} {'task modify':>18}   ratio (wall / CPU)"
+        )
         notes = []
+
+        def cell(r: dict[str, float] | None) -> str:
+            if r is None:
+                return f"{'-':>18}"
+            return f"{r['median'] * 1000:>7.0f}ms {r['cpu'] * 1000:>5.0f}ms cpu"
+
+        def ratio(z: dict[str, float], t: dict[str, float] | None) -> str:
+            if t is None:
+                return "-"
+            return f"{z['median'] / t['median']:.2f}x / {z['cpu'] / max(t['cpu'], 1e-9):.2f}x"
+
         for n in sizes:
-            z = bench_zwgk(n, args.runs, tmp)
             t = bench_task(n, args.runs, tmp)
 
-            def cell(r: dict[str, float] | None) -> str:
-                if r is None:
-                    return f"{'-':>18}"
-                return f"{r['median'] * 1000:>7.0f}ms {r['cpu'] * 1000:>5.0f}ms cpu"
-
-            ratio = (
-                f"{z['median'] / t['median']:.2f}x / {z['cpu'] / max(t['cpu'], 1e-9):.2f}x"
-                if t
-                else "-"
-            )
-            print(f"{n:>7} {cell(z)} {cell(t)}   {ratio}   (fresh)")
-            zr = {"median": z["read_median"], "cpu": z["read_cpu"]}
-            ratio = (
-                f"{zr['median'] / t['median']:.2f}x / {zr['cpu'] / max(t['cpu'], 1e-9):.2f}x"
-                if t
-                else "-"
-            )
-            print(f"{n:>7} {cell(zr)} {cell(t)}   {ratio}   (after a read command)")
-            notes.append(
-                f"{n:>7} tasks: zwgk CPU beyond a bare `python -c pass`: "
-                f"{(z['cpu'] - startup['cpu']) * 1000:.0f} ms (imports + the change itself)"
-            )
+            for name, cmd in installs.items():
+                z = bench_zwgk(n, args.runs, tmp, cmd, name)
+                zr = {"median": z["read_median"], "cpu": z["read_cpu"]}
+                print(f"{n:>7} {name:>9} {cell(z)} {cell(t)}   {ratio(z, t)}   (fresh)")
+                print(
+                    f"{n:>7} {name:>9} {cell(zr)} {cell(t)}   {ratio(zr, t)}   (after a read command)"
+                )
+                notes.append(
+                    f"{n:>7} tasks, {name}: zwgk CPU beyond its bare `python -c pass`: "
+                    f"{(z['cpu'] - startup[name]['cpu']) * 1000:.0f} ms (imports + the change)"
+                )
             notes.append(
                 f"{n:>7} tasks: task file {z['size_mb']:.1f} MB; a checkpoint (full rewrite, "
                 f"in-process) takes {z['checkpoint'] * 1000:.0f} ms, about once every "

@@ -51,7 +51,6 @@ from .eventfile import iter_events_backwards, iter_lines, iter_lines_backwards
 from .eventlog import LOG_ONLY, NO_CHANGE_ACTIONS, validate_event
 from .files import events_path, shown
 from .model import DONE, PART_PREFIX, Event, record_field, require_status
-from .snaprows import no_gc
 from .snapshot import Snapshot, snapshot_of, tables_of
 from .textutil import sanitize
 
@@ -113,6 +112,7 @@ class Store:
     def snapshot(self) -> Snapshot:
         """The database as it is now (seeding it first if it does not exist yet)."""
         from .loading import load_database
+        from .snaprows import no_gc
 
         sig = self.signature()
         with no_gc():  # 100,000 records and tasks: the collector would walk them over and over

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "logins": ("账号", "登录名", "用户名", "账户", "系统账号", "登录账号"),
     "covers": ("涵盖", "包括", "包含"),
 }
-LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 MAX_UNITS = 5000  # a district has dozens, a city a few hundred
 
 
@@ -193,8 +192,13 @@ def default_collective() -> dict[str, str]:
     return out
 
 
+@cache  # compiled when a directory file is read, not by every command that loads this module
+def _list_separators() -> re.Pattern[str]:
+    return re.compile(r"[、,，;；/\s]+")
+
+
 def _split_list(cell: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(p for p in LIST_SEPARATORS.split(cell.strip()) if p))
+    return tuple(dict.fromkeys(p for p in _list_separators().split(cell.strip()) if p))
 
 
 def _columns(header: list[str]) -> dict[str, int] | None:

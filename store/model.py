@@ -106,8 +106,12 @@ def require_status(word: str) -> str:
     return status
 
 
+# Every dataclass on the path of a change has a docstring: without one @dataclass writes one
+# from inspect.signature, at import, for every command.
 @dataclass
 class Task:
+    """One task of a plan: a row of the document, with its progress."""
+
     id: int
     plan: str
     group: int | None
@@ -207,6 +211,8 @@ _TASK_FIELDS = frozenset(Task.__dataclass_fields__)
 
 @dataclass
 class Unit:
+    """A unit named in the plan, with the other names people find it by."""
+
     name: str
     aliases: list[str] = field(default_factory=list)
     pinyin: str = ""  # full pinyin without tones, e.g. quxinxiban
@@ -223,6 +229,8 @@ class Unit:
 
 @dataclass
 class Plan:
+    """One imported work plan (document)."""
+
     title: str
     year: int
     source: str = ""

@@ -29,6 +29,8 @@ PART_FIELDS = ("status", "note", "updated_at", "updated_by")
 
 @dataclass(frozen=True)
 class Part:
+    """One responsible unit's part of a task, and what it recorded."""
+
     unit: str
     role: str  # lead | support
     via: str | None = None  # the collective word the unit was reached through (各街道)

@@ -79,6 +79,8 @@ def find_config(db_path: Path) -> Path | None:
 
 @dataclass
 class Policy:
+    """The permission rules in force (none: `source` is None)."""
+
     source: Path | None = None
     users: dict[str, list[str]] = field(default_factory=dict)
     admins: set[str] = field(default_factory=set)

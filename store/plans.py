@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .lazytasks import LazyTasks
 from .model import Plan, Task
 from .textutil import one_line
 
@@ -30,16 +30,29 @@ if TYPE_CHECKING:
 
 ACTIVE, ARCHIVED = "进行中", "已归档"
 STATES = (ACTIVE, ARCHIVED)
-CODE_RE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_]{1,20}$")  # no "-": it separates the number
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:市|区|县|州|省|盟|旗)")
-_NOISE = re.compile(r"关于|印发|年度|[0-9０-９]+年|[^\u4e00-\u9fff]")
+
+
+# The patterns below are compiled when first used: each CJK range takes a millisecond or two
+# to compile, and a change (`zwgk mark`) never derives or checks a code.
+@cache
+def code_re() -> re.Pattern[str]:
+    return re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_]{1,20}$")  # no "-": it separates the number
+
+
+@cache
+def _title_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(the place a title names, the words a code leaves out)."""
+    place = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:市|区|县|州|省|盟|旗)")
+    noise = re.compile(r"关于|印发|年度|[0-9０-９]+年|[^\u4e00-\u9fff]")
+    return place, noise
 
 
 def derive_code(title: str, year: int, taken: set[str]) -> str:
     """A short code for a plan, unique among `taken` (see the module docstring)."""
     head = re.sub(r"^(关于)?(印发)?([0-9０-９]+年度?)?", "", title or "")
-    m = _PLACE.search(head[:16])
-    stem = m.group(1) if m else _NOISE.sub("", head)[:4] or "方案"
+    place, noise = _title_words()
+    m = place.search(head[:16])
+    stem = m.group(1) if m else noise.sub("", head)[:4] or "方案"
     code = f"{stem}{year}"
     n = 2
     while code in taken:
@@ -63,7 +76,7 @@ def with_codes(plans: list[Plan]) -> list[Plan]:
 
 def check_code(code: str, taken: set[str]) -> str:
     code = code.strip()
-    if not CODE_RE.match(code):
+    if not code_re().match(code):
         raise InputError(
             f"方案代码“{one_line(code)}”无效：请用 1–20 个汉字、字母或数字（不含“-”），如 宣城2020。"
         )
@@ -103,6 +116,8 @@ def resolve(snap: Snapshot, word: str, plan: str | None = None, hint: str = PLAN
 
     A plain number is taken in the active plans; when more than one has it, the sentence
     lists the candidates."""
+    from .lazytasks import LazyTasks
+
     m = _KEY.match(word.strip())
     if m is None:
         raise InputError(

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from .context import Context
 from .db import Snapshot, Store
 from .errors import InputError
-from .filters import TaskFilter
 from .model import Event, Plan, Task, require_status
 
 if TYPE_CHECKING:
     from .directory_import import DirectoryReport
+    from .filters import TaskFilter  # imported by the readers that need it: not `zwgk mark`
     from .importing import ImportReport
     from .transaction import Transaction
 
@@ -100,6 +100,8 @@ class Service:
             self.task(task_id, snap)
             events = (e for e in events if e.task == task_id)
         if unit:
+            from .filters import TaskFilter
+
             names = set(TaskFilter(units=(unit,)).resolved_units(snap))
             ids = {t.id for t in snap.task_list() if names.intersection(snap.units_of(t))}
             events = (e for e in events if e.task in ids)
@@ -248,6 +250,8 @@ class Service:
 
     def unit(self, word: str, snap: Snapshot | None = None) -> str:
         """The one unit a typed word names (name, alias, pinyin), or InputError."""
+        from .filters import TaskFilter
+
         snap = snap or self.snapshot()
         names = TaskFilter(units=(word,)).resolved_units(snap)
         real = [n for n in names if n in snap.directory.units] or names

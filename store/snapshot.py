@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
 from .errors import DatabaseError
-from .lazytasks import LazyTasks
 from .model import ROLES, Plan, Task, Unit
 from .plans import with_codes
 from .validation import SCHEMA, TABLES
 
 if TYPE_CHECKING:
     from .parts import Part
+
+# `LazyTasks` (the app's and the read snapshot's tasks, store/lazytasks.py) is imported where
+# it is told apart from a dict: a change (`zwgk mark`) builds a dict of one task and never does.
 
 Reach = tuple[str, str, str | None]  # (unit, role, the collective word it came through)
 
@@ -67,6 +69,8 @@ class Snapshot:
             keep = [p for p in self.plans if p.state != ARCHIVED]
             if len(keep) == len(self.plans):
                 return self
+        from .lazytasks import LazyTasks
+
         titles = {p.title for p in keep}
         tasks: Mapping[int, Task]
         if isinstance(self.tasks, LazyTasks):
@@ -103,6 +107,8 @@ class Snapshot:
 
     def task_list(self) -> Sequence[Task]:
         """The tasks in id order (in the app: each built when first used)."""
+        from .lazytasks import LazyTasks
+
         if isinstance(self.tasks, LazyTasks):
             return self.tasks.in_order()
         return [self.tasks[k] for k in sorted(self.tasks)]
@@ -111,6 +117,8 @@ class Snapshot:
         """Every task whose cells could name `unit` or reach it through a collective word
         (a superset of its tasks, in id order): every task, or — built lazily — only those
         whose cells the read snapshot lists under such a name."""
+        from .lazytasks import LazyTasks
+
         if isinstance(self.tasks, LazyTasks):
             direct, collective = self.reaching(unit)
             return self.tasks.with_cells(direct | collective | {unit})

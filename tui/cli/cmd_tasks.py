@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 from zwgk.store.context import Context, parse_day
 from zwgk.store.describe import describe_event, event_line, task_ref
 from zwgk.store.errors import InputError
-from zwgk.store.model import Event, Task, require_status
-from zwgk.store.present import due_label, history_lines, parts_line, task_card
+from zwgk.store.model import require_status
 from zwgk.store.textutil import one_line
 
-from . import render
+from . import term
 from .common import (
     add_filter_args,
     add_json,
@@ -27,9 +26,12 @@ from .common import (
 
 if TYPE_CHECKING:
     from zwgk.store.describe import Label
+    from zwgk.store.model import Event, Task
     from zwgk.store.readcache import ReadCache
     from zwgk.store.service import Service
     from zwgk.store.snapshot import Snapshot
+
+    Subparsers = argparse._SubParsersAction[Any]
 
 
 def service_of(ctx: Context) -> Service:
@@ -40,19 +42,23 @@ def service_of(ctx: Context) -> Service:
     return Service.open(ctx)
 
 
-def register(sub: argparse._SubParsersAction[Any]) -> None:
+def add_list(sub: Subparsers) -> None:
     p = sub.add_parser("list", help="列出任务（可按单位、状态、期限筛选）")
     add_filter_args(p)
     p.add_argument("--mine", action="store_true", help="本人所在单位尚未完成的任务（按期限排列）")
     add_json(p)
     p.set_defaults(func=cmd_list)
 
+
+def add_show(sub: Subparsers) -> None:
     p = sub.add_parser("show", help="查看一项任务及其历史")
     p.add_argument("id", type=task_id, metavar="ID")
     add_plan(p)
     add_json(p)
     p.set_defaults(func=cmd_show)
 
+
+def add_mark(sub: Subparsers) -> None:
     p = sub.add_parser("mark", help="标记任务状态")
     p.add_argument("id", type=task_id, metavar="ID")
     add_plan(p)
@@ -63,6 +69,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--unit", help="只标记该单位负责的部分（默认：本人账号在单位名录中对应的单位）")
     p.set_defaults(func=cmd_mark)
 
+
+def add_note(sub: Subparsers) -> None:
     p = sub.add_parser("note", help="为任务添加进展备注")
     p.add_argument("id", type=task_id, metavar="ID")
     add_plan(p)
@@ -70,9 +78,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("text", nargs=argparse.REMAINDER, metavar="TEXT", help="备注内容（可以“-”开头）")
     p.set_defaults(func=cmd_note)
 
+
+def add_undo(sub: Subparsers) -> None:
     p = sub.add_parser("undo", help="撤销自己最近的一次修改")
     p.set_defaults(func=cmd_undo)
 
+
+def add_log(sub: Subparsers) -> None:
     p = sub.add_parser("log", help="修改记录（谁在何时改了什么）")
     p.add_argument("id", nargs="?", type=task_id, metavar="ID")
     add_plan(p)
@@ -83,10 +95,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     add_json(p)
     p.set_defaults(func=cmd_log)
 
+
+def add_units(sub: Subparsers) -> None:
     p = sub.add_parser("units", help="各单位及其任务数")
     add_json(p)
     p.set_defaults(func=cmd_units)
 
+
+def add_search(sub: Subparsers) -> None:
     p = sub.add_parser("search", help="搜索任务（模糊匹配、拼音、单位、筛选词）")
     p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--limit", type=positive_int, default=20)
@@ -95,11 +111,33 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=cmd_search)
 
 
+# Each command's parser, in the order `zwgk --help` lists them: `zwgk mark 7 done` builds
+# only its own (main.build_parser), the help and errors of that parser being the same.
+COMMANDS = {
+    "list": add_list,
+    "show": add_show,
+    "mark": add_mark,
+    "note": add_note,
+    "undo": add_undo,
+    "log": add_log,
+    "units": add_units,
+    "search": add_search,
+}
+
+
+def register(sub: Subparsers) -> None:
+    for add in COMMANDS.values():
+        add(sub)
+
+
 # -- read commands ---------------------------------------------------------------------------
 # Each answers from the read snapshot (store/readcache.py, store/readviews.py) when it can,
-# else reads the database the ordinary way; the output is the same either way.
+# else reads the database the ordinary way; the output is the same either way. Each imports
+# render (task lines and cards: store/present.py) itself, which a change never needs.
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.readviews import print_json, select
+
+    from . import render
 
     flt = filter_from_args(args, ctx.today)
     with read_cache(ctx) as cache:
@@ -153,7 +191,10 @@ def reached_lines(snap: Snapshot, units: list[str], tasks: list[Task]) -> list[s
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from zwgk.store.present import history_lines, parts_line, task_card
     from zwgk.store.readviews import task_position
+
+    from . import render
 
     with read_cache(ctx) as cache:
         pos = task_position(cache, args.id, args.plan) if cache is not None else None
@@ -181,6 +222,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
+    from . import render
+
     events = service_of(ctx).log(
         service_of(ctx).task_id(args.id, args.plan) if args.id else None,
         unit=args.unit,
@@ -204,6 +247,8 @@ UNIT_COLUMNS = ("牵头", "配合", "指导", "完成", "逾期")
 def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.readviews import unit_counts
 
+    from . import render
+
     with read_cache(ctx) as cache:
         counts = unit_counts(cache, ctx.today) if cache is not None else None
     if counts is None:
@@ -226,6 +271,8 @@ def cmd_units(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     from zwgk.store.readviews import search_index
+
+    from . import render
 
     query = " ".join(args.query)
     with read_cache(ctx) as cache:
@@ -259,6 +306,10 @@ def search_line(
     task: Task, spans: list[tuple[int, int]], today: date, colour: bool, label: str | None = None
 ) -> str:
     """A hit in 80 columns; on a terminal its matched characters are bold red, on a pipe plain."""
+    from zwgk.store.present import due_label
+
+    from . import render
+
     head = render.task_head(task, label)
     due = render.paint(render.fit(due_label(task, today), 15), render.light(task, today), colour)
     text = render.fit(task.text, 80 - render.width(head) - 16, pad=False)
@@ -281,12 +332,12 @@ def cmd_mark(args: argparse.Namespace, ctx: Context) -> int:
     quick = quick_task(service, args)
     if quick is not None:
         event = service.mark(quick[0], status, args.note, unit=args.unit)
-        render.out(change_summary(event, label=quick[1]))
+        term.out(change_summary(event, label=quick[1]))
         return 0
     with read_cache(ctx, rebuild=False) as cache:
         task = changed_task(cache, service, args)
         event = service.mark(task, status, args.note, unit=args.unit)
-        render.out(change_summary(event, service, cache))
+        term.out(change_summary(event, service, cache))
     return 0
 
 
@@ -298,11 +349,11 @@ def cmd_note(args: argparse.Namespace, ctx: Context) -> int:
     quick = quick_task(service, args)
     if quick is not None:
         event = service.note(quick[0], " ".join(words))
-        render.out(change_summary(event, label=quick[1]))
+        term.out(change_summary(event, label=quick[1]))
         return 0
     with read_cache(ctx, rebuild=False) as cache:
         event = service.note(changed_task(cache, service, args), " ".join(words))
-        render.out(change_summary(event, service, cache))
+        term.out(change_summary(event, service, cache))
     return 0
 
 
@@ -311,7 +362,7 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> int:
     event = service.undo()
     with read_cache(ctx, rebuild=False) as cache:
         label = labels(service, cache)
-    render.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
+    term.out(f"已撤销第 {event.undoes} 号修改：{describe_event(event, label)}")
     return 0
 
 

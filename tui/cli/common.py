@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from zwgk.store.context import Context
 from zwgk.store.errors import InputError
-from zwgk.store.filters import TaskFilter, add_days
 from zwgk.store.model import OVERDUE_WORDS, ROLE_WORDS, require_status
 
 if TYPE_CHECKING:
+    from zwgk.store.filters import TaskFilter
     from zwgk.store.readcache import ReadCache
 
 
@@ -84,6 +84,8 @@ def add_filter_args(parser: argparse.ArgumentParser) -> None:
 
 def filter_from_args(args: argparse.Namespace, today: date) -> TaskFilter:
     """`--unit --role --status --overdue --due-within --group` as the one filter object."""
+    from zwgk.store.filters import TaskFilter, add_days  # not loaded for `zwgk mark`
+
     status = (args.status or "").strip()
     overdue = bool(args.overdue) or status in OVERDUE_WORDS
     statuses = (require_status(status),) if status and status not in OVERDUE_WORDS else ()

@@ -1,6 +1,7 @@
 """`zwgk`: no command opens the TUI; subcommands give the same data to scripts.
 
-Each group of subcommands lives in its own module with a `register(subparsers)` function;
+Each group of subcommands lives in its own module with a `register(subparsers)` function
+(and may name each command's own, `COMMANDS`, so that a run builds only the parser it uses);
 handlers take (args, ctx) and return an exit code. Errors become one Chinese sentence: ours
 (`ZwgkError`), argparse's (translated while parsing, see `chinese_argparse`), and any OS
 refusal that reaches this boundary (a folder we may not enter: exit 3, no traceback).
@@ -16,11 +17,14 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from zwgk.store.context import Context, resolve_db_path, resolve_today
 from zwgk.store.errors import DatabaseError, InputError, ZwgkError
 from zwgk.store.textutil import sanitize
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Modules that add subcommands, in the order `zwgk --help` lists them.
 COMMAND_MODULES = (
@@ -47,6 +51,8 @@ COMMAND_OWNERS = {
     **dict.fromkeys(("plans", "plan"), "zwgk.tui.cli.cmd_plans"),
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--today")
+GLOBAL_WITH_VALUE = ("--db=", "--today=")
+GLOBAL_FLAGS = ("--no-mouse",)
 
 
 # argparse's own words (it looks each up through gettext's `_` when it needs it), in Chinese.
@@ -178,8 +184,10 @@ def explain(message: str, prog: str) -> str:
     return message
 
 
-def command_in(argv: Sequence[str]) -> str | None:
-    """The subcommand named in argv (skipping global options), or None."""
+def command_in(argv: Sequence[str], *, strict: bool = False) -> str | None:
+    """The subcommand named in argv (skipping global options), or None. `strict`: None as well
+    when anything else comes before it (`-h`, an abbreviated option…): the whole parser then
+    decides what it means (`zwgk -h mark` lists every command)."""
     skip = False
     for token in argv:
         if skip:
@@ -188,11 +196,15 @@ def command_in(argv: Sequence[str]) -> str | None:
             skip = True
         elif not token.startswith("-"):
             return token
+        elif strict and token not in GLOBAL_FLAGS and not token.startswith(GLOBAL_WITH_VALUE):
+            return None
     return None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser, or (for a known command) only the module that owns it."""
+    """The whole parser, or for a known command only its own subparser (`zwgk mark 7 done`
+    neither imports the other command modules nor builds their parsers); the subparser's
+    help, usage and errors are the same either way."""
     parser = ChineseParser(
         prog="zwgk",
         description="政务公开工作方案进度跟踪。不带命令时打开终端界面。",
@@ -206,8 +218,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ChineseParser)
     owner = COMMAND_OWNERS.get(command or "")
-    for name in (owner,) if owner else COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    if owner is None:
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(sub)
+        return parser
+    module = importlib.import_module(owner)
+    one = getattr(module, "COMMANDS", {}).get(command)  # a module may only register them all
+    if one is not None:
+        one(sub)
+    else:
+        module.register(sub)
     return parser
 
 
@@ -260,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Inside the try: argument types (task ids, dates) raise our errors while parsing.
         with chinese_argparse():
-            args = build_parser(command_in(argv)).parse_args(argv)
+            args = build_parser(command_in(argv, strict=True)).parse_args(argv)
         ctx = Context(db_path=database_for(args), today=resolve_today(args.today))
         if not args.command:
             return open_tui(ctx, mouse=not args.no_mouse)

@@ -2,46 +2,27 @@
 
 No Textual or Rich here: `zwgk list` must start fast, and East Asian width is all we need.
 What to show comes from store/present.py (shared with the app); this module only turns it
-into plain text or ANSI colours.
+into plain text or ANSI colours. The colours, lines and JSON themselves are term.py's
+(re-exported here), which a change prints through without loading present.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from datetime import date
-from typing import Any
 
 from zwgk.store.model import LIGHT_BLUE, LIGHT_RED, LIGHT_YELLOW, Task
 from zwgk.store.present import CardLine, due_label, glyph
 from zwgk.store.textwidth import char_width, fit, rjust, text_width
 
-RED, YELLOW, BLUE, GREEN, BOLD, DIM, RESET = (
-    "\x1b[31m",
-    "\x1b[33m",
-    "\x1b[34m",
-    "\x1b[32m",
-    "\x1b[1m",
-    "\x1b[2m",
-    "\x1b[0m",
-)
+from .term import BLUE, BOLD, DIM, GREEN, RED, RESET, YELLOW, out, paint, print_json, use_colour
 
 LIGHT_COLOURS = {LIGHT_RED: RED, LIGHT_YELLOW: YELLOW, LIGHT_BLUE: BLUE}
 width = text_width  # the name the command modules use
 
-__all__ = ["char_width", "fit", "rjust", "width"]
-
-
-def use_colour(stream: Any = None) -> bool:
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def paint(text: str, colour: str, on: bool) -> str:
-    return f"{colour}{text}{RESET}" if on and colour else text
+__all__ = [  # what the command modules use from here besides the task lines
+    "BLUE", "BOLD", "DIM", "GREEN", "RED", "RESET", "YELLOW",
+    "char_width", "fit", "out", "paint", "print_json", "rjust", "use_colour", "width",
+]  # fmt: skip
 
 
 def light(task: Task, today: date) -> str:
@@ -74,11 +55,3 @@ def task_line(
 def card(lines: list[CardLine]) -> list[str]:
     """A card (store/present.py) as plain lines: the command line prints cards uncoloured."""
     return [line.plain for line in lines]
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
