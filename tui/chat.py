@@ -113,7 +113,7 @@ SLASH_COMMANDS: tuple[str, ...] = (
 
 _FULLWIDTH = str.maketrans("＃０１２３４５６７８９／　：，", "#0123456789/ :,")
 _ID = re.compile(r"^#?(\d{1,9})$")
-# A task key `宣城2020-7`: a plan code (store/plans.py CODE_RE, with at least one non-digit, so
+# A task key `宣城2020-7`: a plan code (store/plans.py code_re(), with at least one non-digit, so
 # `2021-06` stays a month), a dash, the plan's own number; `rest` is an action glued to it.
 _KEY = re.compile(
     r"^#?(?P<key>[0-9A-Za-z\u4e00-\u9fff_]*[A-Za-z\u4e00-\u9fff_][0-9A-Za-z\u4e00-\u9fff_]*"
