@@ -232,6 +232,15 @@ def dated_months(stats: Stats) -> dict[str, Counts]:
     return {m.month: m.counts for m in stats.months if m.month is not None}
 
 
+def redraw_lines(widget: Static, text: Text) -> None:
+    """Show `text` in a `height: auto` Static; the screen is laid out again only when its
+    number of lines changes (a colleague's change moves a count, not a row), else the
+    widget alone is repainted."""
+    lines = text.plain.count("\n") + 1
+    widget.update(text, layout=lines != getattr(widget, "_lines", None))
+    widget._lines = lines  # type: ignore[attr-defined]
+
+
 class Scoreboard(Static):
     """The unit scoreboard; redrawn to its own width, with a cursor on one unit."""
 
@@ -258,7 +267,7 @@ class Scoreboard(Static):
     def redraw(self) -> None:
         self.cursor = max(0, min(len(self.units) - 1, self.cursor))
         width = self.content_size.width or 78
-        self.update(scoreboard_text(self.stats, self.role, width, self.cursor))
+        redraw_lines(self, scoreboard_text(self.stats, self.role, width, self.cursor))
 
 
 class Timeline(Static):
@@ -278,7 +287,7 @@ class Timeline(Static):
 
     def redraw(self) -> None:
         width = self.content_size.width or 78
-        self.update(timeline_chart(self.by_month, self.today, width, self.chart_rows))
+        redraw_lines(self, timeline_chart(self.by_month, self.today, width, self.chart_rows))
 
 
 class BoardScreen(Screen[str | None]):
@@ -423,5 +432,6 @@ class BoardScreen(Screen[str | None]):
         timeline.by_month, timeline.today = dated_months(self.stats), today
         timeline.redraw()
         self.fit_chart()
-        self.query_one("#board-title", Static).update(self._title())
-        self.query_one("#time-caption", Static).update(self._time_caption())
+        # One line each (`height: 1`): repainted, never a reason to lay the screen out.
+        self.query_one("#board-title", Static).update(self._title(), layout=False)
+        self.query_one("#time-caption", Static).update(self._time_caption(), layout=False)

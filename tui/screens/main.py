@@ -64,6 +64,7 @@ class MainScreen(Screen[None]):
         self.controller = ChatController(live)
         self.first_frame_at: float | None = None  # perf_counter() when first painted (bench)
         self._announce: View | None = None  # the search view whose hits should be summed up
+        self._unsaid: list[tuple[Text | str, str]] = []  # news that came while covered
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,7 +94,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.prompt.cursor_blink = False
         self.prompt.focus()
-        self.live.changed.subscribe(self, self.snapshot_changed)
+        # Called at once, not posted to this screen: under the board, any message this
+        # screen handles makes Textual repaint the whole board (it keeps the screen below
+        # the top one current, with a repaint pending), ~10 ms at 100,000 tasks.
+        self.live.changed.subscribe(self, self.snapshot_changed, immediate=True)
         self.call_after_refresh(self.first_frame)
 
     def first_frame(self) -> None:
@@ -232,12 +236,31 @@ class MainScreen(Screen[None]):
         the header and the list skip the work (at 100,000 tasks most of a change's cost)."""
         self.pane.catch_up()
         self.query_one(StatusHeader).catch_up()
+        unsaid, self._unsaid = self._unsaid, []
+        for content, style in unsaid:
+            self.say(content, style)
 
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         if change.problem:
-            self.say(f"{change.problem}（界面仍显示上次读到的内容）", "yellow")
+            says = [(f"{change.problem}（界面仍显示上次读到的内容）", "yellow")]
         else:
-            self.apply(self.controller.news(change.news))
+            says = self.controller.news(change.news).says
+        if self.covered:
+            # Under the board nothing of this screen shows, yet Textual repaints the whole
+            # board for any line written here (it keeps the screen below the top one
+            # current): the news is worded now and written when the board closes.
+            self._unsaid.extend(says)
+            return
+        for content, style in says:
+            self.say(content, style)
+
+    @property
+    def covered(self) -> bool:
+        """An opaque screen (the board) is above this one: none of it shows. (A dialog is
+        see-through: what happens here shows behind it.)"""
+        stack = self.app.screen_stack
+        above = stack[stack.index(self) + 1 :] if self in stack else []
+        return any(screen.styles.background.a == 1 for screen in above)
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

@@ -86,6 +86,10 @@ class StatusHeader(Horizontal):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.live = live
         self._widths = (0, 0)  # cells of the title and the counts as last painted
+        # What each line shows (None: not painted yet), so a change repaints only what moved.
+        self._title: str | None = None
+        self._counts: str | None = None
+        self._path: str | None = None
         self._behind: SnapshotChanged | None = None  # the last change while hidden
 
     def compose(self) -> ComposeResult:
@@ -104,7 +108,13 @@ class StatusHeader(Horizontal):
         title, counts = self._widths
         room = width - (counts + 2) - (min(title, TITLE_MIN) + 2) - 1
         label = short_path(self.live.ctx.db_path, min(room, DB_MAX))
-        self.query_one("#header-db", Static).update(Text(label, no_wrap=True, overflow="crop"))
+        if label != self._path:
+            # `width: auto`: the screen is laid out again only when the path's width changes.
+            resized = self._path is None or text_width(label) != text_width(self._path)
+            self._path = label
+            self.query_one("#header-db", Static).update(
+                Text(label, no_wrap=True, overflow="crop"), layout=resized
+            )
 
     def catch_up(self) -> None:
         """Shown again: paint the last change that came while hidden."""
@@ -129,8 +139,18 @@ class StatusHeader(Horizontal):
         widget = self.query_one("#header-title", Static)
         # "2 个方案：…" is cut at the edge, not wrapped at its space (a title has no spaces).
         widget.set_class(len(snap.plans) > 1, "-plans")
-        widget.update(title)
+        # A colleague's change moves one count: what did not change is not updated, and a
+        # line whose width stays is repainted without a layout of the screen (which would
+        # repaint all of it: most of what a change cost the app).
+        if title.plain != self._title:
+            self._title = title.plain
+            widget.update(title, layout=False)  # `width: 1fr; height: 1`: its text never sizes it
         counts = counts_text(task_counts(snap.tasks, change.today), change.today)
-        self.query_one("#header-counts", Static).update(counts)
-        self._widths = (text_width(title.plain), text_width(counts.plain))
-        self.fit_database()
+        widths = (text_width(title.plain), text_width(counts.plain))
+        if counts.plain != self._counts:
+            resized = self._counts is None or widths[1] != self._widths[1]  # `width: auto`
+            self._counts = counts.plain
+            self.query_one("#header-counts", Static).update(counts, layout=resized)
+        if widths != self._widths or self._path is None:
+            self._widths = widths
+            self.fit_database()

@@ -24,6 +24,7 @@ from textual.strip import Strip
 from zwgk.store.lazytasks import find_id, id_at
 from zwgk.store.model import Task
 from zwgk.tui.actions import bindings_for
+from zwgk.tui.widgets.virtualsize import set_virtual_size
 
 from ..render import label_cells, task_row
 
@@ -185,7 +186,7 @@ class TaskList(ScrollView, can_focus=True):
         self.total = len(tasks) if total is None else total
         more = f"，显示前 {len(tasks)} 项" if self.total > len(tasks) else ""
         self.label = f"任务 {self.total} 项{more}"
-        self.virtual_size = Size(self.size.width, len(self.tasks))
+        set_virtual_size(self, Size(self.size.width, len(self.tasks)))
         previous = self.highlighted
         index = None
         if keep is not None:

@@ -14,6 +14,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from zwgk.tui.widgets.virtualsize import set_virtual_size
+
 MAX_ENTRIES = 2000
 
 
@@ -75,7 +77,7 @@ class Transcript(ScrollView, can_focus=False):
         return "\n".join(self.plain)
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self._wrapped_at, len(self.lines))
+        set_virtual_size(self, Size(self._wrapped_at, len(self.lines)))
 
     def on_resize(self, event: Resize) -> None:
         self._rewrap()
