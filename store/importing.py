@@ -178,6 +178,7 @@ def _import_into(
     fresh = [(name, factory) for name, factory in factories if name not in _RECORD_FIELDS]
     last_id = max([*existing, offset])  # kept as ids are handed out, not recomputed per task
     new_ids: set[int] = set()
+    plain: set[int] = set()  # new records holding no float: see Transaction.plain_tasks
     document_record = _DocumentRecords(title, y, aliases)
 
     def merged() -> Iterator[Document]:
@@ -210,6 +211,8 @@ def _import_into(
                 if pt.status and (status := parse_status(pt.status)):
                     new["status"] = status
                 new_ids.add(tid)
+                if type(num) is int and (rec["group"] is None or type(rec["group"]) is int):
+                    plain.add(tid)  # the rest is strings, lists and dicts by construction
                 if tid > last_id:
                     last_id = tid
                 report.added += 1
@@ -234,6 +237,7 @@ def _import_into(
     else:
         for _ in merged():
             raise AssertionError("every task was matched, none is new")
+    txn.plain_tasks(plain)
     if updates:
         # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
         # once; the callable sees the bare record, whose "id" is its doc id (validation checks).

@@ -294,6 +294,15 @@ class Transaction:
         write is larger than `limit` bytes. Measured on the commit's own dump: no second one."""
         self._size_limit = (limit, error)
 
+    # Keys of task records that hold no float (`dbfile.Dumped`'s `plain`): the ones an import
+    # built itself, so their dump may take the faster encoder.
+    _plain_tasks: frozenset[str] = frozenset()
+
+    def plain_tasks(self, task_ids: set[int]) -> None:
+        """Say that these tasks' records (as they stand at the commit) hold only str, int,
+        bool, None, lists and dicts: no float. Cleaning them at the commit keeps that true."""
+        self._plain_tasks = self._plain_tasks.union(map(str, task_ids))
+
     def commit(self) -> None:
         if self._storage is None:
             self._commit_log_only()
@@ -302,7 +311,7 @@ class Transaction:
             return
         from tinydb.table import Document
 
-        dumped = _dumped(self.data)
+        dumped = _dumped(self.data, self._plain_tasks)
         if any(e.get("action") == "import" for e in self.new_events):
             # Imported cells, unit names and file names: no control characters get stored.
             # Looked for in the dump (C-speed scans); the records are walked only if one may
@@ -312,13 +321,15 @@ class Transaction:
             if dumped is None or any(map(may_need_cleaning, dumped.chunks)):
                 for name in ("plans", "tasks", "units"):
                     self.data[name] = _sanitize_tree(self.data.get(name, {}))
-                dumped = _dumped(self.data)
+                dumped = _dumped(self.data, self._plain_tasks)
             self._storage.dirty = True
         problems = validate(self.data, limit=1)
         if problems:  # a bug upstream: refuse to write a database that would not load
             raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
         if dumped is None:
-            dumped = Dumped(self.data)  # raises what makes the data unwritable, as it always did
+            dumped = Dumped(
+                self.data, self._plain_tasks
+            )  # raises what makes the data unwritable, as it always did
         if self._size_limit is not None:
             limit, error = self._size_limit
             size = dumped.size(self.data.get("meta"))
@@ -421,10 +432,10 @@ def _writable_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def _dumped(data: dict[str, Any]) -> Dumped | None:
+def _dumped(data: dict[str, Any], plain: frozenset[str]) -> Dumped | None:
     """The data dumped, or None when it cannot be (the caller cleans or validates first)."""
     try:
-        return Dumped(data)
+        return Dumped(data, plain)
     except Exception:  # noqa: BLE001 - e.g. a lone surrogate; dumped again after the checks
         return None
 
