@@ -148,14 +148,16 @@ class Dumped:
     """A database dumped once: its body (everything the CRC covers) can be measured and checked
     before anything is written, and written with the meta line as it stands at the write.
 
-    The body is kept in chunks of a few thousand task lines, written one after the other:
+    The body is kept in chunks of a few hundred task lines, written one after the other:
     joining 100 MB into one object, then again with the meta line, held three copies at once.
     """
 
-    LINES_PER_CHUNK = 4096
+    LINES_PER_CHUNK = 256
 
-    def __init__(self, data: dict[str, Any], plain: frozenset[str] = frozenset()) -> None:
-        """`plain`: keys of tasks whose records hold nothing but str, int, bool, None, lists and
+    def __init__(
+        self, data: dict[str, Any], plain: set[int] | frozenset[int] | range = frozenset()
+    ) -> None:
+        """`plain`: ids of tasks whose records hold nothing but str, int, bool, None, lists and
         dicts with str keys — no float, which orjson writes differently (`1e-05`, `NaN`) — as
         the records an import builds: orjson encodes those (3-4× faster than json's C encoder,
         byte for byte the same text: tests/test_import_codec.py). Any other task, or one
@@ -177,8 +179,9 @@ class Dumped:
             # A task key is a decimal id (validation refuses any other before a write), so it
             # needs no escaping; anything else is dumped as JSON would.
             key = str(k)
-            key = f'"{key}"' if key.isascii() and key.isdigit() else _ENCODE(key)
-            line = fast(v) if fast is not None and k in plain else None
+            number = int(key) if key.isascii() and key.isdigit() else None
+            key = f'"{key}"' if number is not None else _ENCODE(key)
+            line = fast(v) if fast is not None and number in plain else None
             if line is not None:
                 parts.append(b"%s:%s" % (key.encode(), line))
             else:
