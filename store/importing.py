@@ -60,6 +60,12 @@ class ImportReport:
     # Ids of this plan's tasks the new document no longer has: kept (with their history), and
     # listed so a person can decide.
     missing: list[int] = field(default_factory=list)
+    # For the caller's commit, not the report: the ids of the tasks this import inserted or
+    # updated, and of the new ones whose records hold no float (see Transaction.changed_tasks
+    # and plain_tasks; only a caller that changes nothing else in the transaction may say so).
+    # (A range when the ids run without a gap, as a first import's do: no set of 100,000.)
+    changed: set[int] | range = field(default_factory=set, repr=False, compare=False)
+    plain: set[int] | range = field(default_factory=set, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,15 +139,25 @@ def import_into(
     year: int | None,
     title: str | None = None,
     quiet: bool = False,
+    consume: bool = False,
 ) -> ImportReport:
+    """Merge `parsed` into the database. `consume`: the caller is done with `parsed`, whose
+    tasks are then let go of one by one as they are merged (their memory goes to the records
+    made from them: at 100,000 tasks the two no longer coexist whole)."""
     with collector_paused():
-        return _import_into(txn, parsed, year=year, title=title)
+        return _import_into(txn, parsed, year=year, title=title, consume=consume)
 
 
 def _import_into(
-    txn: Transaction, parsed: ParsedPlan, *, year: int | None, title: str | None
+    txn: Transaction,
+    parsed: ParsedPlan,
+    *,
+    year: int | None,
+    title: str | None,
+    consume: bool = False,
 ) -> ImportReport:
-    from .pinyin import task_keys, unit_keys
+    from .pinyin import forget as forget_keys
+    from .pinyin import only_keys, task_keys, unit_keys
 
     if not parsed.tasks:
         raise InputError(f"文件 {parsed.source} 中没有找到任何任务。")
@@ -178,14 +194,26 @@ def _import_into(
     fresh = [(name, factory) for name, factory in factories if name not in _RECORD_FIELDS]
     last_id = max([*existing, offset])  # kept as ids are handed out, not recomputed per task
     new_ids: set[int] = set()
+    plain: set[int] = set()  # new records holding no float (Transaction.plain_tasks)
     document_record = _DocumentRecords(title, y, aliases)
+
+    count = len(parsed.tasks)
+
+    def each_task() -> Iterator[ParsedTask]:
+        if not consume:
+            yield from parsed.tasks
+            return
+        pending = parsed.tasks[::-1]
+        parsed.tasks.clear()
+        while pending:
+            yield pending.pop()
 
     def merged() -> Iterator[Document]:
         """Each task of the document merged: the new ones yielded, as TinyDB is to store them
         (handed over one at a time, so no list holds a second copy of them all); the changed
         fields of known ones kept in `updates`."""
         nonlocal last_id
-        for index, pt in enumerate(parsed.tasks):
+        for index, pt in enumerate(each_task()):
             num = numbers[index]
             tid = ids.get(index)
             if tid is None:  # a new task: its own number as id, unless another plan holds it
@@ -193,12 +221,21 @@ def _import_into(
                 if tid in existing or tid in new_ids:
                     tid = last_id + 1
             rec = document_record(pt, num)
-            rec["extra"] = task_keys(rec)
+            old = existing.get(tid)
+            # The pinyin keys are a function of the text, group title and units (for one
+            # KEYS_VERSION): a re-imported task whose inputs did not change keeps its own.
+            if (
+                old is not None
+                and only_keys(old)
+                and all(old.get(k) == rec[k] for k in _KEY_INPUTS)
+            ):
+                rec["extra"] = old["extra"]
+            else:
+                rec["extra"] = task_keys(rec)
             groups.add((rec["group"], rec["group_title"]))
             unit_names.update(rec["lead_units"], rec["support_units"], rec["guide_units"])
             if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
                 report.unparsed.append((tid, rec["deadline_text"]))
-            old = existing.get(tid)
             if old is None:
                 new = Document(defaults, doc_id=tid)
                 new.update(rec)
@@ -210,16 +247,27 @@ def _import_into(
                 if pt.status and (status := parse_status(pt.status)):
                     new["status"] = status
                 new_ids.add(tid)
+                if type(num) is int and (rec["group"] is None or type(rec["group"]) is int):
+                    plain.add(tid)  # the rest is strings, lists and dicts by construction
                 if tid > last_id:
                     last_id = tid
                 report.added += 1
                 yield new
             else:
-                changed = {
-                    k: rec[k]
-                    for k in _COMPARED
-                    if old.get(k, [] if k == "subitems" else None) != rec[k]
-                }
+                # All fields alike (most tasks of a re-import): one comparison made in C.
+                same = (
+                    list(map(old.get, _ALWAYS_COMPARED)) == [rec[k] for k in _ALWAYS_COMPARED]
+                    and old.get("subitems", []) == rec["subitems"]
+                )
+                changed = (
+                    {}
+                    if same
+                    else {
+                        k: rec[k]
+                        for k in _COMPARED
+                        if old.get(k, [] if k == "subitems" else None) != rec[k]
+                    }
+                )
                 if changed:
                     updates[tid] = changed
                     report.updated += 1
@@ -229,11 +277,16 @@ def _import_into(
     # One table write for all inserts and one for all updates: TinyDB rewrites the whole table
     # per call, so per-task calls make a 10k-task import quadratic. A task without a match
     # is new (its id is one nobody holds), so whether anything is inserted is known now.
-    if len(ids) < len(parsed.tasks):
+    if len(ids) < count:
         tasks_table.insert_multiple(merged())
     else:
         for _ in merged():
             raise AssertionError("every task was matched, none is new")
+    report.changed = _compact(new_ids | set(updates))
+    report.plain = _compact(plain)
+    if report.plain == report.changed:  # a first import: one collection of ids, not two
+        report.plain = report.changed
+    forget_keys()
     if updates:
         # update() with a callable and doc_ids (TinyDB's documented batch form) writes the table
         # once; the callable sees the bare record, whose "id" is its doc id (validation checks).
@@ -241,7 +294,7 @@ def _import_into(
     _merge_units(txn, unit_names, aliases, unit_keys)
     _upsert_plan(txn, Plan(title=title, year=y, source=Path(parsed.source).name))
     report.groups = len(groups)
-    report.tasks = len(parsed.tasks)
+    report.tasks = count
     report.units = len(unit_names)
     if report.added or report.updated:
         name = Path(parsed.source).name
@@ -254,6 +307,18 @@ def _import_into(
 # re-import compares.
 _COMPARED = (*DOCUMENT_FIELDS, "extra")
 _RECORD_FIELDS = frozenset(_COMPARED)
+_ALWAYS_COMPARED = tuple(k for k in _COMPARED if k != "subitems")  # keys every record has
+
+
+# What `task_keys` reads from a record.
+_KEY_INPUTS = ("text", "group_title", "lead_units", "support_units", "guide_units")
+
+
+def _compact(ids: set[int]) -> set[int] | range:
+    """`ids` as a range when they run without a gap (the same membership), else as they are."""
+    if ids and max(ids) - min(ids) + 1 == len(ids):
+        return range(min(ids), max(ids) + 1)
+    return ids
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
@@ -311,11 +376,11 @@ class _DocumentRecords:
 
     def __init__(self, title: str, year: int, aliases: dict[str, str]) -> None:
         self.title, self.year, self.aliases = title, year, aliases
-        self._deadlines: dict[str, tuple[str | None, str]] = {}
+        self._deadlines: dict[str, tuple[str, str | None, str]] = {}
         self._units: dict[tuple[str, ...], list[str]] = {}
 
     def __call__(self, pt: ParsedTask, num: int) -> dict[str, Any]:
-        due, kind = self._deadline(pt.deadline_text)
+        deadline, due, kind = self._deadline(pt.deadline_text)
         return {
             "plan": self.title,
             "group": pt.group,
@@ -325,18 +390,20 @@ class _DocumentRecords:
             "lead_units": self._canon(pt.lead_units),
             "support_units": self._canon(pt.support_units),
             "guide_units": self._canon(pt.guide_units),
-            "deadline_text": pt.deadline_text,
+            "deadline_text": deadline,
             "due": due,
             "deadline_kind": kind,
             "num": num,
             "subitems": list(pt.subitems),
         }
 
-    def _deadline(self, text: str) -> tuple[str | None, str]:
+    def _deadline(self, text: str) -> tuple[str, str | None, str]:
+        """(the phrase, due date, kind): the phrase as first met, so the records share one
+        string per phrase instead of holding each row's own copy."""
         found = self._deadlines.get(text)
         if found is None:
             dl = parse_deadline(text, self.year)
-            found = self._deadlines[text] = (dl.due.isoformat() if dl.due else None, dl.kind)
+            found = self._deadlines[text] = (text, dl.due.isoformat() if dl.due else None, dl.kind)
         return found
 
     def _canon(self, units: list[str]) -> list[str]:

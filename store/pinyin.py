@@ -120,6 +120,13 @@ def _part_entries(text: str) -> dict[str, str]:
     return _entries(_nfkc(text))
 
 
+def forget() -> None:
+    """Let go of the per-phrase caches (tens of MB after 100,000 tasks) once a plan's keys
+    are made; the characters' readings stay."""
+    _clause_entries.cache_clear()
+    _part_entries.cache_clear()
+
+
 def parse_readings(keys: object) -> dict[str, str]:
     """{character: "reading,reading"} from a stored key (either version); {} if unusable."""
     if isinstance(keys, str):
@@ -151,6 +158,18 @@ def task_keys(record: dict[str, Any]) -> dict[str, Any]:
 def has_keys(record: dict[str, Any]) -> bool:
     extra = record.get("extra") or {}
     return extra.get(VERSION_KEY) == KEYS_VERSION and isinstance(extra.get(PINYIN_KEY), str)
+
+
+def only_keys(record: dict[str, Any]) -> bool:
+    """Whether the record's `extra` is exactly what `task_keys` makes: this version's keys and
+    nothing else."""
+    extra = record.get("extra")
+    return (
+        isinstance(extra, dict)
+        and len(extra) == 2
+        and extra.get(VERSION_KEY) == KEYS_VERSION
+        and isinstance(extra.get(PINYIN_KEY), str)
+    )
 
 
 def ensure_keys(record: dict[str, Any], *, force: bool = False) -> bool:

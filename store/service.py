@@ -154,7 +154,11 @@ class Service:
                 parsed = parse_file(path, split_subitems=split_subitems)
                 with self.store.transaction() as txn:
                     txn.require(None, "import")
-                    report = import_into(txn, parsed, year=year, title=title)
+                    report = import_into(txn, parsed, year=year, title=title, consume=True)
+                    # Nothing else in this transaction changes a task: the commit checks only
+                    # the records the import changed, and dumps its new ones the fast way.
+                    txn.changed_tasks(report.changed)
+                    txn.plain_tasks(report.plain)
                     del parsed  # records now: not held through the commit's dump (~100 MB)
                     _check_size(txn, path)
                     seqs = _seqs(txn.new_events)

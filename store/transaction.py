@@ -294,6 +294,36 @@ class Transaction:
         write is larger than `limit` bytes. Measured on the commit's own dump: no second one."""
         self._size_limit = (limit, error)
 
+    # Keys of task records that hold no float (`dbfile.Dumped`'s `plain`): the ones an import
+    # built itself, so their dump may take the faster encoder.
+    _plain_tasks: set[int] | frozenset[int] | range = frozenset()
+
+    def plain_tasks(self, ids: set[int] | range) -> None:
+        """Say that these tasks' records (as they stand at the commit) hold only str, int,
+        bool, None, lists and dicts: no float. Cleaning them at the commit keeps that."""
+        self._plain_tasks = ids
+
+    # Keys of the only tasks changed since the whole file was read (None: any may have).
+    _changed_tasks: set[int] | range | None = None
+
+    def changed_tasks(self, ids: set[int] | range) -> None:
+        """Say that of the tasks only these were changed (inserted or updated through `db`)
+        since the file was read: the commit checks those records and not the others, which
+        were checked when read (a file zwgk wrote, or `validate` on load; logged changes are
+        checked before they are replayed)."""
+        self._changed_tasks = ids
+
+    def _to_check(self) -> dict[str, Any]:
+        """The data the commit validates: all of it, or with only the changed tasks."""
+        data = self.data
+        tasks = data.get("tasks")
+        if self._changed_tasks is None or not isinstance(tasks, dict):
+            return data
+        changed = self._changed_tasks
+        if len(changed) >= len(tasks):  # a first import: all of them (no copy of the table)
+            return data
+        return {**data, "tasks": {k: v for k, v in tasks.items() if _task_id(k) in changed}}
+
     def commit(self) -> None:
         if self._storage is None:
             self._commit_log_only()
@@ -302,7 +332,7 @@ class Transaction:
             return
         from tinydb.table import Document
 
-        dumped = _dumped(self.data)
+        dumped = _dumped(self.data, self._plain_tasks)
         if any(e.get("action") == "import" for e in self.new_events):
             # Imported cells, unit names and file names: no control characters get stored.
             # Looked for in the dump (C-speed scans); the records are walked only if one may
@@ -312,13 +342,14 @@ class Transaction:
             if dumped is None or any(map(may_need_cleaning, dumped.chunks)):
                 for name in ("plans", "tasks", "units"):
                     self.data[name] = _sanitize_tree(self.data.get(name, {}))
-                dumped = _dumped(self.data)
+                dumped = _dumped(self.data, self._plain_tasks)
+                self._changed_tasks = None  # every record is a new one now: check them all
             self._storage.dirty = True
-        problems = validate(self.data, limit=1)
+        problems = validate(self._to_check(), limit=1)
         if problems:  # a bug upstream: refuse to write a database that would not load
             raise DatabaseError(f"这次修改会使数据库{problems[0]}，已取消，未做任何修改。")
-        if dumped is None:
-            dumped = Dumped(self.data)  # raises what makes the data unwritable, as it always did
+        if dumped is None:  # raises what makes the data unwritable, as it always did
+            dumped = Dumped(self.data, self._plain_tasks)
         if self._size_limit is not None:
             limit, error = self._size_limit
             size = dumped.size(self.data.get("meta"))
@@ -421,12 +452,17 @@ def _writable_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def _dumped(data: dict[str, Any]) -> Dumped | None:
+def _dumped(data: dict[str, Any], plain: set[int] | frozenset[int] | range) -> Dumped | None:
     """The data dumped, or None when it cannot be (the caller cleans or validates first)."""
     try:
-        return Dumped(data)
+        return Dumped(data, plain)
     except Exception:  # noqa: BLE001 - e.g. a lone surrogate; dumped again after the checks
         return None
+
+
+def _task_id(key: str) -> int | None:
+    """The id a task key names (None: not a decimal id, which validation refuses)."""
+    return int(key) if key.isascii() and key.isdigit() else None
 
 
 def _sanitize_tree(obj: Any) -> Any:

@@ -141,8 +141,10 @@ def test_an_import_is_dumped_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     made: list[int] = []
 
     class Counted(Dumped):
-        def __init__(self, data: dict[str, Any]) -> None:
-            super().__init__(data)
+        def __init__(
+            self, data: dict[str, Any], plain: set[int] | frozenset[int] | range = frozenset()
+        ) -> None:
+            super().__init__(data, plain)
             made.append(self.length)
 
     monkeypatch.setattr(transaction, "Dumped", Counted)
