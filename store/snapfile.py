@@ -56,6 +56,7 @@ _CODE = (
     "search/index.py",
     "search/pinyin_match.py",
     "search/lineindex.py",
+    "search/initials.py",
 )
 
 

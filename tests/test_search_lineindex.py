@@ -24,6 +24,8 @@ WORDS = [
     "区政府办", "各街道", "zcjd", "zwgk", "yiqing", "zhengce", "xxgk", "gkml", "shuju",
     "逾期", "舆请", "公开木录", "政策解渎", "财正局", "公", "开", "的", "xinxi gongkai",
     "政策 解读", "unit:区政府办 公开", "status:未开始 zc", "2021", "7", "zz", "a", "ü",
+    # runs of initials (store/search/initials.py), alone, after a word, beside full syllables
+    "gkzd", "zhcj", "zcjdgz", "xxgkzd", "sjgx", "zwgk zcjd", "公开 gkml", "zhengcejd", "hx",
 ]  # fmt: skip
 
 
@@ -123,3 +125,23 @@ def test_runs_are_certain_only_where_the_pairs_must_chain(all_pairs: bool) -> No
         assert certain == 0b110001 and maybe == 0b000110
     else:  # six lines: every pair is rare, only bucketed, so nothing is certain
         assert certain == 0 and maybe & 0b110001 == 0b110001
+
+
+def test_group_titles_hit_reach_their_tasks_however_many(
+    indexes: tuple[SearchIndex, SearchIndex],
+) -> None:
+    """`groups_bits`: few groups hit (their member lists joined) or many (each line looks its
+    group up) give each hit group's tasks, in both kinds of index."""
+    from zwgk.store.search.bitsets import regex_find
+
+    for index in indexes:
+        titles, members = index.group_titles, index.group_members
+        for word in ["公开", "政策解读", "的", "工作", "舆情回应机制", "无此词"]:
+            want = sum(1 << p for g, t in enumerate(titles) if word in t for p in members[g])
+            assert index.group_bits(word) == want, word
+        for word in ["z", "zc", "gk", "zhengce"]:
+            for pat in index.pinyin_patterns(word):
+                coded = [index.to_codes(t) for t in titles]
+                hit = [g for g, t in enumerate(coded) if pat.rx.search(t)]
+                want = sum(1 << p for g in hit for p in members[g])
+                assert index.groups_bits(regex_find(pat.rx), coded=True) == want, word

@@ -16,7 +16,10 @@ from zwgk.store.search import SearchIndex
 from zwgk.store.service import Service
 
 TODAY = date(2021, 6, 1)
-PINYIN = ["zcjd", "gkml", "xxgk", "zwgk", "shuju", "zhengwu gongkai", "jzs", "ybt", "zz"]
+PINYIN = [
+    "zcjd", "gkml", "xxgk", "zwgk", "shuju", "zhengwu gongkai", "jzs", "ybt", "zz",
+    "gkzd", "zhcj", "xzsp", "sjzl", "cz", "hx", "zfxxgk", "zcjdgz", "公开 zc", "zhengcejd",
+]  # fmt: skip
 
 
 def _indexes(tmp: Path, sample: str) -> tuple[SearchIndex, SearchIndex]:

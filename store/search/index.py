@@ -13,10 +13,11 @@ import copy
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING, Any, cast
 
 from ..model import ROLES, Task, Unit
@@ -25,6 +26,7 @@ from ..unitnames import unit_key
 from . import highlight, ranking
 from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, lines_holding, positions, regex_find, span_bits
+from .initials import InitialsIndex
 from .lineindex import LineIndex
 from .masks import filter_bits
 from .parse import parse_query
@@ -36,6 +38,10 @@ from .typos import HOMOPHONE_MAX, homophone_slip
 if TYPE_CHECKING:
     from ..db import Snapshot
 
+_FLAGS = bytes.maketrans(b"\x00\x01", b"01")
+# From one group in this many on, a group title's hits are spread to lines by a lookup per
+# line (C speed) rather than by joining the groups' member lists.
+_DENSE_GROUPS = 16
 CACHE_SIZE = 256  # per-term results kept (keystrokes extend a query a letter at a time)
 
 
@@ -109,6 +115,8 @@ class SearchIndex:
         # only for an index kept between processes); without them, words are scanned for
         self._text_lines: LineIndex | None = None
         self._coded_lines: LineIndex | None = None
+        self._initials: InitialsIndex | None = None  # runs of initials, by position
+        self._group_of: Sequence[int] | None = None  # `group_of_line`, made on first use
         self.vocabulary: list[str] | None = None  # words to suggest (suggest.py), on first use
 
     @classmethod
@@ -152,6 +160,7 @@ class SearchIndex:
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
             "coded": (self._coded_hay, self._coded_groups, self._coded_units),
             "lines": self._line_indexes(),
+            "initials": self._initials.state() if self._initials is not None else None,
         }
 
     def _line_indexes(self) -> tuple[Any, Any]:
@@ -160,6 +169,7 @@ class SearchIndex:
             coded = self._coded_hay.split("\n") if self.n else []
             self._text_lines = LineIndex.build(self.norm)
             self._coded_lines = LineIndex.build(coded, all_pairs=True)
+            self._initials = InitialsIndex.build(coded, self._pinyin_tables().classes)
         return (self._text_lines.state(), self._coded_lines.state())
 
     @classmethod
@@ -207,6 +217,8 @@ class SearchIndex:
         text_lines, coded_lines = state["lines"]
         self._text_lines = LineIndex.from_state(text_lines)
         self._coded_lines = LineIndex.from_state(coded_lines)
+        self._initials = InitialsIndex.from_state(state.get("initials"))
+        self._group_of = None
         self.vocabulary = None
         return self
 
@@ -369,11 +381,19 @@ class SearchIndex:
 
         def make() -> int:
             assert lines is not None
-            exact = maybe = 0
-            for run in pat.seqs:
+            exact = maybe = starts = 0
+            initials = self._initials
+            letters_of = pat.initials or (None,) * len(pat.seqs)
+            for run, letters in zip(pat.seqs, letters_of, strict=True):
+                if initials is not None and letters is not None:
+                    starts |= initials.run_positions(letters)  # exact: no line to check
+                    continue
                 certain, unsure = lines.run_lines(run)
                 exact |= certain
                 maybe |= unsure
+            if starts:
+                assert initials is not None
+                exact |= initials.lines_of(starts)
             maybe &= ~exact
             if maybe:  # the pairs are there, but perhaps not in a row: look
                 search = partial(pat.rx.search, self._coded_hay)
@@ -414,10 +434,28 @@ class SearchIndex:
     def groups_bits(self, find: Find, *, coded: bool = False) -> int:
         """Tasks whose group title `find` hits (scanning all distinct titles at once)."""
         hay = self._coded_groups if coded else self.group_hay
+        found = lines_hit(find, hay, self.group_starts)
+        if len(found) * _DENSE_GROUPS >= len(self.group_titles):
+            # many groups (a pinyin letter): each line looks its group up, in C
+            flags = bytearray(len(self.group_titles))
+            for g in found:
+                flags[g] = 1
+            line_flags = bytes(map(flags.__getitem__, self.group_of_line))
+            return int(line_flags.translate(_FLAGS)[::-1], 2) if self.n else 0
         pos: list[int] = []
-        for g in lines_hit(find, hay, self.group_starts):
+        for g in found:
             pos.extend(self.group_members[g])
         return bits(pos, self.n) if pos else 0
+
+    @property
+    def group_of_line(self) -> Sequence[int]:
+        """The group of each line (rank), from `group_members` on first use."""
+        if self._group_of is None:
+            out = array("i", bytes(4 * self.n))
+            for g, members in enumerate(self.group_members):
+                deque(map(out.__setitem__, members, repeat(g)), maxlen=0)
+            self._group_of = out
+        return self._group_of
 
     def group_bits(self, word: str) -> int:
         """Tasks whose normalised group title contains `word`."""

@@ -33,6 +33,9 @@ class PinyinPattern:
     # what rx matches, spelled out: any one of these runs of code classes (each class a
     # string of codes), for looking lines up in a LineIndex instead of scanning
     seqs: tuple[tuple[str, ...], ...] = ()
+    # per run of `seqs`: the initials it is made of when every token is an initial (then an
+    # InitialsIndex answers it exactly), else None
+    initials: tuple[tuple[str, ...] | None, ...] = ()
 
 
 @dataclass
@@ -112,10 +115,12 @@ def patterns_for(word: str, classes: Classes) -> list[PinyinPattern]:
     groups: dict[bool, list[list[Token]]] = {}
     for seg in _segmentations(word, classes):
         groups.setdefault(all(kind != "i" for kind, _ in seg), []).append(seg)
-    return [
-        PinyinPattern(full, re.compile(_trie_pattern(segs, classes)), _class_runs(segs, classes))
-        for full, segs in sorted(groups.items(), reverse=True)
-    ]
+    out = []
+    for full, segs in sorted(groups.items(), reverse=True):
+        runs = _class_runs(segs, classes)
+        rx = re.compile(_trie_pattern(segs, classes))
+        out.append(PinyinPattern(full, rx, tuple(runs), tuple(runs.values())))
+    return out
 
 
 def _token_codes(kind: str, tok: str, tables: Classes) -> set[str]:
@@ -126,15 +131,20 @@ def _token_codes(kind: str, tok: str, tables: Classes) -> set[str]:
     return out
 
 
-def _class_runs(segs: list[list[Token]], tables: Classes) -> tuple[tuple[str, ...], ...]:
+def _class_runs(
+    segs: list[list[Token]], tables: Classes
+) -> dict[tuple[str, ...], tuple[str, ...] | None]:
     """The token sequences of `_trie_pattern` as runs of code classes, without those that
-    cannot match (a token matching no code: "(?!)" there)."""
-    runs: dict[tuple[str, ...], None] = {}
+    cannot match (a token matching no code: "(?!)" there), each with its initials when a
+    sequence of initials only makes it (its classes are then exactly those initials')."""
+    runs: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for seg in segs:
         run = tuple("".join(sorted(_token_codes(*token, tables))) for token in seg)
         if run and all(run):
-            runs[run] = None
-    return tuple(runs)
+            initials = tuple(x for kind, x in seg) if all(k == "i" for k, _ in seg) else None
+            if runs.get(run) is None:
+                runs[run] = initials
+    return runs
 
 
 def _trie_pattern(segs: list[list[Token]], tables: Classes) -> str:
