@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from ..db import Snapshot
 
 _FLAGS = bytes.maketrans(b"\x00\x01", b"01")
-# From one group in this many on, a group title's hits are spread to lines by a lookup per
-# line (C speed) rather than by joining the groups' member lists.
-_DENSE_GROUPS = 16
+# From one task in this many in the groups hit on, a group title's hits are spread to lines
+# by a lookup per line (C speed) rather than by joining the groups' member lists.
+_DENSE_GROUPS = 4
 CACHE_SIZE = 256  # per-term results kept (keystrokes extend a query a letter at a time)
 
 
@@ -161,6 +161,7 @@ class SearchIndex:
             "coded": (self._coded_hay, self._coded_groups, self._coded_units),
             "lines": self._line_indexes(),
             "initials": self._initials.state() if self._initials is not None else None,
+            "group_of": _pack("i", self.group_of_line),
         }
 
     def _line_indexes(self) -> tuple[Any, Any]:
@@ -218,7 +219,7 @@ class SearchIndex:
         self._text_lines = LineIndex.from_state(text_lines)
         self._coded_lines = LineIndex.from_state(coded_lines)
         self._initials = InitialsIndex.from_state(state.get("initials"))
-        self._group_of = None
+        self._group_of = _unpack("i", state["group_of"]) if "group_of" in state else None
         self.vocabulary = None
         return self
 
@@ -385,7 +386,8 @@ class SearchIndex:
             initials = self._initials
             letters_of = pat.initials or (None,) * len(pat.seqs)
             for run, letters in zip(pat.seqs, letters_of, strict=True):
-                if initials is not None and letters is not None:
+                # (one or two initials: the code index's sets and pairs answer exactly, faster)
+                if initials is not None and letters is not None and len(letters) > 2:
                     starts |= initials.run_positions(letters)  # exact: no line to check
                     continue
                 certain, unsure = lines.run_lines(run)
@@ -435,7 +437,8 @@ class SearchIndex:
         """Tasks whose group title `find` hits (scanning all distinct titles at once)."""
         hay = self._coded_groups if coded else self.group_hay
         found = lines_hit(find, hay, self.group_starts)
-        if len(found) * _DENSE_GROUPS >= len(self.group_titles):
+        members = self.group_members
+        if sum(map(len, map(members.__getitem__, found))) * _DENSE_GROUPS >= self.n:
             # many groups (a pinyin letter): each line looks its group up, in C
             flags = bytearray(len(self.group_titles))
             for g in found:
@@ -444,7 +447,7 @@ class SearchIndex:
             return int(line_flags.translate(_FLAGS)[::-1], 2) if self.n else 0
         pos: list[int] = []
         for g in found:
-            pos.extend(self.group_members[g])
+            pos.extend(members[g])
         return bits(pos, self.n) if pos else 0
 
     @property
