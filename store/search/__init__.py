@@ -29,6 +29,8 @@ Modules, in the order a query meets them:
   typos.py         one wrong, missing or extra character; homophones
   ranking.py       per-term tiers combined into a ranked result
   bitsets.py       result sets as ints, and the scan that fills them
+  lineindex.py     the lines holding each character and pair (a prepared index's lookups)
+  initials.py      where each pinyin initial may stand: runs of initials found by position
   results.py       Hit and SearchResult
   highlight.py     the spans of a shown hit
   suggest.py       "did you mean" after an empty result
