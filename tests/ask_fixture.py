@@ -66,3 +66,26 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AskWorld]:
 def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AskWorld]:
     """The same, plus the example unit directory (streets and departments by name)."""
     yield build_world(tmp_path_factory.mktemp("ask-dir"), directory=True)
+
+
+# -- checks the question tables share (tests/test_ask_table.py and the held-out set) --------
+def row_ids(rows: list, prefix: str) -> list[str]:
+    """`q01`, `q02` …: a failing row is named by its place in its table."""
+    return [f"{prefix}{i:02d}" for i in range(1, len(rows) + 1)]
+
+
+def check_answer(snapshot: Snapshot, question: str, expected: list[int]) -> None:
+    """The question finds exactly the expected tasks, and the answer says something."""
+    from zwgk.store.ask import ask
+
+    answer = ask(snapshot, question, today=TODAY)
+    assert sorted(answer.task_ids) == expected, f"{question}: {answer.to_json()}"
+    assert answer.answer.strip(), question
+
+
+def understood_part(understood: dict, expected: dict[str, object]) -> dict[str, object]:
+    """What the parser understood, for the keys a row names (units in a stable order)."""
+    got = {k: understood[k] for k in expected}
+    if "units" in got:
+        got["units"] = sorted(got["units"])
+    return got

@@ -16,7 +16,7 @@ import re
 
 import ask_fixture
 import pytest
-from ask_fixture import TODAY, AskWorld
+from ask_fixture import TODAY, AskWorld, check_answer, row_ids, understood_part
 
 from zwgk.store.ask import ask
 
@@ -79,23 +79,16 @@ UNDERSTOOD: list[tuple[str, dict[str, object]]] = [
 ]
 
 
-def _ids(rows: list[tuple[str, list[int]]]) -> list[str]:
-    return [f"h{i:02d}" for i in range(1, len(rows) + 1)]
-
-
-@pytest.mark.parametrize(("question", "expected"), ROWS, ids=_ids(ROWS))
+@pytest.mark.parametrize(("question", "expected"), ROWS, ids=row_ids(ROWS, "h"))
 def test_heldout_question(world: AskWorld, question: str, expected: list[int]) -> None:
-    answer = ask(world.snapshot, question, today=TODAY)
-    assert sorted(answer.task_ids) == expected, f"{question}: {answer.to_json()}"
-    assert answer.answer.strip(), question
+    check_answer(world.snapshot, question, expected)
 
 
-@pytest.mark.parametrize(("question", "expected"), DIRECTORY_ROWS, ids=_ids(DIRECTORY_ROWS))
+@pytest.mark.parametrize(("question", "expected"), DIRECTORY_ROWS, ids=row_ids(DIRECTORY_ROWS, "h"))
 def test_heldout_question_with_directory(
     world_dir: AskWorld, question: str, expected: list[int]
 ) -> None:
-    answer = ask(world_dir.snapshot, question, today=TODAY)
-    assert sorted(answer.task_ids) == expected, f"{question}: {answer.to_json()}"
+    check_answer(world_dir.snapshot, question, expected)
 
 
 def test_the_heldout_set_is_big_enough() -> None:
@@ -113,10 +106,7 @@ def test_heldout_count_states_the_number(world: AskWorld, question: str) -> None
     assert re.search(rf"(?<![\d#]){len(expected)}(?!\d)", head), answer.answer
 
 
-@pytest.mark.parametrize(("question", "expected"), UNDERSTOOD, ids=_ids(UNDERSTOOD))
+@pytest.mark.parametrize(("question", "expected"), UNDERSTOOD, ids=row_ids(UNDERSTOOD, "h"))
 def test_heldout_understood(world: AskWorld, question: str, expected: dict[str, object]) -> None:
     understood = ask(world.snapshot, question, today=TODAY).to_json()["understood"]
-    got = {k: understood[k] for k in expected}
-    if "units" in got:
-        got["units"] = sorted(got["units"])
-    assert got == expected, f"{question}: {understood}"
+    assert understood_part(understood, expected) == expected, f"{question}: {understood}"
