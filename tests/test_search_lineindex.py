@@ -54,19 +54,26 @@ def described(result: SearchResult) -> tuple[object, ...]:
     return (result.total, hits, result.suggestion, result.warnings)
 
 
+def same_for_every_prefix(
+    scanning: SearchIndex, indexed: SearchIndex, words: list[str], limit: int = 200
+) -> int:
+    """Each prefix of each word, as typed a key at a time, finds the same with both indexes
+    (hits, scores, spans, suggestion, warnings); the number of queries checked."""
+    checked = 0
+    for word in words:
+        for i in range(1, len(word) + 1):
+            query = word[:i]
+            want = described(scanning.search(query, today=TODAY, limit=limit))
+            assert described(indexed.search(query, today=TODAY, limit=limit)) == want, query
+            checked += 1
+    return checked
+
+
 def test_every_prefix_finds_the_same_with_and_without_the_line_index(
     indexes: tuple[SearchIndex, SearchIndex],
 ) -> None:
     scanning, indexed = indexes
-    checked = 0
-    for word in WORDS:
-        for i in range(1, len(word) + 1):
-            query = word[:i]
-            want = described(scanning.search(query, today=TODAY, limit=200))
-            got = described(indexed.search(query, today=TODAY, limit=200))
-            assert got == want, query
-            checked += 1
-    assert checked > 120
+    assert same_for_every_prefix(scanning, indexed, WORDS) > 120
 
 
 def test_pairs_rarer_than_the_threshold_are_scanned_for(
