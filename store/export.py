@@ -26,13 +26,13 @@ import re
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from .backup import backup_dir
 from .db import Snapshot
@@ -153,7 +153,9 @@ def export_file(
         ".json": write_json,
     }
     write = writers[target.suffix.lower()]
-    tasks = flt.apply(snapshot, today) if flt else list(snapshot.task_list())
+    # Without a filter, the snapshot's own sequence: over the read snapshot (`Service.
+    # export_file`) each task is built when a pass comes to it, never all at once.
+    tasks = flt.apply(snapshot, today) if flt else snapshot.task_list()
     report = Report(snapshot, tasks, today, flt, list(events or []))
     with _collector_frozen():
         _atomic_write(target, lambda fh: write(report, fh), replace=force)
@@ -177,8 +179,11 @@ def _collector_frozen() -> Iterator[None]:
 
 @dataclass
 class Report:
+    """What is exported. `tasks` may build each task as it is read (`LazyTasks`' sequence):
+    the writers walk it in passes, by index or in order, and keep no more than a sheet's."""
+
     snap: Snapshot
-    tasks: list[Task]
+    tasks: Sequence[Task]
     today: date
     flt: TaskFilter | None
     events: list[Event]
@@ -290,9 +295,11 @@ def filter_note(flt: TaskFilter | None) -> str:
 
 def summary_line(report: Report) -> str:
     tasks, today = report.tasks, report.today
-    done = sum(t.status == DONE for t in tasks)
-    confirmed = sum(t.status == DONE and bool(t.confirmed_by) for t in tasks)
-    overdue = sum(t.overdue(today) for t in tasks)
+    done = confirmed = overdue = 0
+    for t in tasks:  # one pass: tasks built lazily are built once here, not three times
+        done += t.status == DONE
+        confirmed += t.status == DONE and bool(t.confirmed_by)
+        overdue += t.overdue(today)
     rate = f"{done * 100 / len(tasks):.1f}%" if tasks else "0%"
     return (
         f"共 {len(tasks)} 项：已完成 {done} 项（已确认 {confirmed} 项），"
@@ -758,7 +765,7 @@ def _matrix_sheets(
     starts = range(0, max(len(tasks), 1), per_sheet)
     out = []
     for n, start in enumerate(starts, 1):
-        chunk = tasks[start : start + per_sheet]
+        chunk = Window(tasks, range(start, min(start + per_sheet, len(tasks))))
         ws = wb.create_sheet(MATRIX_SHEET if n == 1 else f"{MATRIX_SHEET}{n}")
         heading = title if len(starts) == 1 else f"{title}（第 {n}/{len(starts)} 页）"
         ws.column_dimensions["A"].width = 16
@@ -800,7 +807,7 @@ class MatrixLooks:
 def _matrix_rows(
     report: Report,
     rows: list[UnitRow],
-    chunk: list[Task],
+    chunk: Sequence[Task],
     start: int,
     heading: str,
     note: str,
@@ -878,6 +885,33 @@ def _matrix_rows(
             )
 
     return made
+
+
+class Window(Sequence[Task]):
+    """`tasks[r]` for the indices of `r`, read when used: a matrix sheet's tasks, walked three
+    times as the sheet is written (a list would hold every sheet's tasks till the end)."""
+
+    def __init__(self, tasks: Sequence[Task], r: range) -> None:
+        self.tasks = tasks
+        self.range = r
+
+    def __len__(self) -> int:
+        return len(self.range)
+
+    @overload
+    def __getitem__(self, i: int) -> Task: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Task]: ...
+
+    def __getitem__(self, i: int | slice) -> Task | Sequence[Task]:
+        if isinstance(i, slice):
+            return Window(self.tasks, self.range[i])
+        return self.tasks[self.range[i]]
+
+    def __iter__(self) -> Iterator[Task]:
+        tasks = self.tasks
+        return (tasks[k] for k in self.range)
 
 
 def _when(task: Task) -> str:
