@@ -111,3 +111,21 @@ def test_the_exchange_file_still_loads_the_database(
     monkeypatch.setattr(Service, "snapshot", counted)
     exported(ledger, tmp_path / "x.json", (None, None))
     assert loads
+
+
+def test_an_archived_plan_is_left_out_the_same(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default view (active plans only) narrows the lazily built tasks as the full load's."""
+    Service.open(Context(ledger, TODAY, user="admin")).set_plan("乙市2022", state="已归档")
+    monkeypatch.setattr(readcache, "TASKS_KEPT", 7)
+    for suffix in (".xlsx", ".csv"):
+        lazy, full = tmp_path / f"lazy{suffix}", tmp_path / f"full{suffix}"
+        monkeypatch.delenv(OFF_SWITCH, raising=False)
+        rows = exported(ledger, lazy, (None, None))
+        monkeypatch.setenv(OFF_SWITCH, "1")
+        assert exported(ledger, full, (None, None)) == rows == TASKS * 6 // 10
+        if suffix == ".xlsx":
+            assert dump_xlsx(lazy) == dump_xlsx(full)
+        else:
+            assert lazy.read_bytes() == full.read_bytes()
