@@ -1,17 +1,21 @@
 """`zwgk export` (whole processes) on generated ledgers of 1,000, 10,000 and 100,000 tasks.
 
 Run: python bench/bench_export.py [--sizes 1000 10000 100000] [--formats .xlsx .csv .md .json]
-     [--repeat 3] [--keep DIR]
+     [--repeat 3] [--keep DIR] [--cold]
 
 Each database is written through the Store as an import and a season of work would leave it:
 two plans (the second with `一、…` sections), groups of one to six items, lead, support and
 guide units, collective words (各街道, 各相关部门) expanded by a unit directory of 20 units,
-every status, notes, sign-offs and parts recorded per unit. The numbers are of a
+every status, notes, sign-offs and parts recorded per unit; its read snapshot (`<db>.snap`) is
+made once before the runs, as the first read command after an import makes it (the export reads
+through it: store/readcache.py; `--cold` leaves it out, and the .xlsx etc. load the database
+whole, as `ZWGK_NO_SNAPSHOT=1` does). The numbers are of a
 whole `zwgk export FILE` process — the median of `--repeat` runs below 100,000 tasks, one run
 at 100,000 —: wall time, CPU time (user + system: what the wall time would be on an idle
 machine, since the export runs on one core), peak RSS (from /usr/bin/time -v when present,
 else getrusage(RUSAGE_CHILDREN)). "load" and "write" split one more run in process: reading
-the database (`Service.snapshot`, and the log for .json), then `export_file`; "load MB" is
+the database as `Service.export_file` does (the read snapshot opened, or `Service.snapshot` and
+the log for .json and `--cold`), then `export_file`; "load MB" is
 that process's peak RSS while loading, "+export MB" how far the export's own peak rises above
 the RSS the loaded database leaves (from VmHWM reset through /proc/self/clear_refs; "?" where
 that cannot be reset). Loading peaks above what it leaves, so an export that adds less than
@@ -185,6 +189,7 @@ import re, sys, time
 from pathlib import Path
 from zwgk.store.context import Context, resolve_db_path, resolve_today
 from zwgk.store.export import export_file
+from zwgk.store.readcache import open_cache
 from zwgk.store.service import Service
 
 def mb(field):
@@ -194,7 +199,8 @@ def mb(field):
 out = Path(sys.argv[1])
 t0 = time.perf_counter()
 service = Service.open(Context(resolve_db_path(None), resolve_today(None)))
-snap = service.snapshot()
+cache = open_cache(service.store.path) if out.suffix != ".json" else None
+snap = cache.lazy_snapshot().only() if cache is not None else service.snapshot()
 events = service.store.events() if out.suffix == ".json" else None
 t1 = time.perf_counter()
 load_peak, loaded = mb("VmHWM"), mb("VmRSS")
@@ -206,6 +212,14 @@ except OSError:
     reset = False
 export_file(snap, out, today=service.today, force=True, events=events)
 print(t1 - t0, time.perf_counter() - t1, load_peak, mb("VmHWM") - loaded if reset else "nan")
+"""
+
+
+WARM = """
+import sys
+from pathlib import Path
+from zwgk.store.readcache import open_cache
+open_cache(Path(sys.argv[1])).close()
 """
 
 
@@ -227,6 +241,7 @@ def main() -> int:
     ap.add_argument("--formats", nargs="+", default=[".xlsx", ".csv", ".md", ".json"])
     ap.add_argument("--repeat", type=int, default=3, help="runs a size below 100,000 (median)")
     ap.add_argument("--keep", type=Path, help="leave the databases and exports in this folder")
+    ap.add_argument("--cold", action="store_true", help="no read snapshot: load the database")
     args = ap.parse_args()
     zwgk = [sys.executable, "-m", "zwgk.tui.cli.main"]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; peak RSS from "
@@ -244,6 +259,10 @@ def main() -> int:
             write_db(db, n)
             env = {**os.environ, "ZWGK_DB": str(db), "ZWGK_TODAY": TODAY.isoformat()}
             env["ZWGK_USER"] = "bench"
+            if args.cold:
+                env["ZWGK_NO_SNAPSHOT"] = "1"
+            else:  # made as the first read after an import makes it (not measured here)
+                subprocess.run([sys.executable, "-c", WARM, str(db)], env=env, check=True)
             repeat = 1 if n >= 100_000 else args.repeat
             for fmt in args.formats:
                 out = where / f"export-{n}{fmt}"

@@ -186,18 +186,35 @@ class Service:
 
         # Checked before the snapshot and the log are read: a refusal costs nothing.
         export_target(path, db_path=self.store.path, force=force)
-        snap = self.snapshot(plan)
-        # Only the exchange format carries the history: reading the log is skipped otherwise.
-        events = self.store.events() if path.suffix.lower() == EXCHANGE_SUFFIX else None
-        return export_file(
-            snap,
-            path,
-            today=self.today,
-            flt=flt,
-            events=events,
-            db_path=self.store.path,
-            force=force,
-        )
+        exchange = path.suffix.lower() == EXCHANGE_SUFFIX
+
+        def write(snap: Snapshot) -> int:
+            # Only the exchange format carries the history: the log is read for it alone.
+            return export_file(
+                snap,
+                path,
+                today=self.today,
+                flt=flt,
+                events=self.store.events() if exchange else None,
+                db_path=self.store.path,
+                force=force,
+            )
+
+        if not exchange:  # the exchange file (every task with its history) loads as before
+            from .db import check_path
+            from .readcache import open_cache
+
+            # Through the read snapshot, as `zwgk list` reads: each task built from its row
+            # when the export comes to it, at most `TASKS_KEPT` held, so 100,000 tasks never
+            # sit in memory at once (the full load peaked at 560 MB). None: switched off, no
+            # database yet, or no snapshot to be had: the database is read as before.
+            cache = open_cache(self.store.path, lambda: check_path(self.store.path))
+            if cache is not None:
+                try:
+                    return write(cache.lazy_snapshot().only(plan))
+                finally:
+                    cache.close()
+        return write(self.snapshot(plan))
 
     # -- plans ----------------------------------------------------------------------------
     def task_id(self, word: str, plan: str | None = None) -> int:
