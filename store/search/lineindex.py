@@ -29,6 +29,7 @@ import operator
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -126,7 +127,7 @@ class LineIndex:
     def state(self) -> tuple[Any, ...]:
         """Plain data for marshal (`from_state` loads it back): each line set marshalled on
         its own, so that a process loading the state builds only the sets it reads."""
-        pack = Marshalled.pack
+        pack = partial(Marshalled.pack, whole=True)
         mixed = (pack(self.mixed[0]), pack(self.mixed[1]))
         return (self.n, pack(self.uni), pack(self.pairs), self.all_pairs, mixed, self.rare)
 
