@@ -138,7 +138,7 @@ def _kept(cache: ReadCache, name: str) -> Any:
         return cache.sections[name]
     if cache.file is None or name not in cache.file.sections:
         return None
-    raw = cache.file.raw(name)
+    raw = cache.file.view(name)  # the file mapped: unmarshalled without a copy first
     if raw is None:
         return None
     cache.sections[name] = value = marshal.loads(raw)

@@ -144,10 +144,15 @@ class SearchIndex:
         for members in self.group_members:
             flat += members
             ends.append(len(flat))
-        unit_pos = {
-            u: {role: _pack("i", found) for role, found in by_role.items()}
-            for u, by_role in self._unit_positions().items()
-        }
+        positions = self._unit_positions()
+        unit_pos = (
+            positions.packed
+            if isinstance(positions, _UnitPositions)  # an index `from_prepared` made
+            else {
+                u: {role: _pack("i", found) for role, found in by_role.items()}
+                for u, by_role in positions.items()
+            }
+        )
         return {
             "ids": _pack("q", [t.id for t in self.tasks]),
             "hay": self.hay,
@@ -212,10 +217,7 @@ class SearchIndex:
         self.unit_list = list(self.units.items())
         self.unit_blob = state["unit_blob"]
         self.unit_starts = cast(list[int], _unpack("q", state["unit_starts"]))
-        self._unit_pos = {
-            u: {role: cast(list[int], _unpack("i", found)) for role, found in by_role.items()}
-            for u, by_role in state["unit_pos"].items()
-        }
+        self._unit_pos = cast(dict[str, dict[str, list[int]]], _UnitPositions(state["unit_pos"]))
         self._status_pos = None
         self._statuses = statuses
         self._cache = {}
@@ -604,6 +606,23 @@ class SearchIndex:
             return 0
         texts = self.norm
         return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
+
+
+class _UnitPositions(dict[str, Mapping[str, Sequence[int]]]):
+    """`_unit_positions` as `prepared()` packed them: a unit's arrays are unpacked when a
+    query first names it (a search names a few of hundreds)."""
+
+    def __init__(self, packed: dict[str, dict[str, bytes]]) -> None:
+        super().__init__()
+        self.packed = packed
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if name not in self:
+            by_role = self.packed.get(name)
+            if by_role is None:
+                return default
+            self[name] = {role: _unpack("i", found) for role, found in by_role.items()}
+        return self[name]
 
 
 class _Slices(Sequence[Sequence[int]]):
