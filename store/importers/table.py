@@ -251,6 +251,10 @@ def _int(text: str) -> int | None:
 
 def split_number(text: str) -> tuple[int | None, str]:
     """`(6)设置…` -> (6, `设置…`). A cell of sub-items (`1.…2.…`) keeps its text whole."""
+    # Only a text starting with a bracket, a digit or a space can match (most texts: a hanzi).
+    first = text[:1]
+    if not (first in "(（" or first.isdigit() or first.isspace()):
+        return None, text
     m = _NUM_PREFIX.match(text)
     if not m:
         return None, text
@@ -297,6 +301,8 @@ _UNIT_WORDS = re.compile(r"(?:单位|部门)\s*[:：]|牵头|负责|配合|落�
 
 def _split_label(text: str) -> tuple[str, str]:
     """`…工作。（牵头单位：市审批局；责任单位：市直各部门）` -> (`…工作。`, the units)."""
+    if ")" not in text and "）" not in text:  # no closing bracket (most texts): no tail
+        return text, ""
     m = _UNIT_TAIL.search(text)
     if not m or not _UNIT_WORDS.search(m.group(1)):
         return text, ""
@@ -540,7 +546,8 @@ def _plan_from_rows(
         line = _whole_row_line(row, cols)
         if line is not None and _NOTE_LINE.match(line):
             continue
-        if line is None:  # `一 | 推进决策公开 | …`: a heading row numbered in 序号
+        # `一 | 推进决策公开 | …`: a heading row numbered in 序号 (never an empty or digit one)
+        if line is None and not (mark := cells[cols.num]).isdigit() and mark:
             line = _numeral_heading(row, cols)
         if line is not None:
             if _SUBGROUP.match(line):
@@ -560,8 +567,8 @@ def _plan_from_rows(
             if not num_is_group:
                 group = None
         if cols.group >= 0 and not (0 < cols.group < len(row.spans) and row.spans[cols.group]):
-            value = join_lines(cells[cols.group])
-            if value:
+            value = cells[cols.group]  # empty under a group's first row (most rows)
+            if value and (value := join_lines(value)):
                 group_title = value
                 if not num_is_group:
                     group = (section, value)
