@@ -348,7 +348,7 @@ def _guess_year(title: str, source: Path, deadlines: list[str]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def _num_is_group(rows: list[Row], cols: Columns) -> bool:
+def _num_is_group(rows: list[Row], cols: Columns, texts: list[str]) -> bool:
     """Does 序号 number the groups (seed) rather than the tasks (jingzhou)?
 
     Yes when the task texts carry their own numbers, when 序号 repeats (a merged cell), or when
@@ -356,7 +356,6 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     """
     if cols.num < 0 or cols.group < 0:
         return False
-    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # once, not once per question
     tasks = [r for r, text in zip(rows, texts, strict=True) if text]
     if not tasks:
         return False
@@ -402,12 +401,13 @@ def _plain_units(cell: str) -> list[str] | None:
 def _units_of(
     cell: str, memo: dict[str, tuple[list[str], list[str]]]
 ) -> tuple[list[str], list[str]]:
-    """`split_units(cell)`, remembered in `memo` for the rows after (new lists every time)."""
+    """`split_units(cell)`, remembered in `memo` for the rows after: the remembered lists
+    themselves, which the caller copies before it keeps or changes them."""
     found = memo.get(cell)
     if found is None:
         plain = _plain_units((cell or "").replace("\r", "\n").strip())
         found = memo[cell] = (plain, []) if plain is not None else split_units(cell)
-    return list(found[0]), list(found[1])
+    return found
 
 
 def _is_header_like(row: Row) -> bool:
@@ -526,7 +526,8 @@ def _plan_from_rows(
     rows: list[Row], cols: Columns, source: Path, title: str, *, first_leads: bool = False
 ) -> ParsedPlan:
     """`first_leads`: the document says the first unit listed leads (排在第一位的为牵头单位)."""
-    num_is_group = _num_is_group(rows, cols)
+    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # each row's task text, once
+    num_is_group = _num_is_group(rows, cols, texts)
     plan = ParsedPlan(title=title, source=str(source))
     section = sub = group_title = ""  # sub: the current `（一）…` heading
     # A group is numbered when its first task is read (a heading with only a deeper heading
@@ -540,7 +541,7 @@ def _plan_from_rows(
         [cols.text, cols.num, cols.section, cols.group, cols.deadline, cols.status]
         + [*cols.lead, *cols.support, *cols.guide]
     )
-    for row in rows:
+    for row, text in zip(rows, texts, strict=True):
         cells = row.cells[:width]
         cells += [""] * (width - len(cells) + 1)
         line = _whole_row_line(row, cols)
@@ -574,7 +575,6 @@ def _plan_from_rows(
                     group = (section, value)
         if num_is_group and (n := _int(cells[cols.num])) is not None:
             group = n
-        text = join_lines(cells[cols.text])
         if not text:
             continue  # a group row with no task of its own
         task_title = group_title
@@ -601,6 +601,7 @@ def _plan_from_rows(
         deadline = deadline or last_deadline
         last_deadline = deadline
         lead, inline_support = _units_of(lead_cell, units)
+        lead = list(lead)  # the task's own list (support below is a new one too)
         if first_leads and len(lead) > 1 and not _ROLE_WORDS.search(lead_cell):
             lead, inline_support = lead[:1], lead[1:] + inline_support
         support = list(inline_support)
@@ -613,7 +614,7 @@ def _plan_from_rows(
             if guide:
                 guide += [u for u in (*g_lead, *g_support) if u not in guide]
             else:  # the first (usually only) guide column: nothing to leave out yet
-                guide = g_lead + g_support
+                guide = g_lead + g_support  # a new list
         status = join_lines(cells[cols.status]) or None
         plan.tasks.append(
             ParsedTask(
