@@ -235,9 +235,8 @@ def _import_into(
             if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
                 report.unparsed.append((tid, rec["deadline_text"]))
             if old is None:
-                new = dict(defaults)
-                new.update(rec)
-                new["id"] = tid
+                # = dict(defaults), updated with rec, then the id: the same keys in the same order
+                new = {**defaults, **rec, "id": tid}
                 for name, factory in fresh:  # fresh lists and dicts, never shared
                     new[name] = factory()
                 if not new["subitems"]:
