@@ -248,8 +248,7 @@ def _import_into(
                     plain.add(tid)  # the rest is strings, lists and dicts by construction
                 if tid > last_id:
                     last_id = tid
-                report.added += 1
-                yield tid, new
+                yield tid, new  # counted below: report.added is len(new_ids)
             else:
                 # All fields alike (most tasks of a re-import): one comparison made in C.
                 same = (
@@ -279,6 +278,7 @@ def _import_into(
     else:
         for _ in merged():
             raise AssertionError("every task was matched, none is new")
+    report.added = len(new_ids)
     report.changed = _compact(new_ids | set(updates))
     report.plain = _compact(plain)
     if report.plain == report.changed:  # a first import: one collection of ids, not two
@@ -399,8 +399,9 @@ class _DocumentRecords:
             "section": pt.section,
             "text": pt.text,
             "lead_units": self._canon(pt.lead_units),
-            "support_units": self._canon(pt.support_units),
-            "guide_units": self._canon(pt.guide_units),
+            # Most support cells and many guide cells are empty: no call for those.
+            "support_units": self._canon(pt.support_units) if pt.support_units else [],
+            "guide_units": self._canon(pt.guide_units) if pt.guide_units else [],
             "deadline_text": deadline,
             "due": due,
             "deadline_kind": kind,
