@@ -98,3 +98,22 @@ def test_the_inserter_refuses_an_id_the_table_holds() -> None:
     assert table_rows == {1: {"id": 1}, 2: {"id": 2}}
     with pytest.raises(ValueError, match="already exists"):
         _inserter(iter([(1, {"id": 1})]))(table_rows)
+
+
+@pytest.mark.parametrize("first", ["wide", "long"])
+def test_the_first_row_out_of_bounds_is_named(first: str) -> None:
+    """check_sheets sums a sheet at once; a row out of bounds still gets its own sentence."""
+    from pathlib import Path
+
+    from zwgk.store.errors import InputError
+    from zwgk.store.importers import limits
+    from zwgk.store.importers.base import Row, Sheet
+
+    wide = ["x"] * (limits.MAX_COLUMNS + 1)
+    long = ["x" * (limits.MAX_CELL_CHARS + 1)]
+    cells = [wide, long] if first == "wide" else [long, wide]
+    rows = [Row(["a"], 1, "第 1 行")] + [Row(c, n, f"第 {n} 行") for n, c in enumerate(cells, 2)]
+    with pytest.raises(InputError) as err:
+        limits.check_sheets(Path("p.csv"), [Sheet(rows=rows)])
+    assert "第 2 行" in err.value.message
+    assert ("列" if first == "wide" else "单元格长达") in err.value.message
