@@ -117,3 +117,31 @@ def test_the_first_row_out_of_bounds_is_named(first: str) -> None:
         limits.check_sheets(Path("p.csv"), [Sheet(rows=rows)])
     assert "第 2 行" in err.value.message
     assert ("列" if first == "wide" else "单元格长达") in err.value.message
+
+
+def _reference_whole_row_line(row: table.Row, cols: table.Columns) -> str | None:
+    """`_whole_row_line` as it read before its first-cells check."""
+    values = set(map(str.strip, row.cells))
+    values.discard("")
+    if len(values) != 1:
+        return None
+    filled = [(i, c.strip()) for i, c in enumerate(row.cells) if c.strip()]
+    text = table.join_lines(filled[0][1])
+    if len(filled) >= 2:
+        return text
+    i = filled[0][0]
+    if table._SECTION.match(text) or table._SUBGROUP.match(text):
+        return text
+    if i == cols.text or i in cols.unit_columns or i in (cols.group, cols.section):
+        return None
+    return None if text.isdigit() else text
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", " ", "1", " 1", "一、公开", "（一）a", "a", "a "]), max_size=5)
+)
+def test_a_line_across_is_found_as_before(cells: list[str]) -> None:
+    cols = table.Columns(text=2, num=0, group=1, deadline=4, lead=[3])
+    row = table.Row(cells=cells, line=1, where="第 1 行")
+    assert table._whole_row_line(row, cols) == _reference_whole_row_line(row, cols)

@@ -268,7 +268,14 @@ def split_number(text: str) -> tuple[int | None, str]:
 
 def _whole_row_line(row: Row, cols: Columns) -> str | None:
     """A row that is one line across the table (`一、…`): its text, else None."""
-    values = set(map(str.strip, row.cells))
+    cells, t = row.cells, cols.text
+    if 0 < t < len(cells) and cells[0] and cells[t] and cells[0] != cells[t]:
+        # The first cell and the task's differ as read (most task rows: 序号 and text): unless
+        # only spaces set them apart, two different values, so no line across.
+        first, text = cells[0].strip(), cells[t].strip()
+        if first and text and first != text:
+            return None
+    values = set(map(str.strip, cells))
     values.discard("")
     if len(values) != 1:  # a task row (most rows) or an empty one
         return None
@@ -615,7 +622,8 @@ def _plan_from_rows(
                 guide += [u for u in (*g_lead, *g_support) if u not in guide]
             else:  # the first (usually only) guide column: nothing to leave out yet
                 guide = g_lead + g_support  # a new list
-        status = join_lines(cells[cols.status]) or None
+        cell = cells[cols.status]  # no 完成情况 column (most plans): the padding's ""
+        status = (join_lines(cell) or None) if cell else None
         plan.tasks.append(
             ParsedTask(
                 num=num,
