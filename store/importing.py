@@ -14,8 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinydb.table import Document
-
 from .deadlines import parse_deadline
 from .errors import InputError
 from .eventlog import now_iso
@@ -208,10 +206,10 @@ def _import_into(
         while pending:
             yield pending.pop()
 
-    def merged() -> Iterator[Document]:
-        """Each task of the document merged: the new ones yielded, as TinyDB is to store them
-        (handed over one at a time, so no list holds a second copy of them all); the changed
-        fields of known ones kept in `updates`."""
+    def merged() -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each task of the document merged: the new ones yielded with their ids, as the table
+        is to store them (handed over one at a time, so no list holds a second copy of them
+        all); the changed fields of known ones kept in `updates`."""
         nonlocal last_id
         for index, pt in enumerate(each_task()):
             num = numbers[index]
@@ -237,9 +235,8 @@ def _import_into(
             if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
                 report.unparsed.append((tid, rec["deadline_text"]))
             if old is None:
-                new = Document(defaults, doc_id=tid)
-                new.update(rec)
-                new["id"] = tid
+                # = dict(defaults), updated with rec, then the id: the same keys in the same order
+                new = {**defaults, **rec, "id": tid}
                 for name, factory in fresh:  # fresh lists and dicts, never shared
                     new[name] = factory()
                 if not new["subitems"]:
@@ -251,8 +248,7 @@ def _import_into(
                     plain.add(tid)  # the rest is strings, lists and dicts by construction
                 if tid > last_id:
                     last_id = tid
-                report.added += 1
-                yield new
+                yield tid, new  # counted below: report.added is len(new_ids)
             else:
                 # All fields alike (most tasks of a re-import): one comparison made in C.
                 same = (
@@ -278,10 +274,11 @@ def _import_into(
     # per call, so per-task calls make a 10k-task import quadratic. A task without a match
     # is new (its id is one nobody holds), so whether anything is inserted is known now.
     if len(ids) < count:
-        tasks_table.insert_multiple(merged())
+        tasks_table._update_table(_inserter(merged()))
     else:
         for _ in merged():
             raise AssertionError("every task was matched, none is new")
+    report.added = len(new_ids)
     report.changed = _compact(new_ids | set(updates))
     report.plain = _compact(plain)
     if report.plain == report.changed:  # a first import: one collection of ids, not two
@@ -319,6 +316,20 @@ def _compact(ids: set[int]) -> set[int] | range:
     if ids and max(ids) - min(ids) + 1 == len(ids):
         return range(min(ids), max(ids) + 1)
     return ids
+
+
+def _inserter(records: Iterator[tuple[int, dict[str, Any]]]) -> Any:
+    """What `Table.insert_multiple` does with Documents, for (id, record) pairs: it would copy
+    each record (`dict(document)`) after we built it as a Document, 100,000 copies at 100k tasks
+    for the same table. (`_update_table` is the one write insert_multiple itself makes.)"""
+
+    def insert(table: dict[int, Any]) -> None:
+        for tid, rec in records:
+            if tid in table:
+                raise ValueError(f"Document with ID {tid} already exists")
+            table[tid] = rec
+
+    return insert
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:
@@ -388,8 +399,9 @@ class _DocumentRecords:
             "section": pt.section,
             "text": pt.text,
             "lead_units": self._canon(pt.lead_units),
-            "support_units": self._canon(pt.support_units),
-            "guide_units": self._canon(pt.guide_units),
+            # Most support cells and many guide cells are empty: no call for those.
+            "support_units": self._canon(pt.support_units) if pt.support_units else [],
+            "guide_units": self._canon(pt.guide_units) if pt.guide_units else [],
             "deadline_text": deadline,
             "due": due,
             "deadline_kind": kind,

@@ -16,7 +16,7 @@ def _rows(text: str, delimiter: str) -> list[Row]:
     rows: list[Row] = []
     line = 1
     for cells in reader:
-        rows.append(Row(cells=list(map(str.strip, cells)), line=line, where=f"第 {line} 行"))
+        rows.append(Row(list(map(str.strip, cells)), line, f"第 {line} 行"))  # cells, line, where
         line = reader.line_num + 1
     return rows
 

@@ -251,6 +251,10 @@ def _int(text: str) -> int | None:
 
 def split_number(text: str) -> tuple[int | None, str]:
     """`(6)设置…` -> (6, `设置…`). A cell of sub-items (`1.…2.…`) keeps its text whole."""
+    # Only a text starting with a bracket, a digit or a space can match (most texts: a hanzi).
+    first = text[:1]
+    if not (first in "(（" or first.isdigit() or first.isspace()):
+        return None, text
     m = _NUM_PREFIX.match(text)
     if not m:
         return None, text
@@ -264,7 +268,14 @@ def split_number(text: str) -> tuple[int | None, str]:
 
 def _whole_row_line(row: Row, cols: Columns) -> str | None:
     """A row that is one line across the table (`一、…`): its text, else None."""
-    values = set(map(str.strip, row.cells))
+    cells, t = row.cells, cols.text
+    if 0 < t < len(cells) and cells[0] and cells[t] and cells[0] != cells[t]:
+        # The first cell and the task's differ as read (most task rows: 序号 and text): unless
+        # only spaces set them apart, two different values, so no line across.
+        first, text = cells[0].strip(), cells[t].strip()
+        if first and text and first != text:
+            return None
+    values = set(map(str.strip, cells))
     values.discard("")
     if len(values) != 1:  # a task row (most rows) or an empty one
         return None
@@ -297,6 +308,8 @@ _UNIT_WORDS = re.compile(r"(?:单位|部门)\s*[:：]|牵头|负责|配合|落�
 
 def _split_label(text: str) -> tuple[str, str]:
     """`…工作。（牵头单位：市审批局；责任单位：市直各部门）` -> (`…工作。`, the units)."""
+    if ")" not in text and "）" not in text:  # no closing bracket (most texts): no tail
+        return text, ""
     m = _UNIT_TAIL.search(text)
     if not m or not _UNIT_WORDS.search(m.group(1)):
         return text, ""
@@ -342,7 +355,7 @@ def _guess_year(title: str, source: Path, deadlines: list[str]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def _num_is_group(rows: list[Row], cols: Columns) -> bool:
+def _num_is_group(rows: list[Row], cols: Columns, texts: list[str]) -> bool:
     """Does 序号 number the groups (seed) rather than the tasks (jingzhou)?
 
     Yes when the task texts carry their own numbers, when 序号 repeats (a merged cell), or when
@@ -350,7 +363,6 @@ def _num_is_group(rows: list[Row], cols: Columns) -> bool:
     """
     if cols.num < 0 or cols.group < 0:
         return False
-    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # once, not once per question
     tasks = [r for r, text in zip(rows, texts, strict=True) if text]
     if not tasks:
         return False
@@ -396,12 +408,13 @@ def _plain_units(cell: str) -> list[str] | None:
 def _units_of(
     cell: str, memo: dict[str, tuple[list[str], list[str]]]
 ) -> tuple[list[str], list[str]]:
-    """`split_units(cell)`, remembered in `memo` for the rows after (new lists every time)."""
+    """`split_units(cell)`, remembered in `memo` for the rows after: the remembered lists
+    themselves, which the caller copies before it keeps or changes them."""
     found = memo.get(cell)
     if found is None:
         plain = _plain_units((cell or "").replace("\r", "\n").strip())
         found = memo[cell] = (plain, []) if plain is not None else split_units(cell)
-    return list(found[0]), list(found[1])
+    return found
 
 
 def _is_header_like(row: Row) -> bool:
@@ -520,7 +533,8 @@ def _plan_from_rows(
     rows: list[Row], cols: Columns, source: Path, title: str, *, first_leads: bool = False
 ) -> ParsedPlan:
     """`first_leads`: the document says the first unit listed leads (排在第一位的为牵头单位)."""
-    num_is_group = _num_is_group(rows, cols)
+    texts = [join_lines(_cell(r, cols.text)) for r in rows]  # each row's task text, once
+    num_is_group = _num_is_group(rows, cols, texts)
     plan = ParsedPlan(title=title, source=str(source))
     section = sub = group_title = ""  # sub: the current `（一）…` heading
     # A group is numbered when its first task is read (a heading with only a deeper heading
@@ -534,13 +548,14 @@ def _plan_from_rows(
         [cols.text, cols.num, cols.section, cols.group, cols.deadline, cols.status]
         + [*cols.lead, *cols.support, *cols.guide]
     )
-    for row in rows:
+    for row, text in zip(rows, texts, strict=True):
         cells = row.cells[:width]
         cells += [""] * (width - len(cells) + 1)
         line = _whole_row_line(row, cols)
         if line is not None and _NOTE_LINE.match(line):
             continue
-        if line is None:  # `一 | 推进决策公开 | …`: a heading row numbered in 序号
+        # `一 | 推进决策公开 | …`: a heading row numbered in 序号 (never an empty or digit one)
+        if line is None and not (mark := cells[cols.num]).isdigit() and mark:
             line = _numeral_heading(row, cols)
         if line is not None:
             if _SUBGROUP.match(line):
@@ -560,14 +575,13 @@ def _plan_from_rows(
             if not num_is_group:
                 group = None
         if cols.group >= 0 and not (0 < cols.group < len(row.spans) and row.spans[cols.group]):
-            value = join_lines(cells[cols.group])
-            if value:
+            value = cells[cols.group]  # empty under a group's first row (most rows)
+            if value and (value := join_lines(value)):
                 group_title = value
                 if not num_is_group:
                     group = (section, value)
         if num_is_group and (n := _int(cells[cols.num])) is not None:
             group = n
-        text = join_lines(cells[cols.text])
         if not text:
             continue  # a group row with no task of its own
         task_title = group_title
@@ -594,6 +608,7 @@ def _plan_from_rows(
         deadline = deadline or last_deadline
         last_deadline = deadline
         lead, inline_support = _units_of(lead_cell, units)
+        lead = list(lead)  # the task's own list (support below is a new one too)
         if first_leads and len(lead) > 1 and not _ROLE_WORDS.search(lead_cell):
             lead, inline_support = lead[:1], lead[1:] + inline_support
         support = list(inline_support)
@@ -606,8 +621,9 @@ def _plan_from_rows(
             if guide:
                 guide += [u for u in (*g_lead, *g_support) if u not in guide]
             else:  # the first (usually only) guide column: nothing to leave out yet
-                guide = g_lead + g_support
-        status = join_lines(cells[cols.status]) or None
+                guide = g_lead + g_support  # a new list
+        cell = cells[cols.status]  # no 完成情况 column (most plans): the padding's ""
+        status = (join_lines(cell) or None) if cell else None
         plan.tasks.append(
             ParsedTask(
                 num=num,
