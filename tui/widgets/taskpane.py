@@ -110,6 +110,7 @@ class TaskPane(Vertical):
             total=total,
             stay=stay,
             label=self.live.label,
+            label_id=self.live.quick_labels(),
         )
         self.query_one(PaneTitle).text = lst.label
 
