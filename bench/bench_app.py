@@ -1,6 +1,6 @@
 """The app at 1k/10k/100k tasks: first frame, RSS, keystroke latency, a colleague's change.
 
-    python bench/bench_app.py [--sizes 1000,10000,100000] [--runs 3]
+    python bench/bench_app.py [--sizes 1000,10000,100000] [--runs 3] [--db DIR]
 
 `bench_tui.py` measures the first three at one size (the seed and `--tasks N`) on copies of
 the seed plan; this script measures issue 14's app rows on the plans `bench_read.py` uses
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,7 +146,7 @@ async def main():
         await app.workers.wait_for_complete()
         await pilot.pause()
         out["rss_first_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        lat = []
+        lat, per_key = [], []
         updated = asyncio.Event()
         pane = main.pane
         fill = pane.fill
@@ -167,10 +168,12 @@ async def main():
                     await updated.wait()
                     updated.clear()
                 lat.append((time.perf_counter() - t) * 1000)
+                per_key.append((want, round(lat[-1], 1)))
                 await press
             main.prompt.value = ""
             await app.workers.wait_for_complete()
             await pilot.pause()
+        out["per_key"] = per_key
         lat.sort()
         out["key_ms_median"] = statistics.median(lat)
         out["key_ms_p90"] = lat[int(len(lat) * 0.9)]
@@ -244,6 +247,13 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3, help="sessions per size")
     ap.add_argument("--keys", default=KEYS, help="words typed one character at a time")
+    ap.add_argument("--per-key", action="store_true", help="print each keystroke's latency")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        help="a folder holding an imported zwgk.json of N tasks (gen.py's plan): a copy of it "
+        "is measured instead of importing a plan (--sizes N names its size)",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -257,12 +267,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zwgk-app-") as d:
         print(head)
         for n in sizes:
-            db, target = make_db(Path(d), n)
+            if args.db is not None:  # a copy: the runs write to it (the colleague's mark)
+                shutil.copytree(args.db, Path(d) / f"app-{n}")
+                db, target = Path(d) / f"app-{n}" / "zwgk.json", n // 2
+            else:
+                db, target = make_db(Path(d), n)
             made = warm(db)
             results = []
             for _ in range(args.runs):
                 reset(db, target)
                 results.append(run_child(db, target, args.keys))
+                if args.per_key:
+                    keys = results[-1]["per_key"]
+                    print("  ", " ".join(f"{k}:{ms}" for k, ms in keys))  # type: ignore[attr-defined]
             med = statistics.median
             row = {
                 "first": min(float(r["first_frame_s"]) for r in results),  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, overload
 
@@ -143,6 +143,22 @@ class LazyTasks(Mapping[int, Task]):
         ids = self.cache.ids
         keep = {*by_number.get(number, ()), *(p for pair in ends.values() for p in pair)}
         return {ids[p]: self[ids[p]] for p in sorted(keep)}
+
+    def numbers(self) -> Callable[[int], int | None]:
+        """`plans.task_number` of a task here by its id, read from the `num` column (a
+        colleague's change never renumbers); None when the task is not here."""
+        from .snaprows import NONE
+
+        nums, place = self.cache.column("num"), self._place
+
+        def number(task_id: int) -> int | None:
+            pos = place(task_id)
+            if pos is None:
+                return None
+            n = nums[pos]
+            return task_id if n is None or n == NONE else n
+
+        return number
 
     def _number_index(self) -> Numbers:
         from .snaprows import optional
@@ -270,6 +286,14 @@ class Picked(TaskSequence):
 
     def at(self, i: int) -> Task:
         return self.tasks[self.places[i]]
+
+    def find(self, task_id: int) -> int | None:
+        # Two C-level scans (the id's place among all, that place among the picked), not a
+        # Python loop over `id_at`: the list looks for its highlighted task on every fill.
+        try:
+            return self.places.index(self.ids.index(task_id))
+        except (ValueError, OverflowError):
+            return None
 
 
 class Patched(TaskSequence):

@@ -16,6 +16,7 @@ names a task as the person would type it here.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -110,6 +111,23 @@ class LiveData:
         if task.id in self.snapshot.tasks:
             return self.snapshot.label(task)
         return task_key(self.full, task)
+
+    def quick_labels(self) -> Callable[[int], str | None] | None:
+        """`label` by task id, read from a column without building the task (one plan shown,
+        the task in it; None from it otherwise: ask `label`), while this snapshot is shown;
+        None when no column can tell."""
+        snap = self.snapshot
+        if not isinstance(snap.tasks, LazyTasks) or snap.several_plans:
+            return None
+        number = snap.tasks.numbers()
+
+        def quick(task_id: int) -> str | None:
+            if self.snapshot is not snap:
+                return None
+            n = number(task_id)
+            return None if n is None else str(n)
+
+        return quick
 
     def label_of(self, task_id: int | None) -> str:
         """`label` for a record id (events name tasks by it)."""

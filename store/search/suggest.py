@@ -1,6 +1,8 @@
 """After an empty result: the unit, group title or phrase the person probably meant.
 
-Only runs when nothing matched, so rapidfuzz is imported here lazily.
+Only runs when nothing matched, so rapidfuzz is imported here lazily; an app calls `prepare`
+in a worker so its first miss does not wait for the import and the vocabulary (15–150 ms at
+100,000 tasks, most of it building the 5,000 tasks the vocabulary is read from).
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ def nearest(index: SearchIndex, word: str) -> str | None:
     # a low cut-off: after an empty result even one shared character is worth showing
     best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=20)  # type: ignore[arg-type]
     return best[0] if best else None
+
+
+def prepare(index: SearchIndex) -> None:
+    """Do now what the first suggestion would: import rapidfuzz, gather the vocabulary."""
+    from rapidfuzz import fuzz, process  # noqa: F401
+
+    if index.vocabulary is None:
+        index.vocabulary = _vocabulary(index)
 
 
 def _vocabulary(index: SearchIndex) -> list[str]:

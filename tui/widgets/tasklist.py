@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from zwgk.store.lazytasks import find_id, id_at
+from zwgk.store.lazytasks import TaskSequence, find_id, id_at
 from zwgk.store.model import Task
 from zwgk.tui.actions import bindings_for
 from zwgk.tui.widgets.virtualsize import set_virtual_size
@@ -104,6 +104,9 @@ class TaskList(ScrollView, can_focus=True):
         self.spans: Mapping[int, HasSpans] = {}  # a search's hits by task id
         self.today = date.today()
         self.labeler: Callable[[Task], str] | None = None  # how a row names its task (None: id)
+        # the same label from the task's id alone when it can be read without building the
+        # task (None: ask `labeler`): the label column's width samples 400 rows per fill
+        self.id_labeler: Callable[[int], str | None] | None = None
         self._labels: dict[int, str] = {}  # labels of the rows drawn so far
         self.label_cells = 4
         self.total = 0
@@ -153,7 +156,11 @@ class TaskList(ScrollView, can_focus=True):
             return None
         found = self._labels.get(index)
         if found is None:
-            found = self._labels[index] = self.labeler(self.tasks[index])
+            if self.id_labeler is not None and isinstance(self.tasks, TaskSequence):
+                found = self.id_labeler(self.tasks.id_at(index))
+            if found is None:
+                found = self.labeler(self.tasks[index])
+            self._labels[index] = found
         return found
 
     def show(
@@ -166,6 +173,7 @@ class TaskList(ScrollView, can_focus=True):
         total: int | None = None,
         stay: bool = False,
         label: Callable[[Task], str] | None = None,
+        label_id: Callable[[int], str | None] | None = None,
     ) -> None:
         """Replace the rows (each named by `label`: its number or key); keep the highlight on
         task `keep` when it is still listed, else (with `stay`, for a reload) at the same
@@ -173,7 +181,7 @@ class TaskList(ScrollView, can_focus=True):
         self.tasks = tasks
         # Labels are made for the rows drawn, not for 100,000 tasks on every repaint; the
         # column is as wide as the widest label among the first and last rows.
-        self.labeler, self._labels = label, {}
+        self.labeler, self.id_labeler, self._labels = label, label_id, {}
         ends = (
             range(len(self.tasks))
             if len(self.tasks) <= 2 * LABEL_SAMPLE
