@@ -138,7 +138,7 @@ def _kept(cache: ReadCache, name: str) -> Any:
         return cache.sections[name]
     if cache.file is None or name not in cache.file.sections:
         return None
-    raw = cache.file.view(name)  # the file mapped: unmarshalled without a copy first
+    raw = cache.file.raw(name)
     if raw is None:
         return None
     cache.sections[name] = value = marshal.loads(raw)
@@ -412,7 +412,6 @@ def pinyin_tables(cache: ReadCache, titles: frozenset[str] | None) -> PinyinTabl
 def index_in_view(cache: ReadCache, titles: frozenset[str] | None) -> SearchIndex | None:
     """`search_index` of the plans `titles` (None: every plan)."""
     from .search.index import SearchIndex
-    from .search.marshalled import Marshalled
     from .search.pinyin_match import PinyinTables
 
     state = _kept(cache, "search")
@@ -433,15 +432,12 @@ def index_in_view(cache: ReadCache, titles: frozenset[str] | None) -> SearchInde
             return None
         state["rank"] = array("i", [cache.position(t.id) or 0 for t in index.tasks]).tobytes()
         state["titles"] = kept["titles"]
-        # Each part marshalled on its own: a query unmarshals only the parts it reads (runs
-        # of initials need neither the texts nor their codes).
-        state = _made(cache, "search", Marshalled.pack(state))
-    prepared = Marshalled(state)
-    if _titles(prepared["titles"]) != titles:
+        _made(cache, "search", state)
+    if _titles(state["titles"]) != titles:
         return None
-    rank = unpack_plain(prepared["rank"], "i")
+    rank = unpack_plain(state["rank"], "i")
     status = cache.status
-    return SearchIndex.from_prepared(prepared, Ranked(cache, rank), [status[p] for p in rank])
+    return SearchIndex.from_prepared(state, Ranked(cache, rank), [status[p] for p in rank])
 
 
 _AT = {name: ROW_FIELDS.index(name) for name in ROW_FIELDS}

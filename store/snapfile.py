@@ -31,7 +31,7 @@ from typing import Any
 from .files import open_checked, set_mode
 
 MAGIC = b"ZWGKSNAP"
-VERSION = 2  # 2: the search section's parts and line sets marshalled one by one
+VERSION = 1
 _PREFIX = struct.Struct("<8sII")  # magic, header length, header CRC
 _MAX_HEADER = 1 << 20
 _FIRST_READ = 1 << 16
@@ -57,7 +57,6 @@ _CODE = (
     "search/pinyin_match.py",
     "search/lineindex.py",
     "search/initials.py",
-    "search/marshalled.py",
 )
 
 

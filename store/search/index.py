@@ -54,9 +54,6 @@ class SearchIndex:
     Build a new index when the snapshot changes; an index never reads the database.
     """
 
-    _hay: str | None
-    _coded_text: str | None
-
     def __init__(
         self,
         tasks: Mapping[int, Task] | Iterable[Task],
@@ -64,7 +61,6 @@ class SearchIndex:
         reach: Callable[[Task], list[tuple[str, str, str | None]]] | None = None,
     ) -> None:
         self.reach = reach  # the real units behind collective words (the unit directory)
-        self._state: Mapping[str, Any] | None = None  # `from_prepared`: the texts, on first use
         items = rank_order(tasks.values() if isinstance(tasks, Mapping) else tasks)
         self.tasks: Sequence[Task] = items
         self.n = n = len(items)
@@ -144,15 +140,10 @@ class SearchIndex:
         for members in self.group_members:
             flat += members
             ends.append(len(flat))
-        positions = self._unit_positions()
-        unit_pos = (
-            positions.packed
-            if isinstance(positions, _UnitPositions)  # an index `from_prepared` made
-            else {
-                u: {role: _pack("i", found) for role, found in by_role.items()}
-                for u, by_role in positions.items()
-            }
-        )
+        unit_pos = {
+            u: {role: _pack("i", found) for role, found in by_role.items()}
+            for u, by_role in self._unit_positions().items()
+        }
         return {
             "ids": _pack("q", [t.id for t in self.tasks]),
             "hay": self.hay,
@@ -167,8 +158,7 @@ class SearchIndex:
             "unit_starts": _pack("q", self.unit_starts),
             "unit_pos": unit_pos,
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
-            "coded": (self._coded_groups, self._coded_units),
-            "coded_hay": self._coded_hay,
+            "coded": (self._coded_hay, self._coded_groups, self._coded_units),
             "lines": self._line_indexes(),
             "initials": self._initials.state() if self._initials is not None else None,
             "group_of": _pack("i", self.group_of_line),
@@ -185,22 +175,20 @@ class SearchIndex:
 
     @classmethod
     def from_prepared(
-        cls, state: Mapping[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
+        cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
     ) -> SearchIndex:
         """The index `prepared()` described, over `tasks` in its rank order (a sequence that
         may build each task only when a hit needs it) and their current `statuses`. What
         only some queries use (ids, due dates, the texts one by one) is unpacked on first
-        use; the texts and their codes are read from `state` on first use (a mapping that
-        may unmarshal each value when read, store/readviews.py)."""
+        use."""
         self = cls.__new__(cls)
         self.reach = None  # only the unit positions used it: they are prepared
-        self._state = state
         self.tasks = tasks
         self._rank_ids = _unpack("q", state["ids"])
         self.n = n = len(self._rank_ids)
         self.all_bits = (1 << n) - 1
         self._pos_of_id = None
-        self._hay = None  # `hay`: read from the state on first use (runs of initials need none)
+        self.hay = state["hay"]
         self._norm = None
         # arrays: indexed and bisected as the lists `__init__` makes are
         self.starts = cast(list[int], _unpack("q", state["starts"]))
@@ -217,14 +205,16 @@ class SearchIndex:
         self.unit_list = list(self.units.items())
         self.unit_blob = state["unit_blob"]
         self.unit_starts = cast(list[int], _unpack("q", state["unit_starts"]))
-        self._unit_pos = cast(dict[str, dict[str, list[int]]], _UnitPositions(state["unit_pos"]))
+        self._unit_pos = {
+            u: {role: cast(list[int], _unpack("i", found)) for role, found in by_role.items()}
+            for u, by_role in state["unit_pos"].items()
+        }
         self._status_pos = None
         self._statuses = statuses
         self._cache = {}
         classes, table, readings, sounds = state["pinyin"]
         self._pinyin = PinyinTables(classes, table, readings, sounds)
-        self._coded_text = None  # `_coded_hay`, as `hay`
-        self._coded_groups, self._coded_units = state["coded"]
+        self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
         text_lines, coded_lines = state["lines"]
         self._text_lines = LineIndex.from_state(text_lines)
         self._coded_lines = LineIndex.from_state(coded_lines)
@@ -232,30 +222,6 @@ class SearchIndex:
         self._group_of = _unpack("i", state["group_of"]) if "group_of" in state else None
         self.vocabulary = None
         return self
-
-    @property
-    def hay(self) -> str:
-        """Every task's normalised text, one line each, in rank order."""
-        if self._hay is None:
-            assert self._state is not None
-            self._hay = self._state["hay"]
-        return self._hay
-
-    @hay.setter
-    def hay(self, value: str) -> None:
-        self._hay = value
-
-    @property
-    def _coded_hay(self) -> str:
-        """`hay` in the alphabet pinyin patterns match (see `use_pinyin`)."""
-        if self._coded_text is None:
-            assert self._state is not None
-            self._coded_text = self._state["coded_hay"]
-        return self._coded_text
-
-    @_coded_hay.setter
-    def _coded_hay(self, value: str) -> None:
-        self._coded_text = value
 
     @property
     def norm(self) -> list[str]:
@@ -606,23 +572,6 @@ class SearchIndex:
             return 0
         texts = self.norm
         return bits((p for p in found if homophone_slip(texts[p], word, sounds)), self.n)
-
-
-class _UnitPositions(dict[str, Mapping[str, Sequence[int]]]):
-    """`_unit_positions` as `prepared()` packed them: a unit's arrays are unpacked when a
-    query first names it (a search names a few of hundreds)."""
-
-    def __init__(self, packed: dict[str, dict[str, bytes]]) -> None:
-        super().__init__()
-        self.packed = packed
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        if name not in self:
-            by_role = self.packed.get(name)
-            if by_role is None:
-                return default
-            self[name] = {role: _unpack("i", found) for role, found in by_role.items()}
-        return self[name]
 
 
 class _Slices(Sequence[Sequence[int]]):

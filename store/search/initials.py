@@ -36,10 +36,6 @@ class _Other(dict[int, int]):
         return _OTHER
 
 
-# byte v -> v << j (0 and 1 are the only bytes shifted): the translate tables of `_bits`
-_SHIFTED = tuple(bytes((v << j) & 0xFF for v in range(256)) for j in range(8))
-
-
 class InitialsIndex:
     """Bitsets over the laid-out positions of n coded lines, one per initial token, made on
     first use from the layout: one byte per position (the id of its set of initials), kept
@@ -121,7 +117,7 @@ class InitialsIndex:
             on[i] = 1
         out = 0
         for j, data in enumerate(self.slices):
-            table = on.translate(_SHIFTED[j])  # 1 << j for the ids, in C
+            table = bytes(v << j for v in on)
             out |= int.from_bytes(data.translate(table), "little")
         return out
 

@@ -28,13 +28,11 @@ from __future__ import annotations
 import operator
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
 from .bitsets import bits
-from .marshalled import Marshalled
 
 Lines = int | bytes  # a bitset, or line numbers packed as int32
 
@@ -56,10 +54,10 @@ class LineIndex:
     def __init__(
         self,
         n: int,
-        uni: Mapping[str, Lines],
-        pairs: Mapping[str, Lines],
+        uni: dict[str, Lines],
+        pairs: dict[str, Lines],
         all_pairs: bool,
-        mixed: tuple[Mapping[str, Lines], Mapping[str, Lines]] = ({}, {}),
+        mixed: tuple[dict[str, Lines], dict[str, Lines]] = ({}, {}),
         rare: list[Lines] | None = None,
     ):
         self.n = n
@@ -125,17 +123,13 @@ class LineIndex:
         )
 
     def state(self) -> tuple[Any, ...]:
-        """Plain data for marshal (`from_state` loads it back): each line set marshalled on
-        its own, so that a process loading the state builds only the sets it reads."""
-        pack = partial(Marshalled.pack, whole=True)
-        mixed = (pack(self.mixed[0]), pack(self.mixed[1]))
-        return (self.n, pack(self.uni), pack(self.pairs), self.all_pairs, mixed, self.rare)
+        """Plain data for marshal (`from_state` loads it back)."""
+        return (self.n, self.uni, self.pairs, self.all_pairs, self.mixed, self.rare)
 
     @classmethod
     def from_state(cls, state: Any) -> LineIndex:
-        n, uni, pairs, all_pairs, (right, left), rare = state
-        mixed = (Marshalled(right), Marshalled(left))
-        return cls(n, Marshalled(uni), Marshalled(pairs), all_pairs, mixed, rare)
+        n, uni, pairs, all_pairs, mixed, rare = state
+        return cls(n, uni, pairs, all_pairs, tuple(mixed), rare)  # type: ignore[arg-type]
 
     def char_lines(self, chars: Iterable[str]) -> int:
         """Lines holding any of `chars`."""

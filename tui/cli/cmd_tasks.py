@@ -287,9 +287,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         snap = service_of(ctx).snapshot(args.plan)
         result = search(snap, query, today=ctx.today, limit=args.limit)
     if args.json:
-        from zwgk.store.jsontext import dumps  # json.dumps's text, faster
-
-        render.out(dumps([hit.to_json(ctx.today, snap) for hit in result.hits]))
+        render.print_json([hit.to_json(ctx.today, snap) for hit in result.hits])
         return 0
     if not result.hits:
         hint = f"，您是不是要找“{result.suggestion}”？" if result.suggestion else "。"
