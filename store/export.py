@@ -45,7 +45,7 @@ from .present import short_time
 from .stats import Stats, Tally
 
 if TYPE_CHECKING:
-    from .readcache import ReadCache
+    pass
 
 SUFFIXES = (".xlsx", ".csv", ".md", ".json")
 
@@ -796,7 +796,7 @@ def _matrix_sheets(
     starts = range(0, max(len(tasks), 1), per_sheet)
     out = []
     for n, start in enumerate(starts, 1):
-        chunk = Window(tasks, range(start, min(start + per_sheet, len(tasks))))
+        chunk = Rows(tasks.__getitem__, range(start, min(start + per_sheet, len(tasks))))
         ws = wb.create_sheet(MATRIX_SHEET if n == 1 else f"{MATRIX_SHEET}{n}")
         heading = title if len(starts) == 1 else f"{title}（第 {n}/{len(starts)} 页）"
         ws.column_dimensions["A"].width = 16
@@ -925,20 +925,22 @@ def by_position(tasks: Sequence[Task]) -> Sequence[Task]:
     from .lazytasks import TaskSeq
 
     if isinstance(tasks, TaskSeq) and not tasks.tasks.changed:
-        return Rows(tasks.tasks.cache, tasks.positions)
+        return Rows(tasks.tasks.cache.task, tasks.positions)
     return tasks
 
 
 class Rows(Sequence[Task]):
-    """The tasks at `positions` of a read snapshot, each built when read (`ReadCache.task`
-    keeps the latest `TASKS_KEPT`)."""
+    """`read(k)` for each `k` of `keys`, built when used: the tasks at row positions of a read
+    snapshot (`ReadCache.task` keeps the latest `TASKS_KEPT`), or a matrix sheet's window of
+    the tasks, walked three times as the sheet is written (a list would hold every sheet's
+    tasks till the end)."""
 
-    def __init__(self, cache: ReadCache, positions: Sequence[int]) -> None:
-        self.cache = cache
-        self.positions = positions
+    def __init__(self, read: Callable[[int], Task], keys: Sequence[int]) -> None:
+        self.read = read
+        self.keys = keys
 
     def __len__(self) -> int:
-        return len(self.positions)
+        return len(self.keys)
 
     @overload
     def __getitem__(self, i: int) -> Task: ...
@@ -948,39 +950,11 @@ class Rows(Sequence[Task]):
 
     def __getitem__(self, i: int | slice) -> Task | Sequence[Task]:
         if isinstance(i, slice):
-            return Rows(self.cache, self.positions[i])
-        return self.cache.task(self.positions[i])
+            return Rows(self.read, self.keys[i])
+        return self.read(self.keys[i])
 
     def __iter__(self) -> Iterator[Task]:
-        task = self.cache.task
-        return (task(p) for p in self.positions)
-
-
-class Window(Sequence[Task]):
-    """`tasks[r]` for the indices of `r`, read when used: a matrix sheet's tasks, walked three
-    times as the sheet is written (a list would hold every sheet's tasks till the end)."""
-
-    def __init__(self, tasks: Sequence[Task], r: range) -> None:
-        self.tasks = tasks
-        self.range = r
-
-    def __len__(self) -> int:
-        return len(self.range)
-
-    @overload
-    def __getitem__(self, i: int) -> Task: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Task]: ...
-
-    def __getitem__(self, i: int | slice) -> Task | Sequence[Task]:
-        if isinstance(i, slice):
-            return Window(self.tasks, self.range[i])
-        return self.tasks[self.range[i]]
-
-    def __iter__(self) -> Iterator[Task]:
-        tasks = self.tasks
-        return (tasks[k] for k in self.range)
+        return map(self.read, self.keys)
 
 
 def _when(task: Task) -> str:

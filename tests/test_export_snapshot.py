@@ -68,12 +68,8 @@ def exported(db: Path, out: Path, case: Case) -> int:
     return service.export_file(out, flt, plan=plan)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_the_export_through_the_snapshot_is_the_full_loads(
-    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
-    monkeypatch.setattr(readcache, "TASKS_KEPT", 7)  # every pass builds its tasks again
-    monkeypatch.setattr(export, "EXCEL_COLUMNS", len(export.MATRIX_FIXED) + 97)  # many sheets
+def full_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each whole-database load (`Service.snapshot`) from now on, appended as it happens."""
     loads: list[object] = []
     full_load = Service.snapshot
 
@@ -82,6 +78,16 @@ def test_the_export_through_the_snapshot_is_the_full_loads(
         return full_load(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Service, "snapshot", counted)
+    return loads
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_export_through_the_snapshot_is_the_full_loads(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setattr(readcache, "TASKS_KEPT", 7)  # every pass builds its tasks again
+    monkeypatch.setattr(export, "EXCEL_COLUMNS", len(export.MATRIX_FIXED) + 97)  # many sheets
+    loads = full_loads(monkeypatch)
     for suffix in (".xlsx", ".csv", ".md"):
         lazy, full = tmp_path / f"lazy{suffix}", tmp_path / f"full{suffix}"
         monkeypatch.delenv(OFF_SWITCH, raising=False)
@@ -101,14 +107,7 @@ def test_the_export_through_the_snapshot_is_the_full_loads(
 def test_the_exchange_file_still_loads_the_database(
     ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loads: list[object] = []
-    full_load = Service.snapshot
-
-    def counted(self: Service, *args: object, **kwargs: object) -> object:
-        loads.append(args)
-        return full_load(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Service, "snapshot", counted)
+    loads = full_loads(monkeypatch)
     exported(ledger, tmp_path / "x.json", (None, None))
     assert loads
 
