@@ -269,6 +269,17 @@ def _path() -> str:
     return os.environ.get("PATH", "/usr/bin:/bin")
 
 
+def print_timings(index: SearchIndex, qs: dict[str, list[str]], target: float | None) -> None:
+    """One line per kind of query: wall and CPU p50/p95, against the size's target."""
+    for kind, qlist in qs.items():
+        t = time_queries(index, qlist)
+        (w50, w95), (c50, c95) = t["wall"], t["cpu"]
+        mark = "" if target is None else ("  ok" if w95 <= target else "  MISSED (wall)")
+        print(
+            f"  {kind:<16} {w50:9.2f} {w95:7.2f}   {c50:8.2f} {c95:7.2f}{mark}   e.g. {qlist[0]!r}"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000,100000")
@@ -295,14 +306,7 @@ def main() -> int:
         if mb is not None:
             print(f"  index memory {mb:.1f} MB (tracemalloc, pinyin tables included)")
         print(f"  {'query kind':<16} {'wall p50':>9} {'p95':>7}   {'cpu p50':>8} {'p95':>7}")
-        for kind, qlist in qs.items():
-            t = time_queries(index, qlist)
-            (w50, w95), (c50, c95) = t["wall"], t["cpu"]
-            mark = "" if target is None else ("  ok" if w95 <= target else "  MISSED (wall)")
-            print(
-                f"  {kind:<16} {w50:9.2f} {w95:7.2f}   {c50:8.2f} {c95:7.2f}{mark}"
-                f"   e.g. {qlist[0]!r}"
-            )
+        print_timings(index, qs, target)
         # The index the app and `zwgk search` really use: prepared with the read snapshot
         # (store/readcache.py), with its line index and initials masks (from_prepared).
         t0 = time.perf_counter()
@@ -311,14 +315,7 @@ def main() -> int:
         statuses = [t.status for t in index.tasks]
         ready = SearchIndex.from_prepared(state, index.tasks, statuses)
         print(f"  prepared as the read snapshot keeps it ({prepared_ms:.0f} ms to prepare):")
-        for kind, qlist in {**qs, "initials, zcjd…": INITIAL_RUNS}.items():
-            t = time_queries(ready, qlist)
-            (w50, w95), (c50, c95) = t["wall"], t["cpu"]
-            mark = "" if target is None else ("  ok" if w95 <= target else "  MISSED (wall)")
-            print(
-                f"  {kind:<16} {w50:9.2f} {w95:7.2f}   {c50:8.2f} {c95:7.2f}{mark}"
-                f"   e.g. {qlist[0]!r}"
-            )
+        print_timings(ready, {**qs, "initials, zcjd…": INITIAL_RUNS}, target)
         del ready, state
         if n == 10_000 and not args.no_process:
             picks = [qs[k][0] for k in qs if k != "two-term"] + ["zcjd"]
