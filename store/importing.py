@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinydb.table import Document
+
 from .deadlines import parse_deadline
 from .errors import InputError
 from .eventlog import now_iso
@@ -206,10 +208,10 @@ def _import_into(
         while pending:
             yield pending.pop()
 
-    def merged() -> Iterator[tuple[int, dict[str, Any]]]:
-        """Each task of the document merged: the new ones yielded with their ids, as the table
-        is to store them (handed over one at a time, so no list holds a second copy of them
-        all); the changed fields of known ones kept in `updates`."""
+    def merged() -> Iterator[Document]:
+        """Each task of the document merged: the new ones yielded, as TinyDB is to store them
+        (handed over one at a time, so no list holds a second copy of them all); the changed
+        fields of known ones kept in `updates`."""
         nonlocal last_id
         for index, pt in enumerate(each_task()):
             num = numbers[index]
@@ -235,8 +237,9 @@ def _import_into(
             if rec["deadline_kind"] == "unknown" and rec["deadline_text"]:
                 report.unparsed.append((tid, rec["deadline_text"]))
             if old is None:
-                # = dict(defaults), updated with rec, then the id: the same keys in the same order
-                new = {**defaults, **rec, "id": tid}
+                new = Document(defaults, doc_id=tid)
+                new.update(rec)
+                new["id"] = tid
                 for name, factory in fresh:  # fresh lists and dicts, never shared
                     new[name] = factory()
                 if not new["subitems"]:
@@ -248,7 +251,7 @@ def _import_into(
                     plain.add(tid)  # the rest is strings, lists and dicts by construction
                 if tid > last_id:
                     last_id = tid
-                yield tid, new  # counted below: report.added is len(new_ids)
+                yield new  # counted below: report.added is len(new_ids)
             else:
                 # All fields alike (most tasks of a re-import): one comparison made in C.
                 same = (
@@ -274,7 +277,7 @@ def _import_into(
     # per call, so per-task calls make a 10k-task import quadratic. A task without a match
     # is new (its id is one nobody holds), so whether anything is inserted is known now.
     if len(ids) < count:
-        tasks_table._update_table(_inserter(merged()))
+        tasks_table.insert_multiple(merged())  # TinyDB's documented API: one table write
     else:
         for _ in merged():
             raise AssertionError("every task was matched, none is new")
@@ -316,20 +319,6 @@ def _compact(ids: set[int]) -> set[int] | range:
     if ids and max(ids) - min(ids) + 1 == len(ids):
         return range(min(ids), max(ids) + 1)
     return ids
-
-
-def _inserter(records: Iterator[tuple[int, dict[str, Any]]]) -> Any:
-    """What `Table.insert_multiple` does with Documents, for (id, record) pairs: it would copy
-    each record (`dict(document)`) after we built it as a Document, 100,000 copies at 100k tasks
-    for the same table. (`_update_table` is the one write insert_multiple itself makes.)"""
-
-    def insert(table: dict[int, Any]) -> None:
-        for tid, rec in records:
-            if tid in table:
-                raise ValueError(f"Document with ID {tid} already exists")
-            table[tid] = rec
-
-    return insert
 
 
 def _apply_update(updates: dict[int, dict[str, Any]]) -> Any:

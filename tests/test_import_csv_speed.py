@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from zwgk.store import pinyin
 from zwgk.store.importers import table
-from zwgk.store.importing import _inserter
 
 # Characters that reach the number, label and heading patterns' corners.
 TEXT_CHARS = "1２٣¹ \t\u3000\x0b（()）.．、一二十第部分公开牵头单位：:；。，,"
@@ -90,14 +89,6 @@ def test_remembered_parts_are_forgotten_when_full() -> None:
     memo["b"], memo["c"]  # the third distinct text: the first two forgotten
     assert len(memo) == 1 and memo["a"] == {"a": "a"} and calls == ["a", "b", "c", "a"]
     assert memo[""] == {} and "" not in memo  # an empty name: nothing read, nothing kept
-
-
-def test_the_inserter_refuses_an_id_the_table_holds() -> None:
-    table_rows: dict[int, Any] = {1: {"id": 1}}
-    _inserter(iter([(2, {"id": 2})]))(table_rows)
-    assert table_rows == {1: {"id": 1}, 2: {"id": 2}}
-    with pytest.raises(ValueError, match="already exists"):
-        _inserter(iter([(1, {"id": 1})]))(table_rows)
 
 
 @pytest.mark.parametrize("first", ["wide", "long"])
