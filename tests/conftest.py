@@ -88,17 +88,37 @@ def zwgk(db_path: Path, tmp_path: Path) -> Runner:
             tmp_path, ZWGK_DB=str(db_path), ZWGK_USER=user, ZWGK_TODAY=SEED_TODAY.isoformat()
         )
         full_env.update(env or {})
-        return subprocess.run(
-            [*zwgk_command(), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            env=full_env,
-            input=input,
-            timeout=60,
-        )
+        return run_zwgk(list(args), full_env, input=input)
 
     return run
+
+
+def run_zwgk(
+    args: list[str], env: dict[str, str], *, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One real `zwgk` process with `args` in `env` (see `zwgk_env`), its output as text."""
+    return subprocess.run(
+        [*zwgk_command(), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        input=input,
+        timeout=60,
+    )
+
+
+def plan_csv(folder: Path, n: int) -> Path:
+    """A plain plan of `n` tasks (one unit, one deadline) as a CSV `zwgk import` reads: big
+    enough, for n in the hundreds, that a task's line is far from both ends of the task file."""
+    plan = folder / "plan.csv"
+    rows = ["序号,工作任务,具体事项,主体责任单位,指导责任单位,完成时间"]
+    rows += [
+        f"{i},第{i}项工作,梳理第{i}项政务公开事项清单,区信息办,区政府办,2021年3月底前"
+        for i in range(1, n + 1)
+    ]
+    plan.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return plan
 
 
 # -- the app through Textual's pilot ----------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import ask_fixture
@@ -34,7 +33,7 @@ from ask_fixture import (
     row_ids,
     understood_part,
 )
-from conftest import zwgk_command, zwgk_env
+from conftest import run_zwgk, zwgk_env
 
 from zwgk.store.ask import ask
 
@@ -361,16 +360,9 @@ def test_the_ask_command_answers_and_changes_nothing(world: AskWorld, tmp_path: 
     folder = world.path.parent
     before = _files(folder)
     env = zwgk_env(tmp_path, ZWGK_USER="tester")
-    base = [*zwgk_command(), "--db", str(world.path), "--today", TODAY.isoformat(), "ask"]
+    base = ["--db", str(world.path), "--today", TODAY.isoformat(), "ask"]
     for question, expected in [("第7项完成了", [7]), ("网信办的逾期任务", [14])]:
-        proc = subprocess.run(
-            [*base, question, "--json"],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            env=env,
-            timeout=60,
-        )
+        proc = run_zwgk([*base, question, "--json"], env)
         assert proc.returncode == 0, proc.stderr
         data = json.loads(proc.stdout)
         assert sorted(data["task_ids"]) == expected and data["question"] == question

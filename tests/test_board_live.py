@@ -6,12 +6,11 @@ process."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import POLL, SAMPLES, TUI_TODAY, settle, type_line, wait_until, zwgk_command, zwgk_env
+from conftest import POLL, SAMPLES, TUI_TODAY, run_zwgk, settle, type_line, wait_until, zwgk_env
 from textual.widgets import Static
 
 from zwgk.store.context import Context
@@ -35,14 +34,7 @@ SIZES = [(80, 24), (120, 40)]
 def mark(db: Path, home: Path, task: str, status: str) -> None:
     """A colleague's `zwgk mark` in another process."""
     env = zwgk_env(home, ZWGK_DB=str(db), ZWGK_USER="张三", ZWGK_TODAY=TUI_TODAY.isoformat())
-    proc = subprocess.run(
-        [*zwgk_command(), "mark", task, status],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=60,
-    )
+    proc = run_zwgk(["mark", task, status], env)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_TODAY, Runner
+from conftest import SEED_TODAY, Runner, plan_csv
 
 from zwgk.store import dbfile
 from zwgk.store.context import Context
@@ -134,14 +134,7 @@ def test_a_verified_identity_is_trusted_only_while_it_holds(
 
 # -- `zwgk mark` with a read snapshot that vouches for the task file ---------------------------
 def big_plan(zwgk: Runner, tmp_path: Path) -> None:
-    plan = tmp_path / "plan.csv"  # big enough that the task lines are far from both ends
-    rows = ["序号,工作任务,具体事项,主体责任单位,指导责任单位,完成时间"]
-    rows += [
-        f"{i},第{i}项工作,梳理第{i}项政务公开事项清单,区信息办,区政府办,2021年3月底前"
-        for i in range(1, 801)
-    ]
-    plan.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert zwgk("import", str(plan)).returncode == 0
+    assert zwgk("import", str(plan_csv(tmp_path, 800))).returncode == 0
     assert zwgk("mark", "5", "doing").returncode == 0
 
 

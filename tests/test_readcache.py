@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SAMPLES, SEED_TODAY, Runner
+from conftest import ROOT, SAMPLES, SEED_TODAY, Runner, plan_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,14 +184,9 @@ def test_an_import_replaces_the_task_file(zwgk: Runner, db_path: Path) -> None:
 def test_a_task_file_edited_in_place_with_the_same_size(
     zwgk: Runner, db_path: Path, tmp_path: Path
 ) -> None:
-    plan = tmp_path / "plan.csv"  # big enough that the edit is far from both ends
-    rows = ["序号,工作任务,具体事项,主体责任单位,指导责任单位,完成时间"]
-    rows += [
-        f"{i},第{i}项工作,梳理第{i}项政务公开事项清单,区信息办,区政府办,2021年3月底前"
-        for i in range(1, 401)
-    ]
-    plan.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert zwgk("import", str(plan)).returncode == 0
+    assert (
+        zwgk("import", str(plan_csv(tmp_path, 400))).returncode == 0
+    )  # the edit far from the ends
     warm(zwgk, db_path)
     raw = db_path.read_bytes()
     assert len(raw) > 3 * snapfile.EDGE
