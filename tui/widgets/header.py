@@ -66,6 +66,16 @@ def short_path(path: Path | str, cells: int) -> str:
     return ELLIPSIS + "".join(reversed(tail))
 
 
+def repaint(widget: Static, text: Text, shown: str | None) -> str:
+    """Update a `width: auto` line only if its text moved, and lay the screen out only if its
+    width moved (a layout repaints all of it: most of what a colleague's change cost the app).
+    Returns the text now shown."""
+    if text.plain != shown:
+        resized = shown is None or text_width(text.plain) != text_width(shown)
+        widget.update(text, layout=resized)
+    return text.plain
+
+
 class StatusHeader(Horizontal):
     """One line: the title on the left (cut to fit), the database (shortened), today and counts
     on the right."""
@@ -108,13 +118,8 @@ class StatusHeader(Horizontal):
         title, counts = self._widths
         room = width - (counts + 2) - (min(title, TITLE_MIN) + 2) - 1
         label = short_path(self.live.ctx.db_path, min(room, DB_MAX))
-        if label != self._path:
-            # `width: auto`: the screen is laid out again only when the path's width changes.
-            resized = self._path is None or text_width(label) != text_width(self._path)
-            self._path = label
-            self.query_one("#header-db", Static).update(
-                Text(label, no_wrap=True, overflow="crop"), layout=resized
-            )
+        widget = self.query_one("#header-db", Static)
+        self._path = repaint(widget, Text(label, no_wrap=True, overflow="crop"), self._path)
 
     def catch_up(self) -> None:
         """Shown again: paint the last change that came while hidden."""
@@ -139,18 +144,13 @@ class StatusHeader(Horizontal):
         widget = self.query_one("#header-title", Static)
         # "2 个方案：…" is cut at the edge, not wrapped at its space (a title has no spaces).
         widget.set_class(len(snap.plans) > 1, "-plans")
-        # A colleague's change moves one count: what did not change is not updated, and a
-        # line whose width stays is repainted without a layout of the screen (which would
-        # repaint all of it: most of what a change cost the app).
+        # A colleague's change moves one count: what did not change is not updated (`repaint`).
         if title.plain != self._title:
             self._title = title.plain
             widget.update(title, layout=False)  # `width: 1fr; height: 1`: its text never sizes it
         counts = counts_text(task_counts(snap.tasks, change.today), change.today)
         widths = (text_width(title.plain), text_width(counts.plain))
-        if counts.plain != self._counts:
-            resized = self._counts is None or widths[1] != self._widths[1]  # `width: auto`
-            self._counts = counts.plain
-            self.query_one("#header-counts", Static).update(counts, layout=resized)
+        self._counts = repaint(self.query_one("#header-counts", Static), counts, self._counts)
         if widths != self._widths or self._path is None:
             self._widths = widths
             self.fit_database()
