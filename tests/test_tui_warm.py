@@ -31,6 +31,22 @@ async def test_first_miss_suggests_what_a_cold_index_would(app: ZwgkApp, db: Pat
             assert f"没有找到与“{query}”相关的任务。您是不是要找“{expected}”？" in transcript(app)
 
 
+async def test_a_new_snapshot_is_warmed_again(app: ZwgkApp) -> None:
+    """An import read in whole (not rolled forward) makes a new index: it is warmed too, so
+    the first miss after it does not wait for the vocabulary either."""
+    plan = Path(__file__).parent / "fixtures" / "import" / "subitems.xlsx"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = app.main.pane.index()
+        await type_line(pilot, f"/import {plan} --split-subitems")
+        assert "新增 10 项" in transcript(app)
+        await pilot.press("ctrl+u")  # an empty prompt: nothing typed searches the new index
+        await settle(pilot)
+        index = app.main.pane.index()
+        assert index is not before and len(app.main.pane.snapshot.tasks) == 39
+        assert index.vocabulary is not None
+
+
 async def test_overdue_typed_lists_the_overdue_tasks(app: ZwgkApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -48,6 +48,7 @@ class TaskPane(Vertical):
         self.base = View()  # what the list rests on while the prompt is empty
         self.view = self.base
         self._behind = False  # a change came while the screen was hidden
+        self._warmed: Snapshot | None = None  # whose index `warm_index` last warmed
 
     def compose(self) -> ComposeResult:
         yield PaneTitle("任务", id="tasks-title", classes="pane-title")
@@ -125,6 +126,12 @@ class TaskPane(Vertical):
     def snapshot_changed(self, change: SnapshotChanged) -> None:
         if change.problem:
             return
+        # A new snapshot, not one rolled forward from the log (an import, another plan): its
+        # index is new too, so its first keys are warmed again. A colleague's change keeps the
+        # warm index (`changed` says what moved) and costs nothing more here.
+        warmed = self._warmed
+        if change.changed is None and warmed is not None and change.snapshot is not warmed:
+            self.warm_index()
         if not self.screen.is_active:  # under the board or a dialog: filled again when shown
             self._behind = True
             return
@@ -184,7 +191,7 @@ class TaskPane(Vertical):
         from zwgk.store.model import STATUSES
         from zwgk.store.search import suggest
 
-        snap = self.snapshot
+        snap = self._warmed = self.snapshot
         index = self.index()
         index.search("zw", today=self.today, limit=1)
         index.dues  # noqa: B018  (made on first use, like the status positions)
