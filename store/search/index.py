@@ -43,6 +43,15 @@ _FLAGS = bytes.maketrans(b"\x00\x01", b"01")
 # by a lookup per line (C speed) rather than by joining the groups' member lists.
 _DENSE_GROUPS = 4
 CACHE_SIZE = 256  # per-term results kept (keystrokes extend a query a letter at a time)
+# The parts of a prepared index a query may not need (`prepared()` key -> attribute): the
+# read snapshot keeps each in a section of its own, which a one-shot command reads only when
+# a query first needs it (`from_prepared`'s `later`).
+LATER = {
+    "hay": "hay",
+    "coded_hay": "_coded_hay",
+    "text_lines": "_text_lines",
+    "coded_lines": "_coded_lines",
+}
 
 
 class SearchIndex:
@@ -118,6 +127,8 @@ class SearchIndex:
         self._initials: InitialsIndex | None = None  # runs of initials, by position
         self._group_of: Sequence[int] | None = None  # `group_of_line`, made on first use
         self.vocabulary: list[str] | None = None  # words to suggest (suggest.py), on first use
+        self._later: dict[str, Callable[[], Any]] = {}  # parts loaded on first use (from_prepared)
+        self._chars: frozenset[str] | None = None  # every character of the texts (prepared)
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -135,6 +146,7 @@ class SearchIndex:
         (they change with every mark): pass them per rank. OverflowError: an id too large
         for the arrays (keep building indexes the ordinary way then)."""
         tables = self._pinyin_tables()
+        text_lines, coded_lines = self._line_indexes()  # (the initials index with them)
         flat: list[int] = []
         ends = [0]
         for members in self.group_members:
@@ -158,8 +170,11 @@ class SearchIndex:
             "unit_starts": _pack("q", self.unit_starts),
             "unit_pos": unit_pos,
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
-            "coded": (self._coded_hay, self._coded_groups, self._coded_units),
-            "lines": self._line_indexes(),
+            "coded": (self._coded_groups, self._coded_units),
+            "text_lines": text_lines,
+            "coded_lines": coded_lines,
+            "coded_hay": self._coded_hay,
+            "chars": "".join(sorted(set(self.hay) - {"\n"})),
             "initials": self._initials.state() if self._initials is not None else None,
             "group_of": _pack("i", self.group_of_line),
         }
@@ -175,12 +190,19 @@ class SearchIndex:
 
     @classmethod
     def from_prepared(
-        cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
+        cls,
+        state: Mapping[str, Any],
+        tasks: Sequence[Task],
+        statuses: Sequence[str],
+        later: Mapping[str, Callable[[], Any]] | None = None,
     ) -> SearchIndex:
         """The index `prepared()` described, over `tasks` in its rank order (a sequence that
         may build each task only when a hit needs it) and their current `statuses`. What
         only some queries use (ids, due dates, the texts one by one) is unpacked on first
-        use."""
+        use. The `LATER` parts may be left out of `state` and given in `later`, each a
+        function returning that part (None: not to be had): called when a query first needs
+        it (a one-shot `zwgk search zcjd` never reads the texts). A part not to be had is
+        made from the tasks, or (line indexes) done without: the same answers, slower."""
         self = cls.__new__(cls)
         self.reach = None  # only the unit positions used it: they are prepared
         self.tasks = tasks
@@ -188,7 +210,6 @@ class SearchIndex:
         self.n = n = len(self._rank_ids)
         self.all_bits = (1 << n) - 1
         self._pos_of_id = None
-        self.hay = state["hay"]
         self._norm = None
         # arrays: indexed and bisected as the lists `__init__` makes are
         self.starts = cast(list[int], _unpack("q", state["starts"]))
@@ -214,14 +235,43 @@ class SearchIndex:
         self._cache = {}
         classes, table, readings, sounds = state["pinyin"]
         self._pinyin = PinyinTables(classes, table, readings, sounds)
-        self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
-        text_lines, coded_lines = state["lines"]
-        self._text_lines = LineIndex.from_state(text_lines)
-        self._coded_lines = LineIndex.from_state(coded_lines)
+        self._coded_groups, self._coded_units = state["coded"]
         self._initials = InitialsIndex.from_state(state.get("initials"))
         self._group_of = _unpack("i", state["group_of"]) if "group_of" in state else None
         self.vocabulary = None
+        self._chars = frozenset(state["chars"]) if "chars" in state else None
+        self._later = {}
+        for key, name in LATER.items():
+            if key in state:
+                setattr(self, name, self._part(name, state[key]))
+            elif later is not None and key in later:
+                self._later[name] = later[key]
+            else:
+                setattr(self, name, self._part(name, None))
         return self
+
+    def _part(self, name: str, value: Any) -> Any:
+        """A `LATER` part as the index holds it, from its prepared value (None: made again
+        from the tasks, or, for a line index, none: words are then scanned for)."""
+        if name in ("_text_lines", "_coded_lines"):
+            return LineIndex.from_state(value) if value is not None else None
+        if value is not None:
+            return value
+        if name == "hay":
+            return "\n".join(norm(t.text) for t in self.tasks)
+        assert name == "_coded_hay" and self._pinyin is not None
+        return self.hay.translate(self._pinyin.table)
+
+    if not TYPE_CHECKING:  # (mypy still sees every other attribute name as an error)
+
+        def __getattr__(self, name: str) -> Any:
+            # only for an attribute not set: a part `from_prepared` was told to load later
+            later = self.__dict__.get("_later")
+            if not later or name not in later:
+                raise AttributeError(name)
+            value = self._part(name, later[name]())  # (kept: a copy may not have it yet)
+            setattr(self, name, value)
+            return value
 
     @property
     def norm(self) -> list[str]:
@@ -351,6 +401,8 @@ class SearchIndex:
         """Tasks whose normalised text contains `word`."""
 
         def make() -> int:
+            if self._chars is not None and not self._chars.issuperset(word):
+                return 0  # a character no text holds (`zcjd`): no text to read at all
             if self._text_lines is not None and word and "\n" not in word:
                 return self._indexed_word(word)
             # rare words: jump from occurrence to occurrence (C-speed scanning between)
@@ -376,20 +428,23 @@ class SearchIndex:
 
     def pinyin_bits(self, pat: PinyinPattern) -> int:
         """Tasks whose text a pinyin pattern matches (`regex_bits` of its regex, coded)."""
-        lines = self._coded_lines
-        if lines is None or not pat.seqs:
+        initials = self._initials
+        letters_of = pat.initials or (None,) * len(pat.seqs)
+        # runs of three or more initials are answered by position (one or two: the code
+        # index's sets and pairs answer exactly, faster); only other runs need the code index
+        by_position = [initials is not None and x is not None and len(x) > 2 for x in letters_of]
+        if not pat.seqs or (not all(by_position) and self._coded_lines is None):
             return self.regex_bits(pat.rx, coded=True)
 
         def make() -> int:
-            assert lines is not None
             exact = maybe = starts = 0
-            initials = self._initials
-            letters_of = pat.initials or (None,) * len(pat.seqs)
-            for run, letters in zip(pat.seqs, letters_of, strict=True):
-                # (one or two initials: the code index's sets and pairs answer exactly, faster)
-                if initials is not None and letters is not None and len(letters) > 2:
+            for run, letters, positioned in zip(pat.seqs, letters_of, by_position, strict=True):
+                if positioned:
+                    assert initials is not None and letters is not None
                     starts |= initials.run_positions(letters)  # exact: no line to check
                     continue
+                lines = self._coded_lines
+                assert lines is not None
                 certain, unsure = lines.run_lines(run)
                 exact |= certain
                 maybe |= unsure
