@@ -9,6 +9,7 @@ index, done without): the answers are the ordinary search's in every case.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,32 @@ def test_a_copy_of_a_lazy_index_loads_its_own_parts(
     twin = copy.copy(index)
     assert answer(index, "公开") == reference["公开"]
     assert answer(twin, "政务公开 目录") == reference["政务公开 目录"]
+
+
+# -- what `zwgk search` loads in a fresh interpreter ------------------------------------------
+NOT_FOR_INITIALS = [
+    "zwgk.store.search.lineindex",  # a part's line index: not read for a run of initials
+    "zwgk.store.search.suggest",  # only after an empty result
+    "zwgk.store.db",
+    "zwgk.store.service",
+    "zwgk.store.loading",
+    "tinydb",
+    "rapidfuzz",
+    "pypinyin",
+    "textual",
+]
+
+
+def test_a_search_of_initials_loads_no_part_and_no_module_it_does_not_use(seeded: Path) -> None:
+    from test_mark_startup import modules_after
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
+    env.update(ZWGK_DB=str(seeded), ZWGK_USER="tester", ZWGK_TODAY=SEED_TODAY.isoformat())
+    env["NO_COLOR"] = "1"
+    rc, out, modules = modules_after(["search", "zwgk", "--json"], env)
+    assert rc == 0 and '"matched": "pinyin"' in out
+    loaded = sorted(
+        m for m in modules for name in NOT_FOR_INITIALS if m == name or m.startswith(name + ".")
+    )
+    assert loaded == [], f"`zwgk search zwgk` imported {loaded}"
+    assert "zwgk.store.search.initials" in modules  # (the guard sees the search's modules)

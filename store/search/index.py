@@ -24,10 +24,8 @@ from ..model import ROLES, Task, Unit
 from ..textutil import norm
 from ..unitnames import unit_key
 from . import highlight, ranking
-from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, lines_holding, positions, regex_find, span_bits
 from .initials import InitialsIndex
-from .lineindex import LineIndex
 from .masks import filter_bits
 from .parse import parse_query
 from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
@@ -37,6 +35,7 @@ from .typos import HOMOPHONE_MAX, homophone_slip
 
 if TYPE_CHECKING:
     from ..db import Snapshot
+    from .lineindex import LineIndex
 
 _FLAGS = bytes.maketrans(b"\x00\x01", b"01")
 # From one task in this many in the groups hit on, a group title's hits are spread to lines
@@ -183,6 +182,8 @@ class SearchIndex:
         """The line indexes of the texts and their codes (built on first call)."""
         if self._text_lines is None or self._coded_lines is None:
             coded = self._coded_hay.split("\n") if self.n else []
+            from .lineindex import LineIndex
+
             self._text_lines = LineIndex.build(self.norm)
             self._coded_lines = LineIndex.build(coded, all_pairs=True)
             self._initials = InitialsIndex.build(coded, self._pinyin_tables().classes)
@@ -254,6 +255,8 @@ class SearchIndex:
         """A `LATER` part as the index holds it, from its prepared value (None: made again
         from the tasks, or, for a line index, none: words are then scanned for)."""
         if name in ("_text_lines", "_coded_lines"):
+            from .lineindex import LineIndex  # (a query of initials alone needs none)
+
             return LineIndex.from_state(value) if value is not None else None
         if value is not None:
             return value
@@ -381,7 +384,9 @@ class SearchIndex:
             for p, score, kind in ranking.best(combined, limit)
         ]
         if not total and suggestion is None:
-            suggestion = suggesting.suggestion(self, q.terms, per_term)
+            from . import suggest  # only after an empty result
+
+            suggestion = suggest.suggestion(self, q.terms, per_term)
         return SearchResult(hits=hits, total=total, suggestion=suggestion, warnings=q.warnings)
 
     def term_tiers(self, word: str) -> list[ranking.Tier]:
@@ -394,7 +399,9 @@ class SearchIndex:
 
     def nearest(self, word: str) -> str | None:
         """The unit name, group title or phrase of a task closest to `word` (rapidfuzz)."""
-        return suggesting.nearest(self, word)
+        from . import suggest
+
+        return suggest.nearest(self, word)
 
     # -- text and group titles -----------------------------------------------------------
     def text_bits(self, word: str) -> int:
