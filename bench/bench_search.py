@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import marshal
 import random
 import shutil
 import statistics
@@ -18,13 +19,16 @@ import tempfile
 import time
 import tracemalloc
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from zwgk.store.model import STATUSES, Task, Unit  # noqa: E402
 from zwgk.store.pinyin import task_keys, unit_keys  # noqa: E402
 from zwgk.store.search import SearchIndex  # noqa: E402
+from zwgk.store.search.index import LATER  # noqa: E402
 
 TODAY = date(2021, 1, 1)
 TARGETS_MS = {1_000: 5.0, 10_000: 15.0, 100_000: 100.0}
@@ -166,6 +170,37 @@ def time_queries(index: SearchIndex, qs: list[str]) -> dict[str, tuple[float, fl
         wall.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.thread_time() - c0) * 1000)
     return {"wall": _p50_p95(wall), "cpu": _p50_p95(cpu)}
+
+
+def first_queries(
+    state: dict[str, Any], tasks: list[Task], statuses: list[str], qs: dict[str, list[str]]
+) -> None:
+    """What one `zwgk search` process pays for its query, in-process: a fresh index from the
+    prepared state each time, its parts (`LATER`: texts, codes, line indexes) unmarshalled
+    only when the query first needs them, as the read snapshot's sections are; which parts
+    each kind of query read."""
+    blobs = {key: marshal.dumps(state[key]) for key in LATER}
+    core = {k: v for k, v in state.items() if k not in LATER}
+    for kind, qlist in qs.items():
+        wall, read = [], set()
+        for q in qlist[:20]:
+            used: set[str] = set()
+
+            def loader(key: str, used: set[str] = used) -> Any:
+                used.add(key)
+                return marshal.loads(blobs[key])
+
+            later = {key: partial(loader, key) for key in LATER}
+            t0 = time.perf_counter()
+            index = SearchIndex.from_prepared(core, tasks, statuses, later)
+            result = index.search(q, today=TODAY, limit=50)
+            for hit in result.hits[:SHOWN]:
+                hit.spans, hit.group_spans  # noqa: B018
+            wall.append((time.perf_counter() - t0) * 1000)
+            read |= used
+        p50, p95 = _p50_p95(wall)
+        parts = ", ".join(sorted(read)) or "none"
+        print(f"  {kind:<16} {p50:9.2f} {p95:7.2f}   parts read: {parts}")
 
 
 def _p50_p95(samples: list[float]) -> tuple[float, float]:
@@ -316,6 +351,8 @@ def main() -> int:
         ready = SearchIndex.from_prepared(state, index.tasks, statuses)
         print(f"  prepared as the read snapshot keeps it ({prepared_ms:.0f} ms to prepare):")
         print_timings(ready, {**qs, "initials, zcjd…": INITIAL_RUNS}, target)
+        print("  one query per fresh index, parts read on first use (a `zwgk search`):")
+        first_queries(state, index.tasks, statuses, {**qs, "initials, zcjd…": INITIAL_RUNS})
         del ready, state
         if n == 10_000 and not args.no_process:
             picks = [qs[k][0] for k in qs if k != "two-term"] + ["zcjd"]

@@ -13,6 +13,7 @@ speed, in sections (see `snapfile`) a command reads only when it needs them:
   pinyin   the active plans' pinyin tables, from the keys stored in the task file
   patch    task records changed by the log since `rows` (and their `--json` texts)
   search   the active plans' prepared search index       } built by the first command that
+  search_* its texts, their codes, their line indexes    }
   tallies  each unit's task counts (`zwgk units`)          } needs them, from the sections
   json     each task's `--json` text                       } above, then kept (readviews.py)
 
@@ -69,7 +70,21 @@ TASKS_KEPT = 20_000
 
 # Sections in the order they are written (small ones first: one read covers the header and
 # usually the tables).
-ORDER = ("tables", "index", "patch", "pinyin", "rows", "tallies", "search", "jindex", "json")
+ORDER = (
+    "tables",
+    "index",
+    "patch",
+    "pinyin",
+    "rows",
+    "tallies",
+    "search",
+    "search_text_lines",  # the prepared search index's parts a query may not need
+    "search_coded_lines",
+    "search_hay",
+    "search_coded_hay",
+    "jindex",
+    "json",
+)
 CORE = ("tables", "index", "patch")  # unmarshalled at once: every command needs them
 
 

@@ -18,6 +18,7 @@ from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from .lazytasks import TaskSequence
@@ -392,10 +393,12 @@ class Ranked(TaskSequence):
         return self.cache.task(self.rank[i])
 
 
-def search_index(cache: ReadCache, plan: str | None) -> SearchIndex | None:
+def search_index(cache: ReadCache, plan: str | None, *, lazy: bool = False) -> SearchIndex | None:
     """The index `store.search` builds for `Service.snapshot(plan)`, prepared beforehand;
-    None for a view of the plans other than the one kept (the active plans)."""
-    return index_in_view(cache, cache.view_titles(plan))
+    None for a view of the plans other than the one kept (the active plans). `lazy`: for a
+    process that runs one query and ends (`zwgk search`), and only while `cache` is open:
+    the parts of the index a query may not need are read when it first does."""
+    return index_in_view(cache, cache.view_titles(plan), lazy=lazy)
 
 
 def pinyin_tables(cache: ReadCache, titles: frozenset[str] | None) -> PinyinTables | None:
@@ -409,9 +412,19 @@ def pinyin_tables(cache: ReadCache, titles: frozenset[str] | None) -> PinyinTabl
     return None
 
 
-def index_in_view(cache: ReadCache, titles: frozenset[str] | None) -> SearchIndex | None:
-    """`search_index` of the plans `titles` (None: every plan)."""
-    from .search.index import SearchIndex
+def search_part(key: str) -> str:
+    """The section holding the prepared index's part `key` (`SearchIndex.LATER`): the texts,
+    their codes and their line indexes each have one, so that a query reads only those it
+    uses (`zwgk search zcjd` none of them)."""
+    return "search_" + key
+
+
+def index_in_view(
+    cache: ReadCache, titles: frozenset[str] | None, *, lazy: bool = False
+) -> SearchIndex | None:
+    """`search_index` of the plans `titles` (None: every plan). A long-lived reader (the app)
+    loads every part now and keeps no section's bytes (`lazy` False)."""
+    from .search.index import LATER, SearchIndex
     from .search.pinyin_match import PinyinTables
 
     state = _kept(cache, "search")
@@ -432,12 +445,24 @@ def index_in_view(cache: ReadCache, titles: frozenset[str] | None) -> SearchInde
             return None
         state["rank"] = array("i", [cache.position(t.id) or 0 for t in index.tasks]).tobytes()
         state["titles"] = kept["titles"]
+        for key in LATER:
+            _made(cache, search_part(key), state.pop(key))
         _made(cache, "search", state)
     if _titles(state["titles"]) != titles:
         return None
+    later: dict[str, Callable[[], Any]] = {}
+    parts: dict[str, Any] = {}
+    for key in LATER:
+        name = search_part(key)
+        if lazy and name not in cache.sections:
+            later[key] = partial(_kept, cache, name)
+        else:  # None when damaged: `from_prepared` makes it again
+            parts[key] = _kept(cache, name)
     rank = unpack_plain(state["rank"], "i")
     status = cache.status
-    return SearchIndex.from_prepared(state, Ranked(cache, rank), [status[p] for p in rank])
+    return SearchIndex.from_prepared(
+        {**state, **parts}, Ranked(cache, rank), [status[p] for p in rank], later
+    )
 
 
 _AT = {name: ROW_FIELDS.index(name) for name in ROW_FIELDS}

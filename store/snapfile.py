@@ -31,7 +31,7 @@ from typing import Any
 from .files import open_checked, set_mode
 
 MAGIC = b"ZWGKSNAP"
-VERSION = 1
+VERSION = 2  # 2: the prepared search index in parts (readviews.search_part)
 _PREFIX = struct.Struct("<8sII")  # magic, header length, header CRC
 _MAX_HEADER = 1 << 20
 _FIRST_READ = 1 << 16
@@ -171,6 +171,8 @@ class SnapFile:
         """A section's bytes, None when it is absent, cut short or fails its CRC."""
         where = self.sections.get(name)
         if where is None:
+            return None
+        if not self._closer.alive:  # closed: its number may be another file's by now
             return None
         offset, length, crc = where
         try:

@@ -113,7 +113,7 @@ def test_the_prepared_index_keeps_it(indexes: tuple[SearchIndex, SearchIndex]) -
     scanning, _ = indexes
     fresh = SearchIndex(scanning.tasks, scanning.units)
     state = marshal.loads(marshal.dumps(fresh.prepared()))
-    assert set(state["lines"][0][1]) == set(scanning.hay) - {"\n"}
+    assert set(state["text_lines"][1]) == set(scanning.hay) - {"\n"}
 
 
 @pytest.mark.parametrize("all_pairs", [False, True])

@@ -24,10 +24,8 @@ from ..model import ROLES, Task, Unit
 from ..textutil import norm
 from ..unitnames import unit_key
 from . import highlight, ranking
-from . import suggest as suggesting
 from .bitsets import Find, bits, lines_hit, lines_holding, positions, regex_find, span_bits
 from .initials import InitialsIndex
-from .lineindex import LineIndex
 from .masks import filter_bits
 from .parse import parse_query
 from .pinyin_match import PinyinPattern, PinyinTables, build_tables, could_be_pinyin, patterns_for
@@ -37,12 +35,22 @@ from .typos import HOMOPHONE_MAX, homophone_slip
 
 if TYPE_CHECKING:
     from ..db import Snapshot
+    from .lineindex import LineIndex
 
 _FLAGS = bytes.maketrans(b"\x00\x01", b"01")
 # From one task in this many in the groups hit on, a group title's hits are spread to lines
 # by a lookup per line (C speed) rather than by joining the groups' member lists.
 _DENSE_GROUPS = 4
 CACHE_SIZE = 256  # per-term results kept (keystrokes extend a query a letter at a time)
+# The parts of a prepared index a query may not need (`prepared()` key -> attribute): the
+# read snapshot keeps each in a section of its own, which a one-shot command reads only when
+# a query first needs it (`from_prepared`'s `later`).
+LATER = {
+    "hay": "hay",
+    "coded_hay": "_coded_hay",
+    "text_lines": "_text_lines",
+    "coded_lines": "_coded_lines",
+}
 
 
 class SearchIndex:
@@ -118,6 +126,8 @@ class SearchIndex:
         self._initials: InitialsIndex | None = None  # runs of initials, by position
         self._group_of: Sequence[int] | None = None  # `group_of_line`, made on first use
         self.vocabulary: list[str] | None = None  # words to suggest (suggest.py), on first use
+        self._later: dict[str, Callable[[], Any]] = {}  # parts loaded on first use (from_prepared)
+        self._chars: frozenset[str] | None = None  # every character of the texts (prepared)
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot) -> SearchIndex:
@@ -135,6 +145,7 @@ class SearchIndex:
         (they change with every mark): pass them per rank. OverflowError: an id too large
         for the arrays (keep building indexes the ordinary way then)."""
         tables = self._pinyin_tables()
+        text_lines, coded_lines = self._line_indexes()  # (the initials index with them)
         flat: list[int] = []
         ends = [0]
         for members in self.group_members:
@@ -158,8 +169,11 @@ class SearchIndex:
             "unit_starts": _pack("q", self.unit_starts),
             "unit_pos": unit_pos,
             "pinyin": (tables.classes, tables.table, tables.readings, tables.sounds),
-            "coded": (self._coded_hay, self._coded_groups, self._coded_units),
-            "lines": self._line_indexes(),
+            "coded": (self._coded_groups, self._coded_units),
+            "text_lines": text_lines,
+            "coded_lines": coded_lines,
+            "coded_hay": self._coded_hay,
+            "chars": "".join(sorted(set(self.hay) - {"\n"})),
             "initials": self._initials.state() if self._initials is not None else None,
             "group_of": _pack("i", self.group_of_line),
         }
@@ -168,6 +182,8 @@ class SearchIndex:
         """The line indexes of the texts and their codes (built on first call)."""
         if self._text_lines is None or self._coded_lines is None:
             coded = self._coded_hay.split("\n") if self.n else []
+            from .lineindex import LineIndex
+
             self._text_lines = LineIndex.build(self.norm)
             self._coded_lines = LineIndex.build(coded, all_pairs=True)
             self._initials = InitialsIndex.build(coded, self._pinyin_tables().classes)
@@ -175,12 +191,19 @@ class SearchIndex:
 
     @classmethod
     def from_prepared(
-        cls, state: dict[str, Any], tasks: Sequence[Task], statuses: Sequence[str]
+        cls,
+        state: Mapping[str, Any],
+        tasks: Sequence[Task],
+        statuses: Sequence[str],
+        later: Mapping[str, Callable[[], Any]] | None = None,
     ) -> SearchIndex:
         """The index `prepared()` described, over `tasks` in its rank order (a sequence that
         may build each task only when a hit needs it) and their current `statuses`. What
         only some queries use (ids, due dates, the texts one by one) is unpacked on first
-        use."""
+        use. The `LATER` parts may be left out of `state` and given in `later`, each a
+        function returning that part (None: not to be had): called when a query first needs
+        it (a one-shot `zwgk search zcjd` never reads the texts). A part not to be had is
+        made from the tasks, or (line indexes) done without: the same answers, slower."""
         self = cls.__new__(cls)
         self.reach = None  # only the unit positions used it: they are prepared
         self.tasks = tasks
@@ -188,7 +211,6 @@ class SearchIndex:
         self.n = n = len(self._rank_ids)
         self.all_bits = (1 << n) - 1
         self._pos_of_id = None
-        self.hay = state["hay"]
         self._norm = None
         # arrays: indexed and bisected as the lists `__init__` makes are
         self.starts = cast(list[int], _unpack("q", state["starts"]))
@@ -214,14 +236,45 @@ class SearchIndex:
         self._cache = {}
         classes, table, readings, sounds = state["pinyin"]
         self._pinyin = PinyinTables(classes, table, readings, sounds)
-        self._coded_hay, self._coded_groups, self._coded_units = state["coded"]
-        text_lines, coded_lines = state["lines"]
-        self._text_lines = LineIndex.from_state(text_lines)
-        self._coded_lines = LineIndex.from_state(coded_lines)
+        self._coded_groups, self._coded_units = state["coded"]
         self._initials = InitialsIndex.from_state(state.get("initials"))
         self._group_of = _unpack("i", state["group_of"]) if "group_of" in state else None
         self.vocabulary = None
+        self._chars = frozenset(state["chars"]) if "chars" in state else None
+        self._later = {}
+        for key, name in LATER.items():
+            if key in state:
+                setattr(self, name, self._part(name, state[key]))
+            elif later is not None and key in later:
+                self._later[name] = later[key]
+            else:
+                setattr(self, name, self._part(name, None))
         return self
+
+    def _part(self, name: str, value: Any) -> Any:
+        """A `LATER` part as the index holds it, from its prepared value (None: made again
+        from the tasks, or, for a line index, none: words are then scanned for)."""
+        if name in ("_text_lines", "_coded_lines"):
+            from .lineindex import LineIndex  # (a query of initials alone needs none)
+
+            return LineIndex.from_state(value) if value is not None else None
+        if value is not None:
+            return value
+        if name == "hay":
+            return "\n".join(norm(t.text) for t in self.tasks)
+        assert name == "_coded_hay" and self._pinyin is not None
+        return self.hay.translate(self._pinyin.table)
+
+    if not TYPE_CHECKING:  # (mypy still sees every other attribute name as an error)
+
+        def __getattr__(self, name: str) -> Any:
+            # only for an attribute not set: a part `from_prepared` was told to load later
+            later = self.__dict__.get("_later")
+            if not later or name not in later:
+                raise AttributeError(name)
+            value = self._part(name, later[name]())  # (kept: a copy may not have it yet)
+            setattr(self, name, value)
+            return value
 
     @property
     def norm(self) -> list[str]:
@@ -331,7 +384,9 @@ class SearchIndex:
             for p, score, kind in ranking.best(combined, limit)
         ]
         if not total and suggestion is None:
-            suggestion = suggesting.suggestion(self, q.terms, per_term)
+            from . import suggest  # only after an empty result
+
+            suggestion = suggest.suggestion(self, q.terms, per_term)
         return SearchResult(hits=hits, total=total, suggestion=suggestion, warnings=q.warnings)
 
     def term_tiers(self, word: str) -> list[ranking.Tier]:
@@ -344,13 +399,17 @@ class SearchIndex:
 
     def nearest(self, word: str) -> str | None:
         """The unit name, group title or phrase of a task closest to `word` (rapidfuzz)."""
-        return suggesting.nearest(self, word)
+        from . import suggest
+
+        return suggest.nearest(self, word)
 
     # -- text and group titles -----------------------------------------------------------
     def text_bits(self, word: str) -> int:
         """Tasks whose normalised text contains `word`."""
 
         def make() -> int:
+            if self._chars is not None and not self._chars.issuperset(word):
+                return 0  # a character no text holds (`zcjd`): no text to read at all
             if self._text_lines is not None and word and "\n" not in word:
                 return self._indexed_word(word)
             # rare words: jump from occurrence to occurrence (C-speed scanning between)
@@ -376,20 +435,23 @@ class SearchIndex:
 
     def pinyin_bits(self, pat: PinyinPattern) -> int:
         """Tasks whose text a pinyin pattern matches (`regex_bits` of its regex, coded)."""
-        lines = self._coded_lines
-        if lines is None or not pat.seqs:
+        initials = self._initials
+        letters_of = pat.initials or (None,) * len(pat.seqs)
+        # runs of three or more initials are answered by position (one or two: the code
+        # index's sets and pairs answer exactly, faster); only other runs need the code index
+        by_position = [initials is not None and x is not None and len(x) > 2 for x in letters_of]
+        if not pat.seqs or (not all(by_position) and self._coded_lines is None):
             return self.regex_bits(pat.rx, coded=True)
 
         def make() -> int:
-            assert lines is not None
             exact = maybe = starts = 0
-            initials = self._initials
-            letters_of = pat.initials or (None,) * len(pat.seqs)
-            for run, letters in zip(pat.seqs, letters_of, strict=True):
-                # (one or two initials: the code index's sets and pairs answer exactly, faster)
-                if initials is not None and letters is not None and len(letters) > 2:
+            for run, letters, positioned in zip(pat.seqs, letters_of, by_position, strict=True):
+                if positioned:
+                    assert initials is not None and letters is not None
                     starts |= initials.run_positions(letters)  # exact: no line to check
                     continue
+                lines = self._coded_lines
+                assert lines is not None
                 certain, unsure = lines.run_lines(run)
                 exact |= certain
                 maybe |= unsure

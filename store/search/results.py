@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..model import Task
+from .record import Record
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -65,12 +65,20 @@ class Hit:
         return f"Hit(id={self.task.id}, score={self.score}, matched={self.matched!r})"
 
 
-@dataclass
-class SearchResult:
-    hits: list[Hit]
-    total: int
-    suggestion: str | None = None  # the nearest unit or word, when nothing matched
-    warnings: list[str] = field(default_factory=list)  # filters not understood, query cut
+class SearchResult(Record):
+    __slots__ = ("hits", "total", "suggestion", "warnings")
+
+    def __init__(
+        self,
+        hits: list[Hit],
+        total: int,
+        suggestion: str | None = None,  # the nearest unit or word, when nothing matched
+        warnings: list[str] | None = None,  # filters not understood, query cut
+    ) -> None:
+        self.hits = hits
+        self.total = total
+        self.suggestion = suggestion
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def __bool__(self) -> bool:
         return self.total > 0

@@ -276,7 +276,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
 
     query = " ".join(args.query)
     with read_cache(ctx) as cache:
-        index = search_index(cache, args.plan) if cache is not None else None
+        index = search_index(cache, args.plan, lazy=True) if cache is not None else None
         if cache is not None and index is not None:
             result = index.search(query, today=ctx.today, limit=args.limit)
             hits = [cache.position(hit.task.id) for hit in result.hits]
