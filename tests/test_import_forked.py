@@ -1,0 +1,193 @@
+"""The new tasks' pinyin keys worked out by a forked child (issue 14: import at 100k).
+
+`forkmap.forked_map` must hand out exactly `map(fn, items)`: with the child, without it, and
+when the child gives up half-way (a string the framing cannot carry, an error, a killed
+child); errors are raised by the parent, as without the child. An import through the child
+writes the task file byte for byte as one without it, and leaves no child behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED, SEED_TODAY
+
+from zwgk.store import forkmap, importing
+from zwgk.store.context import Context
+from zwgk.store.errors import InputError
+from zwgk.store.service import Service
+
+sys.path.insert(0, str(ROOT / "bench"))
+from gen import make_plan  # noqa: E402
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children forked; forking allowed beside the test runner's threads (the
+    children only compute)."""
+    pids: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(forkmap, "can_fork", lambda: hasattr(os, "fork"))
+    monkeypatch.setattr(os, "fork", fork)
+    return pids
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # reaped already
+    return False
+
+
+def _text(i: int) -> str:
+    return f"第{i}项,政务公开" * (i % 5) + "é\udc80"[: i % 3]  # "" too; a lone surrogate
+
+
+def test_the_strings_are_maps_with_and_without_the_child(forks: list[int]) -> None:
+    items = list(range(forkmap.BATCH * 2 + 17))
+    expected = list(map(_text, items))
+    with forkmap.forked_map(_text, list(items)) as out:
+        assert list(out) == expected
+    with forkmap.forked_map(_text, list(items), fork=False) as out:
+        assert list(out) == expected
+    assert len(forks) == 1 and _gone(forks[0])
+
+
+def test_the_items_are_let_go_of_as_their_strings_are_handed_out(forks: list[int]) -> None:
+    for fork in (True, False):
+        items = list(range(forkmap.BATCH + 3))
+        with forkmap.forked_map(str, items, fork=fork) as out:
+            next(out)
+            assert len(items) <= forkmap.BATCH + 2
+            assert list(out)[-1] == str(forkmap.BATCH + 2)
+        assert items == []
+
+
+def _newline_late(i: int) -> str:
+    return "a\nb" if i == forkmap.BATCH + 5 else str(i)
+
+
+def _fails_late(i: int) -> str:
+    if i == forkmap.BATCH * 2 + 1:
+        raise ValueError(i)
+    return str(i)
+
+
+def _dies_late(i: int) -> str:
+    if i == forkmap.BATCH + 1 and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return str(i)
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.parametrize("fn", [_newline_late, _dies_late])
+def test_a_child_that_gives_up_leaves_the_rest_to_the_parent(
+    forks: list[int], fn: Callable[[int], str]
+) -> None:
+    global PARENT
+    PARENT = os.getpid()  # an xdist worker's own
+    items = list(range(forkmap.BATCH * 3))
+    with forkmap.forked_map(fn, list(items)) as out:
+        assert list(out) == list(map(fn, items))
+    assert len(forks) == 1 and _gone(forks[0])
+
+
+def test_an_error_is_raised_by_the_parent_at_its_item(forks: list[int]) -> None:
+    got: list[str] = []
+    with pytest.raises(ValueError), forkmap.forked_map(_fails_late, list(range(10**4))) as out:
+        got.extend(out)
+    assert got == [str(i) for i in range(forkmap.BATCH * 2 + 1)]
+    assert len(forks) == 1 and _gone(forks[0])
+
+
+def test_a_block_left_early_ends_the_child(forks: list[int]) -> None:
+    with forkmap.forked_map(str, list(range(10**5))) as out:
+        assert next(out) == "0"
+    assert len(forks) == 1 and _gone(forks[0])
+
+
+def test_no_child_beside_other_threads() -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forkmap.can_fork()
+    finally:
+        stop.set()
+        other.join()
+
+
+def _tasks_part(path: Path) -> bytes:
+    raw = path.read_bytes()
+    return raw[raw.index(b'\n"tasks":{\n') : raw.index(b'\n"meta":')]
+
+
+def _imported(folder: Path, source: Path, bigger: Path) -> list[bytes]:
+    """The task lines after importing `source`, then `bigger` as the same plan (new records
+    beside kept and changed ones)."""
+    db = folder / "zwgk.json"
+    folder.mkdir()
+    service = Service.open(Context(db, SEED_TODAY, user="tester"), seed=False)
+    service.import_file(source, title="方案")
+    first = _tasks_part(db)
+    report = service.import_file(bigger, title="方案").report
+    assert report.added and report.updated + report.unchanged
+    return [first, _tasks_part(db)]
+
+
+@pytest.mark.parametrize("plan", ["seed", "generated"])
+def test_an_import_through_the_child_writes_the_same_task_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int], plan: str
+) -> None:
+    source, bigger = SEED, tmp_path / "plan-1500.csv"
+    make_plan(bigger, 1500)
+    if plan == "generated":
+        source = tmp_path / "plan-1000.csv"
+        make_plan(source, 1000, seed=3)
+    monkeypatch.setattr(importing, "FORK_MIN", 10**9)
+    alone = _imported(tmp_path / "alone", source, bigger)
+    assert forks == []
+    monkeypatch.setattr(importing, "FORK_MIN", 1)
+    forked = _imported(tmp_path / "forked", source, bigger)
+    assert forked == alone and forked[0].count(b'"py":') >= 20
+    assert len(forks) >= 2 and all(map(_gone, forks))  # the re-import's new tasks too
+
+
+def test_a_refused_import_leaves_no_child_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    monkeypatch.setattr(importing, "FORK_MIN", 1)
+    db = tmp_path / "zwgk.json"
+    service = Service.open(Context(db, SEED_TODAY, user="tester"), seed=False)
+    service.import_file(SEED, title="方案")
+    before = db.read_bytes()
+    bigger = tmp_path / "plan-1500.csv"
+    make_plan(bigger, 1500)
+    real = importing._merge_units
+
+    def refuse(*args: object) -> None:
+        raise InputError("不导入。")
+
+    monkeypatch.setattr(importing, "_merge_units", refuse)
+    with pytest.raises(InputError):
+        service.import_file(bigger, title="方案")  # new tasks: a child is forked
+    monkeypatch.setattr(importing, "_merge_units", real)
+    assert db.read_bytes() == before
+    assert len(forks) == 2 and all(map(_gone, forks))
