@@ -191,3 +191,42 @@ def test_a_refused_import_leaves_no_child_and_writes_nothing(
     monkeypatch.setattr(importing, "_merge_units", real)
     assert db.read_bytes() == before
     assert len(forks) == 2 and all(map(_gone, forks))
+
+
+def _message(index: int, strings: list[str]) -> bytes:
+    data = "\n".join(strings).encode()
+    return forkmap._HEAD.pack(index, len(data)) + data
+
+
+def test_the_parent_takes_the_childs_batches_and_makes_the_missing_ones() -> None:
+    n = forkmap.BATCH
+    items = list(range(n * 3 + 5))
+    r, w = os.pipe()
+    # The child sent batches 0 and 2 (marked, to tell them apart), and a stale copy of 0.
+    sent = [_message(0, [f"c{i}" for i in range(n)]), _message(0, ["x"] * n)]
+    sent.append(_message(2, [f"c{i}" for i in range(2 * n, 3 * n)]))
+    os.write(w, b"".join(sent))
+    os.close(w)  # then it stopped
+    taken = forkmap.mmap.mmap(-1, forkmap._TAKEN.size)
+    try:
+        out = list(forkmap._received(r, str, items, taken))
+    finally:
+        os.close(r)
+    expected = [f"c{i}" for i in range(n)] + [str(i) for i in range(n, 2 * n)]
+    expected += [f"c{i}" for i in range(2 * n, 3 * n)] + [str(i) for i in range(3 * n, 3 * n + 5)]
+    assert out == expected and items == []
+    assert forkmap._TAKEN.unpack_from(taken)[0] == 4  # batch 3 was the parent's last
+
+
+def test_the_child_skips_ahead_of_what_the_parent_took() -> None:
+    n = forkmap.BATCH
+    r, w = os.pipe()
+    taken = forkmap.mmap.mmap(-1, forkmap._TAKEN.size)
+    forkmap._TAKEN.pack_into(taken, 0, 2)  # the parent is making batch 1
+    forkmap._send(w, str, list(range(n * 5)), taken)
+    os.close(w)
+    inbox = forkmap._Inbox(r)
+    inbox.pull()
+    os.close(r)
+    assert [index for index, _ in inbox.messages] == [3, 4]  # not 2: the parent is about to
+    assert inbox.messages[0][1] == "\n".join(map(str, range(3 * n, 4 * n))).encode()
