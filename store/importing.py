@@ -206,7 +206,7 @@ def _import_into(
 
     def new_key(pt: ParsedTask) -> str:
         """`key_text` of the record a new task becomes (only what it reads)."""
-        canon = document_record.canon
+        canon = document_record.shared_canon
         return key_text(
             {
                 "text": pt.text,
@@ -395,6 +395,9 @@ def _match_ids(
     return out
 
 
+_NONE: list[str] = []  # read only
+
+
 class _DocumentRecords:
     """The document's part of a task record, for each task of one import.
 
@@ -438,13 +441,17 @@ class _DocumentRecords:
     def canon(self, units: list[str]) -> list[str]:
         """Canonical names (aliases followed), each once, in the document's order; a new list
         for every task (records are changed in place later)."""
+        return list(self.shared_canon(units)) if units else []
+
+    def shared_canon(self, units: list[str]) -> list[str]:
+        """`canon`, as remembered: read only (for the pinyin keys)."""
         if not units:  # most support cells, many guide cells
-            return []
+            return _NONE
         key = tuple(units)
         found = self._units.get(key)
         if found is None:
             found = self._units[key] = list(dict.fromkeys(self.aliases.get(u, u) for u in units))
-        return list(found)
+        return found
 
 
 def _new_task_defaults() -> tuple[dict[str, Any], list[tuple[str, Any]]]:
