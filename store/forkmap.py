@@ -29,6 +29,9 @@ BATCH = 1024  # strings per message: few writes, and little work made twice when
 _HEAD = struct.Struct("<II")  # a message: its batch's number and length in bytes, then the
 # strings joined by "\n"
 _TAKEN = struct.Struct("<q")
+# Batches the parent makes itself before it may end a child that makes under a quarter of them
+# (it makes the first few while the child starts).
+GIVE_UP = 16
 PIPE_SIZE = 1 << 20  # what Linux lets anyone ask for (/proc/sys/fs/pipe-max-size)
 
 
@@ -68,14 +71,18 @@ def forked_map(
         finally:
             os._exit(code)
     os.close(w)
-    try:
-        yield _received(r, fn, items, taken)
-    finally:
-        os.close(r)
+
+    def end_child() -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)  # finished or not, no longer wanted
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+    try:
+        yield _received(r, fn, items, taken, end_child)
+    finally:
+        os.close(r)
+        end_child()
         taken.close()
 
 
@@ -134,12 +141,18 @@ class _Inbox:
         return None
 
 
-def _received(fd: int, fn: Callable[[T], str], items: list[T], taken: mmap.mmap) -> Iterator[str]:
+def _received(
+    fd: int, fn: Callable[[T], str], items: list[T], taken: mmap.mmap, end_child: Callable[[], None]
+) -> Iterator[str]:
     """The batches in order: the child's when it has sent them, else made here (and the child
-    told to skip them), so this process never waits for a child that is behind."""
+    told to skip them), so this process never waits for a child that is behind. A child that
+    makes too little (a busy machine) is ended early: its memory is no longer held."""
     inbox = _Inbox(fd)
-    index = 0
+    index = made_here = 0
     while items:
+        if made_here > GIVE_UP and made_here * 4 > index * 3 and inbox.open:
+            end_child()
+            inbox.open = False
         count = min(BATCH, len(items))
         data = inbox.batch(index)
         batch = data.decode("utf-8", "surrogatepass").split("\n") if data is not None else None
@@ -149,6 +162,7 @@ def _received(fd: int, fn: Callable[[T], str], items: list[T], taken: mmap.mmap)
             yield from batch
         else:
             _TAKEN.pack_into(taken, 0, index + 1)
+            made_here += 1
             yield from map(fn, mine)
         del mine
         index += 1

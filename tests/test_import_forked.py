@@ -209,7 +209,7 @@ def test_the_parent_takes_the_childs_batches_and_makes_the_missing_ones() -> Non
     os.close(w)  # then it stopped
     taken = forkmap.mmap.mmap(-1, forkmap._TAKEN.size)
     try:
-        out = list(forkmap._received(r, str, items, taken))
+        out = list(forkmap._received(r, str, items, taken, lambda: None))
     finally:
         os.close(r)
     expected = [f"c{i}" for i in range(n)] + [str(i) for i in range(n, 2 * n)]
@@ -230,3 +230,20 @@ def test_the_child_skips_ahead_of_what_the_parent_took() -> None:
     os.close(r)
     assert [index for index, _ in inbox.messages] == [3, 4]  # not 2: the parent is about to
     assert inbox.messages[0][1] == "\n".join(map(str, range(3 * n, 4 * n))).encode()
+
+
+def test_a_child_that_makes_too_little_is_ended_early() -> None:
+    n = forkmap.BATCH
+    items = list(range(n * (forkmap.GIVE_UP + 10)))
+    r, w = os.pipe()  # a child that sends nothing: every batch is made here
+    os.write(w, _message(0, [f"c{i}" for i in range(n)]))  # but the first
+    ended: list[int] = []
+    taken = forkmap.mmap.mmap(-1, forkmap._TAKEN.size)
+    try:
+        out = forkmap._received(r, str, items, taken, lambda: ended.append(len(items)))
+        assert list(out)[: n + 1] == [f"c{i}" for i in range(n)] + [str(n)]
+    finally:
+        os.close(r)
+        os.close(w)
+    # Ended once, when it had made 1 batch of GIVE_UP + 2 (the first check it fails)
+    assert ended == [n * (forkmap.GIVE_UP + 10 - forkmap.GIVE_UP - 2)]
