@@ -32,7 +32,8 @@ _TAKEN = struct.Struct("<q")
 # Batches the parent makes itself before it may end a child that makes under a quarter of them
 # (it makes the first few while the child starts).
 GIVE_UP = 16
-PIPE_SIZE = 1 << 20  # what Linux lets anyone ask for (/proc/sys/fs/pipe-max-size)
+PIPE_SIZE = 1 << 20
+_MAX_FD = 1 << 20  # what Linux lets anyone ask for (/proc/sys/fs/pipe-max-size)
 
 
 def can_fork() -> bool:
@@ -62,7 +63,11 @@ def forked_map(
     if pid == 0:  # the child: compute, send, leave without running anything of the parent's
         code = 1
         try:
-            os.close(r)
+            # No other file of the parent's held open here: not the database's lock (a parent
+            # killed mid-import frees it at once, not when its child notices), nor the pipe's
+            # other end (the child's writes fail once the parent is gone).
+            os.closerange(3, w)
+            os.closerange(w + 1, _MAX_FD)
             # Spare time only: on a busy machine the parent (which makes whatever the child has
             # not sent yet itself) keeps its core rather than share it with its own child.
             os.nice(10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -247,3 +248,25 @@ def test_a_child_that_makes_too_little_is_ended_early() -> None:
         os.close(w)
     # Ended once, when it had made 1 batch of GIVE_UP + 2 (the first check it fails)
     assert ended == [n * (forkmap.GIVE_UP + 10 - forkmap.GIVE_UP - 2)]
+
+
+def test_the_child_holds_none_of_the_parents_files(forks: list[int], tmp_path: Path) -> None:
+    held = os.open(tmp_path / "lock", os.O_CREAT | os.O_RDWR)
+    parent = os.getpid()
+
+    def look(i: int) -> str:
+        if os.getpid() == parent:
+            time.sleep(0.0005)  # a slow parent: the child makes most batches
+            return "parent"
+        try:
+            os.fstat(held)
+        except OSError:
+            return "closed"
+        return "open"
+
+    try:
+        with forkmap.forked_map(look, list(range(forkmap.BATCH * 8))) as out:
+            seen = set(out)
+    finally:
+        os.close(held)
+    assert seen == {"parent", "closed"}
