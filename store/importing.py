@@ -19,6 +19,7 @@ from tinydb.table import Document
 from .deadlines import parse_deadline
 from .errors import InputError
 from .eventlog import now_iso
+from .forkmap import forked_map
 from .importers.base import ParsedPlan, ParsedTask
 from .model import TODO, Plan, Task, Unit, parse_status
 from .snaprows import no_gc
@@ -107,6 +108,10 @@ def parse_file(path: Path, *, split_subitems: bool = False) -> ParsedPlan:
     return parsed
 
 
+# New tasks from which their pinyin keys are worked out by a forked child (`forkmap`): below,
+# the fork and the pipe cost more than they save.
+FORK_MIN = 4096
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a plan's year: deadlines are dated against it
 
 
@@ -157,7 +162,7 @@ def _import_into(
     consume: bool = False,
 ) -> ImportReport:
     from .pinyin import forget as forget_keys
-    from .pinyin import only_keys, task_keys, unit_keys
+    from .pinyin import key_text, only_keys, stored_keys, task_keys, unit_keys
 
     if not parsed.tasks:
         raise InputError(f"文件 {parsed.source} 中没有找到任何任务。")
@@ -199,6 +204,25 @@ def _import_into(
 
     count = len(parsed.tasks)
 
+    def new_key(pt: ParsedTask) -> str:
+        """`key_text` of the record a new task becomes (only what it reads)."""
+        canon = document_record.shared_canon
+        return key_text(
+            {
+                "text": pt.text,
+                "group_title": pt.group_title,
+                "lead_units": canon(pt.lead_units),
+                "support_units": canon(pt.support_units),
+                "guide_units": canon(pt.guide_units),
+            }
+        )
+
+    # The new tasks' pinyin keys (a third of a first import's CPU time) depend on nothing
+    # else: with enough of them, a forked child works them out while this loop runs.
+    fresh_tasks = [pt for index, pt in enumerate(parsed.tasks) if index not in ids]
+    keys_at_once = forked_map(new_key, fresh_tasks, fork=len(fresh_tasks) >= FORK_MIN)
+    del fresh_tasks  # the helper's list now: let go of as their keys arrive
+
     def each_task() -> Iterator[ParsedTask]:
         if not consume:
             yield from parsed.tasks
@@ -208,7 +232,7 @@ def _import_into(
         while pending:
             yield pending.pop()
 
-    def merged() -> Iterator[Document]:
+    def merged(new_keys: Iterator[str]) -> Iterator[Document]:
         """Each task of the document merged: the new ones yielded, as TinyDB is to store them
         (handed over one at a time, so no list holds a second copy of them all); the changed
         fields of known ones kept in `updates`."""
@@ -224,7 +248,9 @@ def _import_into(
             old = existing.get(tid)
             # The pinyin keys are a function of the text, group title and units (for one
             # KEYS_VERSION): a re-imported task whose inputs did not change keeps its own.
-            if (
+            if old is None:
+                rec["extra"] = stored_keys(next(new_keys))
+            elif (
                 old is not None
                 and only_keys(old)
                 and all(old.get(k) == rec[k] for k in _KEY_INPUTS)
@@ -276,11 +302,13 @@ def _import_into(
     # One table write for all inserts and one for all updates: TinyDB rewrites the whole table
     # per call, so per-task calls make a 10k-task import quadratic. A task without a match
     # is new (its id is one nobody holds), so whether anything is inserted is known now.
-    if len(ids) < count:
-        tasks_table.insert_multiple(merged())  # TinyDB's documented API: one table write
-    else:
-        for _ in merged():
-            raise AssertionError("every task was matched, none is new")
+    with keys_at_once as new_keys:
+        if len(ids) < count:
+            # TinyDB's documented API: one table write
+            tasks_table.insert_multiple(merged(new_keys))
+        else:
+            for _ in merged(new_keys):
+                raise AssertionError("every task was matched, none is new")
     report.added = len(new_ids)
     report.changed = _compact(new_ids | set(updates))
     report.plain = _compact(plain)
@@ -367,6 +395,9 @@ def _match_ids(
     return out
 
 
+_NONE: list[str] = []  # read only
+
+
 class _DocumentRecords:
     """The document's part of a task record, for each task of one import.
 
@@ -387,10 +418,10 @@ class _DocumentRecords:
             "group_title": pt.group_title,
             "section": pt.section,
             "text": pt.text,
-            "lead_units": self._canon(pt.lead_units),
+            "lead_units": self.canon(pt.lead_units),
             # Most support cells and many guide cells are empty: no call for those.
-            "support_units": self._canon(pt.support_units) if pt.support_units else [],
-            "guide_units": self._canon(pt.guide_units) if pt.guide_units else [],
+            "support_units": self.canon(pt.support_units) if pt.support_units else [],
+            "guide_units": self.canon(pt.guide_units) if pt.guide_units else [],
             "deadline_text": deadline,
             "due": due,
             "deadline_kind": kind,
@@ -407,16 +438,20 @@ class _DocumentRecords:
             found = self._deadlines[text] = (text, dl.due.isoformat() if dl.due else None, dl.kind)
         return found
 
-    def _canon(self, units: list[str]) -> list[str]:
+    def canon(self, units: list[str]) -> list[str]:
         """Canonical names (aliases followed), each once, in the document's order; a new list
         for every task (records are changed in place later)."""
+        return list(self.shared_canon(units)) if units else []
+
+    def shared_canon(self, units: list[str]) -> list[str]:
+        """`canon`, as remembered: read only (for the pinyin keys)."""
         if not units:  # most support cells, many guide cells
-            return []
+            return _NONE
         key = tuple(units)
         found = self._units.get(key)
         if found is None:
             found = self._units[key] = list(dict.fromkeys(self.aliases.get(u, u) for u in units))
-        return list(found)
+        return found
 
 
 def _new_task_defaults() -> tuple[dict[str, Any], list[tuple[str, Any]]]:

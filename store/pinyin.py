@@ -158,6 +158,17 @@ def parse_readings(keys: object) -> dict[str, str]:
 
 def task_keys(record: dict[str, Any]) -> dict[str, Any]:
     """Precomputed search keys stored in a task's `extra` (JSON-serialisable, compact)."""
+    return stored_keys(key_text(record))
+
+
+def stored_keys(text: str) -> dict[str, Any]:
+    """What `task_keys` stores for the readings `key_text` made."""
+    return {VERSION_KEY: KEYS_VERSION, PINYIN_KEY: text}
+
+
+def key_text(record: dict[str, Any]) -> str:
+    """The stored readings of a task record: `字zi行xing,hang,heng…` (no newline: only hanzi
+    and ASCII letters and commas)."""
     # = text_readings(text, group_title, *units), with the shared parts worked out once
     text, title = record.get("text") or "", record.get("group_title") or ""
     entries = _text_entries(text) if text else {}
@@ -171,7 +182,7 @@ def task_keys(record: dict[str, Any]) -> dict[str, Any]:
         if units:
             for found in map(parts, units):
                 entries.update(found)
-    return {VERSION_KEY: KEYS_VERSION, PINYIN_KEY: "".join(entries.values())}
+    return "".join(entries.values())
 
 
 def has_keys(record: dict[str, Any]) -> bool:
