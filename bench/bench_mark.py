@@ -30,6 +30,9 @@ A `floor` row times the least any Python `mark` must do, with no zwgk code at al
 installed interpreter, the console-script wrapper's imports, the lock, a read, one fsynced JSON
 append: Taskwarrior fdatasyncs four files per modify). When the floor alone is over 1.5x `task
 modify`, the script says that the target cannot be met by a Python process on this machine.
+A `server` row times what would be left with a resident server doing the change (the issue's
+way out when nothing else can reach a target): the interpreter, the console-script wrapper's
+imports and one socket round trip, the server doing the fsynced append.
 """
 
 from __future__ import annotations
@@ -195,12 +198,57 @@ print("已将第 7 项标为进行中")
 """
 
 
+# The same with a resident server doing the lock and the fsynced append (the issue's way out
+# "unless measurements show nothing else can reach the targets"): what is left in the process
+# a person starts is the interpreter, the wrapper's imports and one round trip on a socket.
+SERVER = """\
+import os, socket, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.bind(sys.argv[1])
+sock.listen(8)
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+print("ready", flush=True)
+while True:
+    conn, _ = sock.accept()
+    os.write(fd, conn.recv(4096) + b"\\n")
+    os.fsync(fd)
+    conn.sendall("已将第 7 项标为进行中".encode())
+    conn.close()
+"""
+CLIENT = """\
+import re, sys, socket
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+sock.sendall(" ".join(sys.argv[2:]).encode())
+print(sock.recv(4096).decode())
+"""
+
+
 def bench_floor(python: str, db: Path, runs: int, tmp: Path) -> dict[str, float]:
     script = tmp / "floor.py"
     script.write_text(FLOOR, encoding="utf-8")
     cmd = [python, str(script), str(db), str(tmp / "floor.events.jsonl")]
     timed(cmd, dict(os.environ))
     return runs_of([cmd] * runs, dict(os.environ))
+
+
+def bench_server_floor(python: str, runs: int, tmp: Path) -> dict[str, float]:
+    (tmp / "server.py").write_text(SERVER, encoding="utf-8")
+    (tmp / "client.py").write_text(CLIENT, encoding="utf-8")
+    sock = tmp / "floor.sock"
+    sock.unlink(missing_ok=True)
+    server = subprocess.Popen(
+        [python, str(tmp / "server.py"), str(sock), str(tmp / "server.events.jsonl")],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
+        cmd = [python, str(tmp / "client.py"), str(sock), "mark", "7", "doing"]
+        timed(cmd, dict(os.environ))
+        return runs_of([cmd] * runs, dict(os.environ))
+    finally:
+        server.kill()
+        server.wait()
 
 
 def make_task_data(data: Path, n: int) -> None:
@@ -308,14 +356,24 @@ def main() -> int:
             first = next(iter(installs))
             floor = bench_floor(pythons[first], tmp / f"zwgk-{first}-{n}.json", args.runs, tmp)
             print(f"{n:>7} {'floor':>9} {cell(floor)} {cell(t)}   {ratio(floor, t)}   (see below)")
+            served = bench_server_floor(pythons[first], args.runs, tmp)
+            print(
+                f"{n:>7} {'server':>9} {cell(served)} {cell(t)}   {ratio(served, t)}   (see below)"
+            )
             notes.append(
                 f"{n:>7} tasks: floor = the least any Python `mark` does ({first}'s python, no "
                 "zwgk code: wrapper imports, lock, read, one fsynced JSON append)"
             )
-            if t is not None and floor["median"] > 1.5 * t["median"]:
+            notes.append(
+                f"{n:>7} tasks: server = the process a person would start if a resident server "
+                "did the change (interpreter, wrapper imports, one socket round trip)"
+            )
+            if t is not None and min(floor["median"], served["median"]) > 1.5 * t["median"]:
                 notes.append(
                     f"{n:>7} tasks: the floor alone is {floor['median'] / t['median']:.2f}x "
-                    "`task modify`, so `<= 1.5x` cannot be met by a Python process here"
+                    f"`task modify`, and with a resident server "
+                    f"{served['median'] / t['median']:.2f}x, so `<= 1.5x` cannot be met by a "
+                    "Python process here"
                 )
             notes.append(
                 f"{n:>7} tasks: task file {z['size_mb']:.1f} MB; a checkpoint (full rewrite, "
