@@ -36,6 +36,12 @@ def answer(index: SearchIndex, query: str) -> tuple[object, ...]:
     return found.total, found.suggestion, hits
 
 
+def answers_as_before(index: SearchIndex, reference: dict[str, tuple[object, ...]]) -> None:
+    """Every query answers exactly as the index made in one piece did."""
+    for q in QUERIES:
+        assert answer(index, q) == reference[q], q
+
+
 @pytest.fixture
 def seeded(store: Store) -> Path:
     store.ensure_seeded()
@@ -82,8 +88,7 @@ def test_a_query_reads_only_the_parts_it_uses(
     assert answer(index, "公开") == reference["公开"]
     assert search_part("text_lines") in cache.sections
     assert search_part("coded_hay") not in cache.sections
-    for q in QUERIES:
-        assert answer(index, q) == reference[q], q
+    answers_as_before(index, reference)
 
 
 def test_the_app_loads_every_part_and_keeps_no_bytes(
@@ -95,8 +100,7 @@ def test_the_app_loads_every_part_and_keeps_no_bytes(
     assert not index._later
     assert all(name in vars(index) for name in LATER.values())
     assert not {name for name in cache.raw if name.startswith("search")}
-    for q in QUERIES:
-        assert answer(index, q) == reference[q], q
+    answers_as_before(index, reference)
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -117,8 +121,7 @@ def test_a_damaged_part_is_made_again(
     try:
         index = search_index(cache, None, lazy=lazy)
         assert index is not None
-        for q in QUERIES:
-            assert answer(index, q) == reference[q], (part, q)
+        answers_as_before(index, reference)
     finally:
         cache.close()
 
@@ -131,8 +134,7 @@ def test_parts_asked_for_after_the_snapshot_is_closed_are_made_again(
     assert cache.file is not None
     cache.file.close()  # (its descriptor's number may be another file's by now)
     assert cache.file.raw("search") is None
-    for q in QUERIES:
-        assert answer(index, q) == reference[q], q
+    answers_as_before(index, reference)
 
 
 def test_a_copy_of_a_lazy_index_loads_its_own_parts(
