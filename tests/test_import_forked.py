@@ -270,3 +270,71 @@ def test_the_child_holds_none_of_the_parents_files(forks: list[int], tmp_path: P
     finally:
         os.close(held)
     assert seen == {"parent", "closed"}
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's reaper may be slow to collect it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_an_import_killed_while_its_child_works_frees_the_lock_and_the_child(
+    tmp_path: Path,
+) -> None:
+    """`kill -9` of a `zwgk import` while its child makes pinyin keys: the database lock is
+    free at once (the child holds none of the parent's files), the child leaves at its next
+    write to the pipe nobody reads, and the database is the one before the import."""
+    import fcntl
+    import subprocess
+
+    from conftest import plan_csv, run_zwgk, zwgk_command, zwgk_env
+
+    db = tmp_path / "zwgk.json"
+    env = zwgk_env(tmp_path, ZWGK_DB=str(db), ZWGK_TODAY=SEED_TODAY.isoformat())
+    assert run_zwgk(["import", str(SEED)], env).returncode == 0
+    before = db.read_bytes()
+    plan = plan_csv(tmp_path, 4 * importing.FORK_MIN)  # a second or more of row loop
+    proc = subprocess.Popen(
+        [*zwgk_command(), "import", str(plan)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child = None
+    deadline = time.monotonic() + 30
+    while child is None and proc.poll() is None and time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        child = kids[0] if kids else None
+        time.sleep(0.002)
+    assert child is not None, "the import forked no child for its keys"
+    proc.kill()
+    proc.wait()
+    lock = os.open(f"{db}.lock", os.O_RDWR)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free at once: no wait
+    finally:
+        os.close(lock)
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _running(child)
+    assert db.read_bytes() == before
+    assert run_zwgk(["show", "7"], env).returncode == 0
