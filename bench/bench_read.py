@@ -7,7 +7,8 @@ For each size a plan of N tasks is generated (`gen.py`: deterministic, groups, �
 database, and then each command runs as a whole process, as a person at a terminal waits for
 it: the median wall time of `--repeat` runs after one untimed warm-up run (page cache; a
 read snapshot a command may build on first use), the median CPU time (user + sys: steadier
-when other jobs share the machine) and the peak RSS of that one process (`os.wait4`).
+when other jobs share the machine) and the peak RSS of that one process (`os.wait4`). zwgk's
+command and its peer's run by turns, so a drifting load weighs on both alike.
 
 zwgk                              peer over the same tasks, same size
   list --unit 区财政局              task project:区财政局 count
@@ -138,6 +139,22 @@ def measure(make: Callable[[int], Run], repeat: int, warm: bool = True) -> Measu
     return m
 
 
+def measure_pair(
+    ours: Callable[[int], Run], theirs: Callable[[int], Run] | None, repeat: int
+) -> tuple[Measure, Measure | None]:
+    """zwgk's command and its peer's, each warmed up once, then run by turns: on a shared
+    machine whose load drifts, a ratio of medians taken minutes apart says more about the
+    drift than about the two programs."""
+    if theirs is None:
+        return measure(ours, repeat), None
+    a, b = Measure(), Measure()
+    a.first, b.first = ours(-1), theirs(-1)
+    for i in range(repeat):
+        a.runs.append(ours(i))
+        b.runs.append(theirs(i))
+    return a, b
+
+
 # -- Taskwarrior -------------------------------------------------------------------------------
 def task_record(t: GenTask) -> dict[str, object]:
     rec: dict[str, object] = {
@@ -241,20 +258,18 @@ def bench_size(
     def zw(*words: str) -> Callable[[int], Run]:
         return lambda i: run_once([*zwgk, "--db", str(db), *words], env)
 
-    zmeasures = {
-        "unit": measure(zw("list", "--unit", UNIT), args.repeat),
-        "json": measure(zw("list", "--json"), args.repeat),
-        "words": measure(zw("search", *SEARCH_WORDS.split()), args.repeat),
-        "initials": measure(zw("search", SEARCH_INITIALS), args.repeat),
-        "show": measure(zw("show", target), args.repeat),
-        "mark": measure(
-            lambda i: run_once(
-                [*zwgk, "--db", str(db), "mark", target, "done" if i % 2 else "doing"], env
-            ),
-            args.repeat,
-        ),
+    def zmark(i: int) -> Run:
+        return run_once([*zwgk, "--db", str(db), "mark", target, "done" if i % 2 else "doing"], env)
+
+    ours: dict[str, Callable[[int], Run]] = {
+        "unit": zw("list", "--unit", UNIT),
+        "json": zw("list", "--json"),
+        "words": zw("search", *SEARCH_WORDS.split()),
+        "initials": zw("search", SEARCH_INITIALS),
+        "show": zw("show", target),
+        "mark": zmark,
     }
-    peers: dict[str, Measure | None] = dict.fromkeys(zmeasures)
+    theirs: dict[str, Callable[[int], Run] | None] = dict.fromkeys(ours)
     tenv = task_env(tmp, tasks, args.task_import) if not args.no_peers else None
     if tenv is not None:
         tw = ["task", "rc.confirmation=off"]
@@ -262,23 +277,23 @@ def bench_size(
         def tk(*words: str) -> Callable[[int], Run]:
             return lambda i: run_once([*tw, *words], tenv)
 
-        peers["unit"] = measure(tk(f"project:{UNIT}", "count"), args.repeat)
-        peers["json"] = measure(tk("export"), args.repeat)
-        peers["show"] = measure(tk(target, "info"), args.repeat)
-        peers["mark"] = measure(
-            lambda i: run_once([*tw, target, "modify", "priority:" + "LH"[i % 2]], tenv),
-            args.repeat,
+        theirs["unit"] = tk(f"project:{UNIT}", "count")
+        theirs["json"] = tk("export")
+        theirs["show"] = tk(target, "info")
+        theirs["mark"] = lambda i: run_once(
+            [*tw, target, "modify", "priority:" + "LH"[i % 2]], tenv
         )
     if shutil.which("fzf") and not args.no_peers:
         lines = tmp / "tasks.txt"
         lines.write_text("".join(task_line(t) + "\n" for t in tasks), encoding="utf-8")
         for key, query in (("words", SEARCH_WORDS), ("initials", SEARCH_INITIALS)):
-            peers[key] = measure(
-                lambda i, q=query: run_once(  # type: ignore[misc]
-                    ["fzf", "--filter", q], os.environ.copy(), stdin=lines, ok=(0, 1)
-                ),
-                args.repeat,
+            theirs[key] = lambda i, q=query: run_once(  # type: ignore[misc]
+                ["fzf", "--filter", q], os.environ.copy(), stdin=lines, ok=(0, 1)
             )
+    zmeasures: dict[str, Measure] = {}
+    peers: dict[str, Measure | None] = {}
+    for key, make in ours.items():
+        zmeasures[key], peers[key] = measure_pair(make, theirs[key], args.repeat)
     for key, m in zmeasures.items():
         out[key] = (m, peers[key])
     out["import"] = (imports, None)
