@@ -43,6 +43,8 @@ def backup_dir(db_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Backup:
+    """One backup copy of the task file, with what `prune` keeps it by."""
+
     path: Path
     mtime: float
     size: int

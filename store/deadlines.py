@@ -20,6 +20,8 @@ from .model import KIND_DATE, KIND_NONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKN
 
 @dataclass(frozen=True)
 class Deadline:
+    """A deadline phrase read: its kind, its date when it has one, its rule when it recurs."""
+
     kind: str
     due: date | None = None
     # For recurring duties: "monthly:25", "monthly:end", "quarterly:end", "quarterly:1:20",

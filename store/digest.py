@@ -33,6 +33,8 @@ REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
 # -- the digest ------------------------------------------------------------------------------
 @dataclass
 class UnitDigest:
+    """One unit's part of the digest: its late, near and coming tasks and the changes to them."""
+
     name: str
     overdue: list[Task] = field(default_factory=list)
     soon: list[Task] = field(default_factory=list)  # today .. today+7
@@ -47,6 +49,8 @@ class UnitDigest:
 
 @dataclass
 class Digest:
+    """What changed and what is due, per unit, since a given time (`zwgk digest`)."""
+
     title: str
     today: date
     since: datetime

@@ -20,6 +20,8 @@ DIRECTORY_TABLE = "directory"
 
 @dataclass
 class DirectoryReport:
+    """What a unit directory import added, updated and removed."""
+
     source: str
     units: int
     added: list[str] = field(default_factory=list)

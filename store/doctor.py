@@ -38,6 +38,8 @@ MAX_REPORTED = 20  # problems of one kind listed one by one; the rest are counte
 
 @dataclass
 class Finding:
+    """One thing `zwgk doctor` found, with how serious it is and where."""
+
     level: str
     area: str  # database | events | backups | permissions | files
     message: str
@@ -48,6 +50,8 @@ class Finding:
 
 @dataclass
 class Report:
+    """Everything `zwgk doctor` checked and found."""
+
     db_path: Path
     findings: list[Finding] = field(default_factory=list)
     tasks: int = 0
@@ -395,6 +399,8 @@ def _check_files(rep: Report) -> None:
 # -- restore ---------------------------------------------------------------------------------
 @dataclass
 class RestoreResult:
+    """What `zwgk doctor --restore` did, and where the broken file went."""
+
     restored: bool
     message: str
     backup: str | None = None

@@ -48,6 +48,8 @@ DOCUMENT_FIELDS = (
 
 @dataclass
 class ImportReport:
+    """What an import read and changed, as `zwgk import` reports it."""
+
     title: str
     source: str
     year: int

@@ -53,6 +53,8 @@ MAX_LISTED = 10  # unrecovered changes named one by one; the rest are counted
 
 @dataclass
 class RepairResult:
+    """What `zwgk doctor --repair` did to the event log, and where the lines went."""
+
     repaired: bool
     message: str
     broken_copy: str | None = None

@@ -112,6 +112,8 @@ def short_time(ts: str | None) -> str:
 # -- the task card ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Piece:
+    """A run of text in one style, a part of a card line."""
+
     text: str
     style: str = ""
 

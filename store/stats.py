@@ -73,6 +73,8 @@ class Counts:
 
 @dataclass
 class UnitStats:
+    """One unit's counts, by role and over all its tasks."""
+
     name: str
     roles: dict[str, Counts] = field(default_factory=lambda: {r: Counts() for r in ROLES})
     any: Counts = field(default_factory=Counts)  # every task the unit appears on, once
@@ -86,6 +88,8 @@ class UnitStats:
 
 @dataclass
 class GroupStats:
+    """One work item's (group's) counts."""
+
     group: int | None
     title: str
     counts: Counts = field(default_factory=Counts)
@@ -96,6 +100,8 @@ class GroupStats:
 
 @dataclass
 class MonthStats:
+    """The counts of the tasks due in one month."""
+
     month: str | None  # "YYYY-MM", or None for tasks without a single due date
     counts: Counts = field(default_factory=Counts)
 
@@ -105,6 +111,8 @@ class MonthStats:
 
 @dataclass
 class Stats:
+    """The whole progress report: totals, units, work items and months."""
+
     today: date
     plan: str
     totals: Counts
@@ -309,6 +317,8 @@ def month_range(first: str, last: str) -> list[str]:
 # -- units and their task counts (`zwgk units`, the app's /units) --------------------------
 @dataclass
 class UnitCount:
+    """One unit's task numbers by role and progress (`zwgk units`)."""
+
     name: str
     aliases: list[str]
     lead: int = 0

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Rolled:
+    """A snapshot rolled forward from the log's tail, with the events and tasks it changed."""
+
     snapshot: Snapshot
     events: list[Event]  # what the tail held, oldest first (the news to announce)
     changed: set[int]  # ids of the tasks replaced

@@ -28,6 +28,8 @@ def strip_prefix(name: str) -> str:
 
 @dataclass(frozen=True)
 class UnitKey:
+    """A unit's names made ready for matching: normalised, shortened, its pinyin."""
+
     names: tuple[str, ...]  # normalised name and aliases
     short: tuple[str, ...]  # the same without 区/各…
     full: str

@@ -40,6 +40,8 @@ TOPIC_KINDS = frozenset({"text", "group", "pinyin", "split", "fuzzy"})
 
 @dataclass
 class Answer:
+    """A question, what was understood of it, the tasks it names and the sentence that answers it."""
+
     question: str
     understood: Understood
     tasks: Sequence[Task] = field(default_factory=list)  # `Hits`: built when first used

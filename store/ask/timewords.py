@@ -98,6 +98,8 @@ def named_span(name: str, today: date) -> Span:
 
 @dataclass(frozen=True)
 class TimeMatch:
+    """A time word found in a question: where it is, the days it means, how to say it back."""
+
     span: Span
     end: int  # where the match ends in the text
     before: bool  # written as a deadline (…前): only the upper bound counts

@@ -39,6 +39,8 @@ SPLITTERS = frozenset("的了吗呢吧啊么")
 
 @dataclass(frozen=True)
 class Vocab:
+    """The question words (`data/ask_words.csv`) by length, for the longest-match scan."""
+
     words: dict[str, tuple[str, str]]  # word -> (kind, meaning); words of 2+ characters
     singles: dict[str, tuple[str, str]]  # one-character words (trimmed at a phrase's ends)
     longest: int

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)  # 100,000 of them at once: no __dict__ each (~40 MB)
 class ParsedTask:
+    """One task as read from a document, before it becomes a record."""
+
     num: int | None  # the document's own item number, or None when it has none
     text: str
     group: int | None = None
@@ -24,6 +26,8 @@ class ParsedTask:
 
 @dataclass
 class ParsedPlan:
+    """A document as read: its title, its tasks and the unit aliases found in it."""
+
     title: str
     source: str
     year: int | None = None  # a year found in the title or file name

@@ -118,6 +118,8 @@ def pinyin_match(query: str, name: str) -> tuple[float, list[int]]:
 # -- entries --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Entry:
+    """One command of the palette: its title, help, action and the words it is found by."""
+
     title: str
     help: str
     run: Callable[[], Any]

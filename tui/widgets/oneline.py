@@ -22,6 +22,8 @@ class OneLineInput(Input):
 
     @dataclass
     class LinesJoined(Message):
+        """Pasted lines were joined into one (how many), so the prompt can say so."""
+
         input: OneLineInput
         lines: int
 
