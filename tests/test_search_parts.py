@@ -71,6 +71,14 @@ def cache(seeded: Path) -> Iterator[ReadCache]:
     found.close()
 
 
+@pytest.fixture
+def lazy_index(cache: ReadCache) -> SearchIndex:
+    """The index `zwgk search` makes: its parts read from `cache` when first used."""
+    index = search_index(cache, None, lazy=True)
+    assert index is not None
+    return index
+
+
 def test_the_snapshot_keeps_each_part_in_its_own_section(seeded: Path) -> None:
     kept = SnapFile.open(snap_path(seeded))
     assert kept is not None
@@ -79,10 +87,9 @@ def test_the_snapshot_keeps_each_part_in_its_own_section(seeded: Path) -> None:
 
 
 def test_a_query_reads_only_the_parts_it_uses(
-    cache: ReadCache, reference: dict[str, tuple[object, ...]]
+    cache: ReadCache, lazy_index: SearchIndex, reference: dict[str, tuple[object, ...]]
 ) -> None:
-    index = search_index(cache, None, lazy=True)
-    assert index is not None
+    index = lazy_index
     assert answer(index, "zwgk") == reference["zwgk"]  # runs of initials: by position
     assert not set(PARTS) & set(cache.sections), "initials read a part they do not need"
     assert answer(index, "公开") == reference["公开"]
@@ -127,10 +134,9 @@ def test_a_damaged_part_is_made_again(
 
 
 def test_parts_asked_for_after_the_snapshot_is_closed_are_made_again(
-    cache: ReadCache, reference: dict[str, tuple[object, ...]]
+    cache: ReadCache, lazy_index: SearchIndex, reference: dict[str, tuple[object, ...]]
 ) -> None:
-    index = search_index(cache, None, lazy=True)
-    assert index is not None
+    index = lazy_index
     assert cache.file is not None
     cache.file.close()  # (its descriptor's number may be another file's by now)
     assert cache.file.raw("search") is None
@@ -138,12 +144,11 @@ def test_parts_asked_for_after_the_snapshot_is_closed_are_made_again(
 
 
 def test_a_copy_of_a_lazy_index_loads_its_own_parts(
-    cache: ReadCache, reference: dict[str, tuple[object, ...]]
+    lazy_index: SearchIndex, reference: dict[str, tuple[object, ...]]
 ) -> None:
     import copy
 
-    index = search_index(cache, None, lazy=True)
-    assert index is not None
+    index = lazy_index
     twin = copy.copy(index)
     assert answer(index, "公开") == reference["公开"]
     assert answer(twin, "政务公开 目录") == reference["政务公开 目录"]
