@@ -23,13 +23,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .dbfile import read_json
 from .errors import DatabaseError
 from .files import DIR_MODE, set_mode
+from .record import record
 from .validation import validate
 
 KEEP_RECENT = 10
@@ -41,7 +41,7 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".backups")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Backup:
     """One backup copy of the task file, with what `prune` keeps it by."""
 

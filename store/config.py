@@ -20,12 +20,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import DatabaseError
 from .files import shown
+from .record import record
 
 SYSTEM_CONFIG = Path("/etc/zwgk/config.toml")
 ENV_CONFIG = "ZWGK_CONFIG"
@@ -38,7 +38,7 @@ class ConfigError(DatabaseError):
     """A configuration or permission file exists but cannot be used: changes are refused."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """The configuration in force; `source` None means there is none (a personal set-up)."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from .errors import InputError
+from .record import field, record
 from .textutil import one_line
 
 USER_LIMIT = 64  # characters of a user name kept in the audit trail
@@ -126,7 +126,7 @@ class Actor(Protocol):
     tty: str
 
 
-@dataclass
+@record
 class Context:
     """Everything a command needs to know about who, where and when."""
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
 from .model import KIND_DATE, KIND_NONE, KIND_ONGOING, KIND_RECURRING, KIND_UNKNOWN
+from .record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deadline:
     """A deadline phrase read: its kind, its date when it has one, its rule when it recurs."""
 

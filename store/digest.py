@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from .db import Snapshot
 from .describe import FIELD_NAMES, HIDDEN_FIELDS
 from .errors import InputError
 from .model import DONE, PART_PREFIX, ROLE_WORDS, ROLES, TODO, Event, Task
+from .record import field, record
 from .textutil import sanitize
 from .textwidth import char_width, fit, text_width
 
@@ -31,7 +31,7 @@ REPORTED_ACTIONS = ("status", "note", "confirm", "sendback", "undo")
 
 
 # -- the digest ------------------------------------------------------------------------------
-@dataclass
+@record
 class UnitDigest:
     """One unit's part of the digest: its late, near and coming tasks and the changes to them."""
 
@@ -47,7 +47,7 @@ class UnitDigest:
         return not (self.overdue or self.soon or self.month or self.changes)
 
 
-@dataclass
+@record
 class Digest:
     """What changed and what is due, per unit, since a given time (`zwgk digest`)."""
 

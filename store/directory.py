@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .model import Unit
+from .record import field, record
 from .textutil import one_line
 
 KINDS: tuple[str, ...] = ("街道", "部门", "乡镇", "社区", "其他")
@@ -40,7 +40,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 MAX_UNITS = 5000  # a district has dozens, a city a few hundred
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DirUnit:
     """One organisation of the directory."""
 
@@ -86,7 +86,7 @@ def variant_key(name: str) -> str:
     return key.replace("人民政府", "政府")
 
 
-@dataclass
+@record
 class Directory:
     """Units by name, the collective words, and lookups over both."""
 

@@ -7,18 +7,18 @@ person says `--force` — its recorded parts stay in the tasks either way, so no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .directory import Directory, read_directory
 from .errors import InputError
+from .record import field, record
 from .transaction import Transaction
 
 DIRECTORY_TABLE = "directory"
 
 
-@dataclass
+@record
 class DirectoryReport:
     """What a unit directory import added, updated and removed."""
 

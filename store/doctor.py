@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from .eventlog import event_record, new_event, replays, validate_event
 from .files import events_path, fsync_dir, open_checked, set_mode, shown
 from .lock import locked
 from .logcheck import log_problem
+from .record import field, record
 from .snapshot import meta_of, tables_of
 from .textutil import sanitize
 from .validation import UNIT_LISTS, is_int, validate
@@ -36,7 +36,7 @@ OK, WARN, ERROR = "ok", "warn", "error"
 MAX_REPORTED = 20  # problems of one kind listed one by one; the rest are counted
 
 
-@dataclass
+@record
 class Finding:
     """One thing `zwgk doctor` found, with how serious it is and where."""
 
@@ -48,7 +48,7 @@ class Finding:
         return {"level": self.level, "area": self.area, "message": self.message}
 
 
-@dataclass
+@record
 class Report:
     """Everything `zwgk doctor` checked and found."""
 
@@ -262,7 +262,7 @@ def _check_events(rep: Report, data: dict[str, Any] | None) -> None:
         rep.add(OK, "events", f"修改记录中的记录都完好：{scan.events} 条，序号递增。")
 
 
-@dataclass
+@record
 class LogScan:
     """One streamed pass over the log: what is good, what is not, where."""
 
@@ -397,7 +397,7 @@ def _check_files(rep: Report) -> None:
 
 
 # -- restore ---------------------------------------------------------------------------------
-@dataclass
+@record
 class RestoreResult:
     """What `zwgk doctor --restore` did, and where the broken file went."""
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from .eventfile import read_events
 from .eventlog import now_iso
 from .importers.base import ParsedPlan, ParsedTask
 from .model import STATUSES, Event, Plan, Task
+from .record import fields
 
 if TYPE_CHECKING:
     from .importing import ImportReport
@@ -55,7 +55,7 @@ PEOPLE_FIELDS = (
 )
 
 
-# A task's fields in the order `Task.to_record` (dataclasses.asdict) gives them.
+# A task's fields in the order `Task.to_record` (record.asdict) gives them.
 TASK_FIELDS = tuple(f.name for f in fields(Task))
 
 

@@ -27,7 +27,6 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from itertools import chain
@@ -42,6 +41,7 @@ from .filters import TaskFilter
 from .model import BLOCKED, DOING, DONE, LIGHT_RED, LIGHT_YELLOW, TODO, Event, Task
 from .parts import Part
 from .present import short_time
+from .record import record
 from .stats import Stats, Tally
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def _collector_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-@dataclass
+@record
 class Report:
     """What is exported. `tasks` may build each task as it is read (`LazyTasks`' sequence):
     the writers walk it in passes, by index or in order, and keep no more than a sheet's."""
@@ -222,7 +222,7 @@ class Report:
         return ledger_title(self.snap.title, self.today)
 
 
-@dataclass
+@record
 class Survey:
     """Counts over all the report's tasks, made in one pass: over the read snapshot each pass
     builds every task again (a 100,000-task pass costs about a second)."""
@@ -657,7 +657,7 @@ MATRIX_HEAD = 3  # header rows: the task number, its deadline, its text
 MATRIX_FIRST_ROW = 2 + MATRIX_HEAD + 1
 
 
-@dataclass
+@record
 class UnitRow:
     """One unit's row of the matrix: its parts, by the task's index in the report (ascending,
     in `tasks`) and the part's (status, fill) as an index into the shared `kinds` — two
@@ -818,7 +818,7 @@ def _matrix_sheets(
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MatrixLooks:
     """The matrix's cell looks (style indices), registered once for every sheet."""
 

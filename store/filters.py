@@ -8,12 +8,12 @@ over a search index (store/search/masks.py), which keeps searching 100,000 tasks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .model import ROLES, Task, Unit
+from .record import record
 from .unitnames import resolve_units
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def month_span(year: int, month: int) -> tuple[date, date]:
     return first, date(year, month + 1, 1) - timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskFilter:
     """Conditions that all hold for a kept task; an empty filter keeps every task."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from .eventlog import now_iso
 from .forkmap import forked_map
 from .importers.base import ParsedPlan, ParsedTask
 from .model import TODO, Plan, Task, Unit, parse_status
+from .record import MISSING, field, fields, record
 from .snaprows import no_gc
 from .unitsplit import build_aliases, split_joined
 
@@ -46,7 +46,7 @@ DOCUMENT_FIELDS = (
 )
 
 
-@dataclass
+@record
 class ImportReport:
     """What an import read and changed, as `zwgk import` reports it."""
 

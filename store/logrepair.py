@@ -25,7 +25,6 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from glob import escape as glob_escape
 from pathlib import Path
@@ -45,13 +44,14 @@ from .loading import load_database
 from .lock import locked
 from .logcheck import head_crc, head_of, log_problem
 from .model import Event
+from .record import field, record
 from .snapshot import meta_of, tables_of
 from .validation import validate
 
 MAX_LISTED = 10  # unrecovered changes named one by one; the rest are counted
 
 
-@dataclass
+@record
 class RepairResult:
     """What `zwgk doctor --repair` did to the event log, and where the lines went."""
 

@@ -1,17 +1,17 @@
 """The plan's data model: tasks, units, events and statuses.
 
-Records in the database are plain dicts (TinyDB documents); these dataclasses are the typed view
+Records in the database are plain dicts (TinyDB documents); these records (store/record.py) are the typed view
 every other module works with. `to_record`/`from_record` are the only places that know the
 on-disk field names.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from .errors import InputError
+from .record import asdict, field, field_names, record
 from .textutil import one_line
 
 TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
@@ -106,9 +106,7 @@ def require_status(word: str) -> str:
     return status
 
 
-# Every dataclass on the path of a change has a docstring: without one @dataclass writes one
-# from inspect.signature, at import, for every command.
-@dataclass
+@record
 class Task:
     """One task of a plan: a row of the document, with its progress."""
 
@@ -206,10 +204,10 @@ class Task:
         }
 
 
-_TASK_FIELDS = frozenset(Task.__dataclass_fields__)
+_TASK_FIELDS = frozenset(field_names(Task))
 
 
-@dataclass
+@record
 class Unit:
     """A unit named in the plan, with the other names people find it by."""
 
@@ -223,11 +221,11 @@ class Unit:
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Unit:
-        known = cls.__dataclass_fields__
+        known = field_names(cls)
         return cls(**{k: v for k, v in rec.items() if k in known})
 
 
-@dataclass
+@record
 class Plan:
     """One imported work plan (document)."""
 
@@ -243,11 +241,11 @@ class Plan:
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Plan:
-        known = cls.__dataclass_fields__
+        known = field_names(cls)
         return cls(**{k: v for k, v in rec.items() if k in known})
 
 
-@dataclass
+@record
 class Event:
     """One append-only entry of the audit trail."""
 
@@ -256,7 +254,7 @@ class Event:
     user: str
     action: str  # status | note | import | undo | confirm | refused
     task: int | None = None
-    # field -> [old, new]; declared before `field` below, which shadows dataclasses.field here.
+    # field -> [old, new]; declared before `field` below, which shadows record.field here.
     changes: dict[str, list[Any]] = field(default_factory=dict)
     field: str | None = None  # the field the person meant to change (first of `changes`)
     note: str = ""
@@ -287,5 +285,5 @@ class Event:
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Event:
-        known = cls.__dataclass_fields__
+        known = field_names(cls)
         return cls(**{k: v for k, v in rec.items() if k in known})

@@ -13,13 +13,13 @@ part is done, 受阻 when any part is blocked, 进行中 when any part has start
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .directory import Directory
 from .errors import InputError
 from .model import BLOCKED, DOING, DONE, PART_PREFIX, TODO, Task
+from .record import record
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PART_FIELDS = ("status", "note", "updated_at", "updated_by")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Part:
     """One responsible unit's part of a task, and what it recorded."""
 

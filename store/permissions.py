@@ -40,12 +40,12 @@ directly. (With a shared configuration `$ZWGK_USER` is ignored unless it allows 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_config, read_toml
 from .files import shown
+from .record import field, record
 from .textutil import sanitize
 
 LOCAL_CONFIG_NAME = "zwgk.toml"
@@ -77,7 +77,7 @@ def find_config(db_path: Path) -> Path | None:
     return cfg.source if cfg.has_rules else None
 
 
-@dataclass
+@record
 class Policy:
     """The permission rules in force (none: `source` is None)."""
 

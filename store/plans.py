@@ -16,12 +16,12 @@ out of the default views.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .model import Plan, Task
+from .record import replace
 from .textutil import one_line
 
 if TYPE_CHECKING:

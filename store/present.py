@@ -10,7 +10,6 @@ and "ambiguous width = wide" settings. Colours are the 16 ANSI ones so they read
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from .model import (
     Event,
     Task,
 )
+from .record import record
 from .textutil import one_line, sanitize
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def short_time(ts: str | None) -> str:
 
 
 # -- the task card ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record(frozen=True)
 class Piece:
     """A run of text in one style, a part of a card line."""
 
@@ -118,7 +118,7 @@ class Piece:
     style: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CardLine:
     """One line of a card: a label (shown bold, may be "") and styled pieces of value."""
 

@@ -10,7 +10,6 @@ pypinyin) are imported inside the methods that need them, so `zwgk mark` starts 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from .context import Context
 from .db import Snapshot, Store
 from .errors import InputError
 from .model import Event, Plan, Task, require_status
+from .record import field, record
 
 if TYPE_CHECKING:
     from .directory_import import DirectoryReport
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 EXCHANGE_SUFFIX = ".json"  # `zwgk export x.json` writes the exchange format, import reads it
 
 
-@dataclass
+@record
 class Imported:
     """An import's report and the seqs of the events it wrote (the app does not announce
     its own changes as news from colleagues)."""

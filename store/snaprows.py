@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 
 from .model import Task
+from .record import MISSING, field_names, fields
 
-_FIELDS = tuple(Task.__dataclass_fields__)  # the constructor's order
+_FIELDS = tuple(field_names(Task))  # the constructor's order
 ROW_FIELDS = tuple(f for f in _FIELDS if f != "extra")  # search keys: see `pinyin`
 _EXTRA_AT = _FIELDS.index("extra")
 _DUE_AT = ROW_FIELDS.index("due")
@@ -36,10 +37,9 @@ def no_gc() -> Iterator[None]:
 
 
 def _defaults() -> dict[str, Any]:
-    from dataclasses import MISSING
-
     out: dict[str, Any] = {}
-    for name, f in Task.__dataclass_fields__.items():
+    for f in fields(Task):
+        name = f.name
         if f.default is not MISSING:
             out[name] = f.default
         elif f.default_factory is not MISSING:

@@ -9,7 +9,6 @@ reader expects.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from .directory import Directory
 from .errors import DatabaseError
 from .model import ROLES, Plan, Task, Unit
 from .plans import with_codes
+from .record import field, record
 from .validation import SCHEMA, TABLES
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 Reach = tuple[str, str, str | None]  # (unit, role, the collective word it came through)
 
 
-@dataclass
+@record
 class Snapshot:
     """The whole database as read at one moment."""
 

@@ -7,7 +7,6 @@ command line (`zwgk stats`), the exports and the TUI's board all count the same 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,11 +14,12 @@ from .db import Snapshot
 from .directory import Directory
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
 from .parts import Part, assignments, parts_of
+from .record import field, record
 
 GUIDE = ("guide",)
 
 
-@dataclass
+@record
 class Counts:
     """Tallies for one bucket of tasks (a unit in a role, a group, a month)."""
 
@@ -71,7 +71,7 @@ class Counts:
         }
 
 
-@dataclass
+@record
 class UnitStats:
     """One unit's counts, by role and over all its tasks."""
 
@@ -86,7 +86,7 @@ class UnitStats:
         return out
 
 
-@dataclass
+@record
 class GroupStats:
     """One work item's (group's) counts."""
 
@@ -98,7 +98,7 @@ class GroupStats:
         return {"group": self.group, "title": self.title, **self.counts.to_json()}
 
 
-@dataclass
+@record
 class MonthStats:
     """The counts of the tasks due in one month."""
 
@@ -109,7 +109,7 @@ class MonthStats:
         return {"month": self.month, **self.counts.to_json()}
 
 
-@dataclass
+@record
 class Stats:
     """The whole progress report: totals, units, work items and months."""
 
@@ -315,7 +315,7 @@ def month_range(first: str, last: str) -> list[str]:
 
 
 # -- units and their task counts (`zwgk units`, the app's /units) --------------------------
-@dataclass
+@record
 class UnitCount:
     """One unit's task numbers by role and progress (`zwgk units`)."""
 

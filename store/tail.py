@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .eventfile import read_events
@@ -22,13 +21,14 @@ from .eventlog import TASK_ACTIONS, apply_event, live_change, replays, validate_
 from .files import events_path
 from .lazytasks import LazyTasks
 from .model import Event, Task
+from .record import record
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-@dataclass
+@record
 class Rolled:
     """A snapshot rolled forward from the log's tail, with the events and tasks it changed."""
 

@@ -8,10 +8,10 @@ A unit's matching forms are computed once per distinct unit (`unit_key`, cached)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .model import Unit
+from .record import record
 from .textutil import norm, sanitize
 
 # Administrative prefixes people leave out when naming a unit (区编办 -> 编办 / bianban).
@@ -26,7 +26,7 @@ def strip_prefix(name: str) -> str:
     return name[1:] if len(name) > 2 and name[0] in UNIT_PREFIXES else name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnitKey:
     """A unit's names made ready for matching: normalised, shortened, its pinyin."""
 

@@ -21,11 +21,12 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
+
+from .record import field, record
 
 # What XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, plus lone surrogates and the two
 # non-characters lxml refuses) and what text must escape; `\r` as lxml writes it, or a reader
@@ -84,7 +85,7 @@ def letters(n: int) -> list[str]:
     return ["", *(get_column_letter(c) for c in range(1, n + 1))]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Merged:
     """The looks openpyxl leaves on a merged range: its first cell, the cells inside, the last
     one (the bottom of a column range, the right end of a row range)."""
@@ -138,7 +139,7 @@ class Looks:
         return Merged(*ids)
 
 
-@dataclass
+@record
 class SheetRows:
     """A sheet's cells to splice in: `rows` yields each <row>, and may add to `merges` (cell
     ranges) as it goes; `dimension` is the used range openpyxl would state."""

@@ -171,3 +171,14 @@ def test_every_dataclass_has_a_docstring() -> None:
                 ):
                     missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert not missing, missing
+
+
+def test_store_declares_its_classes_without_dataclasses() -> None:
+    """store/record.py gives the same classes without `dataclasses` (and the `inspect` it
+    loads), which every one-shot command would otherwise pay for; tui/ loads Textual anyway."""
+    users = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "store").rglob("*.py")
+        if "dataclasses" in imported_modules(path)
+    ]
+    assert users == []

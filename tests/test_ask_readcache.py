@@ -9,7 +9,6 @@ snapshot, with several plans and with `--plan`.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from test_readcache import DIRECTORY, same_as_reference, trusted, warm
 from zwgk.store.ask import Answer, ask
 from zwgk.store.ask.cached import cached_pool
 from zwgk.store.readcache import open_cache
+from zwgk.store.record import replace
 from zwgk.store.snapfile import SnapFile, snap_path
 
 # Every kind of answer: units and roles, statuses, time, counts, task numbers, topic words,

@@ -212,7 +212,7 @@ async def test_a_board_made_before_a_change_catches_up_when_shown(
 async def test_numbers_that_do_not_add_up_are_counted_again(app: ZwgkApp) -> None:
     """The board never fails on a change: an old version it never counted (a unit it has no
     row for) makes it count everything again instead."""
-    import dataclasses
+    from zwgk.store import record
 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -220,8 +220,8 @@ async def test_numbers_that_do_not_add_up_are_counted_again(app: ZwgkApp) -> Non
         await settle(pilot)
         board = board_of(app)
         snap = app.live.snapshot
-        odd = dataclasses.replace(snap.tasks[5], lead_units=["从未计入的单位"])
-        board.snapshot = dataclasses.replace(snap, tasks={**dict(snap.tasks), 5: odd})
+        odd = record.replace(snap.tasks[5], lead_units=["从未计入的单位"])
+        board.snapshot = record.replace(snap, tasks={**dict(snap.tasks), 5: odd})
         tally = board.tally
         board.update_data(snap, app.live.today, {5})
         await settle(pilot)

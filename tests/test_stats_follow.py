@@ -5,7 +5,6 @@ months, totals, overdue, confirmed — with no bucket left empty."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -14,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_export_golden import DEPARTMENTS, GUIDES, STREETS, TODAY, golden_snapshot
 
+from zwgk.store import record
 from zwgk.store.model import STATUSES, Task
 from zwgk.store.parts import assignments
 from zwgk.store.snapshot import Snapshot
@@ -62,7 +62,7 @@ def changed(snap: Snapshot, task: Task, fields: dict[str, Any]) -> Task | None:
             fields["parts"] = {}
     if "group" in fields:
         fields["group_title"] = f"第{fields['group']}组" if fields["group"] else ""
-    return dataclasses.replace(task, **fields)
+    return record.replace(task, **fields)
 
 
 def follow(directory: bool, today: date, changes: list[tuple[int, dict[str, Any]]]) -> None:
@@ -118,14 +118,14 @@ def test_every_task_out_leaves_nothing() -> None:
 def test_a_unit_on_a_task_in_two_roles_is_taken_out_once() -> None:
     """区编办 leads and guides the same task: `any` counted it once, and removes it once."""
     snap = base(False)
-    task = dataclasses.replace(
+    task = record.replace(
         snap.tasks[min(snap.tasks)], lead_units=["区编办"], guide_units=["区编办"]
     )
     tally = Tally(TODAY, snap)
     tally.add(task)
     unit = tally.units["区编办"]
     assert unit.any.total == 1 and unit.roles["lead"].total == unit.roles["guide"].total == 1
-    tally.replace(task, dataclasses.replace(task, status="已完成"))
+    tally.replace(task, record.replace(task, status="已完成"))
     assert tally.units["区编办"].any.done == 1
-    tally.remove(dataclasses.replace(task, status="已完成"))
+    tally.remove(record.replace(task, status="已完成"))
     assert not tally.units

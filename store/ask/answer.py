@@ -10,7 +10,6 @@ answer and what was there before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from ..errors import ZwgkError
 from ..filters import TaskFilter, add_days
 from ..model import DONE, KIND_ONGOING, KIND_RECURRING, Task
 from ..plans import task_number
+from ..record import field, record
 from ..textutil import one_line
 from .cached import pool_of
 from .pool import Hits, Pool
@@ -38,7 +38,7 @@ NOT_UNDERSTOOD = (
 TOPIC_KINDS = frozenset({"text", "group", "pinyin", "split", "fuzzy"})
 
 
-@dataclass
+@record
 class Answer:
     """A question, what was understood of it, the tasks it names and the sentence that answers it."""
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..model import DONE, Unit, parse_status
+from ..record import field, record
 from ..textutil import norm, sanitize
 from ..unitnames import PART, WHOLE, resolve_units, strip_prefix, unit_key, unit_match
 from .timewords import CN_NUMBER, Span, cn_int, intersect, named_span, read_time
@@ -37,7 +37,7 @@ _ASCII = re.compile(r"[a-z][a-z0-9]*")
 _SEPARATORS = re.compile(r"[\s,，。、；;:：!！?？'\"“”‘’《》<>【】\[\]{}…~～·/\\|]+")
 
 
-@dataclass
+@record
 class Understood:
     """The slots a question filled. `units` are the words as typed, `unit_names` what they
     name; an empty `Understood` means nothing beyond topic words (a plain search)."""

@@ -9,12 +9,12 @@ because people plan forward.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
 from ..filters import add_days
+from ..record import record
 
 Span = tuple[date | None, date | None]
 
@@ -96,7 +96,7 @@ def named_span(name: str, today: date) -> Span:
     raise ValueError(f"unknown span {name!r}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TimeMatch:
     """A time word found in a question: where it is, the days it means, how to say it back."""
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from dataclasses import dataclass
 from importlib import resources
+
+from ..record import record
 
 WORDS_FILE = "ask_words.csv"
 KINDS = frozenset(
@@ -37,7 +38,7 @@ KINDS = frozenset(
 SPLITTERS = frozenset("的了吗呢吧啊么")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Vocab:
     """The question words (`data/ask_words.csv`) by length, for the longest-match scan."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import field, record
 
 
-@dataclass(slots=True)  # 100,000 of them at once: no __dict__ each (~40 MB)
+@record(slots=True)  # 100,000 of them at once: no __dict__ each (~40 MB)
 class ParsedTask:
     """One task as read from a document, before it becomes a record."""
 
@@ -24,7 +24,7 @@ class ParsedTask:
     line: int | None = None  # where in the source it started, for error messages
 
 
-@dataclass
+@record
 class ParsedPlan:
     """A document as read: its title, its tasks and the unit aliases found in it."""
 
@@ -36,7 +36,7 @@ class ParsedPlan:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Row:
     """One table row as a reader saw it, before any meaning is given to its cells."""
 
@@ -48,7 +48,7 @@ class Row:
     spans: list[bool] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Sheet:
     """A grid of rows from one table (docx), worksheet (xlsx) or file (CSV, text dump)."""
 

@@ -9,8 +9,8 @@ the document's own number stays readable at the front.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
+from ..record import replace
 from .base import ParsedPlan, ParsedTask
 
 # One pattern per numbering style; group 1 is the number. A number glued to a digit after it is

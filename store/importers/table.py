@@ -10,11 +10,11 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
 from ..errors import InputError
+from ..record import field, record
 from ..textutil import sanitize
 from ..unitsplit import CLOSE, OPEN, split_joined, split_units
 from .base import ParsedPlan, ParsedTask, Row, Sheet
@@ -150,7 +150,7 @@ def join_lines(text: str) -> str:
     return out
 
 
-@dataclass
+@record
 class Columns:
     """Which column holds what; -1 for none."""
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
 from datetime import date, timedelta
 
 from ..filters import TaskFilter
 from ..model import OVERDUE_WORDS, STATUSES, parse_status
+from ..record import field, record, replace
 from ..textutil import norm, sanitize
-from .record import Record
 
 MAX_QUERY_CHARS = 200  # a longer query is cut: nobody types more, and it bounds the work
 MAX_TERMS = 8
@@ -40,18 +39,13 @@ _FILTER_KEYS = {
 NOTHING = "\0"  # a status no task has: what a status filter not understood matches
 
 
-class Query(Record):
-    __slots__ = ("terms", "filter", "warnings")
+@record(slots=True)
+class Query:
+    """A search as typed: its words, its filter and what was not understood."""
 
-    def __init__(
-        self,
-        terms: list[str] | None = None,  # normalised words
-        filter: TaskFilter | None = None,
-        warnings: list[str] | None = None,
-    ) -> None:
-        self.terms: list[str] = [] if terms is None else terms
-        self.filter = TaskFilter() if filter is None else filter
-        self.warnings: list[str] = [] if warnings is None else warnings
+    terms: list[str] = field(default_factory=list)  # normalised words
+    filter: TaskFilter = field(default_factory=TaskFilter)
+    warnings: list[str] = field(default_factory=list)
 
 
 def due_span(op: str, value: str, today: date) -> tuple[date | None, date | None]:

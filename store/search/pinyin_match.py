@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from ..model import Task
 from ..pinyin import PINYIN_KEY, parse_readings  # store.pinyin imports pypinyin lazily
-from .record import Record
+from ..record import record
 
 MAX_PINYIN_CHARS = 40
 TWO_LETTER_INITIALS = ("zh", "ch", "sh")
@@ -26,43 +26,28 @@ Token = tuple[str, str]  # (kind, letters): kind f = full syllable, i = initial,
 Classes = dict[Token, set[str]]  # token -> codes whose readings fit
 
 
-class PinyinPattern(Record):
-    __slots__ = ("full", "rx", "seqs", "initials")
+@record(frozen=True, slots=True)
+class PinyinPattern:
+    """A pinyin query made ready: a regex over coded texts, and the runs it matches."""
 
-    def __init__(
-        self,
-        full: bool,  # all full syllables (yibentong) rather than initials (ybt)
-        rx: re.Pattern[str],  # matches texts translated by PinyinTables.table
-        # what rx matches, spelled out: any one of these runs of code classes (each class a
-        # string of codes), for looking lines up in a LineIndex instead of scanning
-        seqs: tuple[tuple[str, ...], ...] = (),
-        # per run of `seqs`: the initials it is made of when every token is an initial
-        # (then an InitialsIndex answers it exactly), else None
-        initials: tuple[tuple[str, ...] | None, ...] = (),
-    ) -> None:
-        self.full = full
-        self.rx = rx
-        self.seqs = seqs
-        self.initials = initials
-
-    def __hash__(self) -> int:  # a value, as the frozen dataclass it was
-        return hash(self._fields())
+    full: bool  # all full syllables (yibentong) rather than initials (ybt)
+    rx: re.Pattern[str]  # matches texts translated by PinyinTables.table
+    # what rx matches, spelled out: any one of these runs of code classes (each class a
+    # string of codes), for looking lines up in a LineIndex instead of scanning
+    seqs: tuple[tuple[str, ...], ...] = ()
+    # per run of `seqs`: the initials it is made of when every token is an initial
+    # (then an InitialsIndex answers it exactly), else None
+    initials: tuple[tuple[str, ...] | None, ...] = ()
 
 
-class PinyinTables(Record):
-    __slots__ = ("classes", "table", "readings", "sounds")
+@record(slots=True)
+class PinyinTables:
+    """The plan's characters as pinyin codes, and the readings behind them."""
 
-    def __init__(
-        self,
-        classes: Classes,
-        table: dict[int, str],  # character -> code, for str.translate
-        readings: dict[str, list[str]],  # character -> readings
-        sounds: dict[str, set[str]],  # reading -> characters
-    ) -> None:
-        self.classes = classes
-        self.table = table
-        self.readings = readings
-        self.sounds = sounds
+    classes: Classes
+    table: dict[int, str]  # character -> code, for str.translate
+    readings: dict[str, list[str]]  # character -> readings
+    sounds: dict[str, set[str]]  # reading -> characters
 
     def homophones(self, ch: str) -> set[str]:
         """Characters of this plan sharing a reading with `ch` (情 for 请), `ch` excluded;

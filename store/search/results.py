@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..model import Task
-from .record import Record
+from ..record import field, record
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -65,20 +65,14 @@ class Hit:
         return f"Hit(id={self.task.id}, score={self.score}, matched={self.matched!r})"
 
 
-class SearchResult(Record):
-    __slots__ = ("hits", "total", "suggestion", "warnings")
+@record(slots=True)
+class SearchResult:
+    """The hits of a search (the best first), how many there were, and what to say."""
 
-    def __init__(
-        self,
-        hits: list[Hit],
-        total: int,
-        suggestion: str | None = None,  # the nearest unit or word, when nothing matched
-        warnings: list[str] | None = None,  # filters not understood, query cut
-    ) -> None:
-        self.hits = hits
-        self.total = total
-        self.suggestion = suggestion
-        self.warnings: list[str] = [] if warnings is None else warnings
+    hits: list[Hit]
+    total: int
+    suggestion: str | None = None  # the nearest unit or word, when nothing matched
+    warnings: list[str] = field(default_factory=list)  # filters not understood, query cut
 
     def __bool__(self) -> bool:
         return self.total > 0
