@@ -18,12 +18,15 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
 
 from .errors import InputError
 from .model import Unit
 from .record import field, record
 from .textutil import one_line
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 KINDS: tuple[str, ...] = ("街道", "部门", "乡镇", "社区", "其他")
 COLLECTIVE = "统称"  # the kind of a row that names a collective word, not a unit

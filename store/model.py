@@ -8,11 +8,14 @@ on-disk field names.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from .errors import InputError
 from .record import asdict, field, field_names, record
 from .textutil import one_line
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 TODO, DOING, BLOCKED, DONE = "未开始", "进行中", "受阻", "已完成"
 STATUSES: tuple[str, ...] = (TODO, DOING, BLOCKED, DONE)

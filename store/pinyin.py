@@ -14,7 +14,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 KEYS_VERSION = 2
 VERSION_KEY = "pyv"  # in task.extra: which version of the keys is stored

@@ -44,7 +44,6 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .files import events_path, open_checked, set_mode
 from .model import Task, Unit
@@ -52,7 +51,10 @@ from .snapfile import Copied, SnapFile, bytes_key, code_fingerprint, file_key, s
 from .snaprows import ROW_FIELDS, STATUS_AT, no_gc, row_of, task_of, unpack_ints, unpack_plain
 from .vouch import OFF_SWITCH
 
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
 if TYPE_CHECKING:
+    from typing import Any
+
     from .db import Store
     from .directory import Directory
     from .lazytasks import LazyTasks

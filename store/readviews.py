@@ -19,13 +19,16 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
-from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from .lazytasks import TaskSequence
+from .lighttyping import cast
 from .model import BLOCKED, DOING, DONE, ROLES, TODO, Task
 from .snaprows import ROW_FIELDS, no_gc, optional, pack_ints, row_of, task_of, unpack_plain
 
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
 if TYPE_CHECKING:
+    from typing import IO, Any, Protocol
+
     from .filters import TaskFilter
     from .readcache import ReadCache
     from .search.index import SearchIndex
@@ -374,8 +377,10 @@ def unit_counts(
 
 
 # -- `zwgk search` ----------------------------------------------------------------------------
-class TaskSource(Protocol):
-    def task(self, p: int) -> Task: ...
+if TYPE_CHECKING:
+
+    class TaskSource(Protocol):
+        def task(self, p: int) -> Task: ...
 
 
 class Ranked(TaskSequence):

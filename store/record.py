@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     _R = TypeVar("_R")
 else:
 
-    def dataclass_transform(**_: object):  # noqa: ANN202 - only mypy reads what it says
+    def dataclass_transform(**_: object):  # only mypy reads what it says
         return lambda decorated: decorated
 
 
@@ -50,7 +50,7 @@ class Field:
         self,
         default: Any = MISSING,
         default_factory: Any = MISSING,
-        repr: bool = True,  # noqa: A002 - the dataclasses spelling, which mypy reads
+        repr: bool = True,  # the dataclasses spelling, which mypy reads
         compare: bool = True,
     ) -> None:
         if default is not MISSING and default_factory is not MISSING:
@@ -70,7 +70,7 @@ def field(
     *,
     default: Any = MISSING,
     default_factory: Callable[[], Any] | Any = MISSING,
-    repr: bool = True,  # noqa: A002
+    repr: bool = True,
     compare: bool = True,
 ) -> Any:
     """A field's default made fresh for each record, or left out of repr/compare."""
@@ -226,7 +226,7 @@ def _compile_init(cls: type, frozen: bool) -> Callable[..., None]:
     if hasattr(cls, "__post_init__"):
         lines.append("self.__post_init__()")
     src = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(lines or ["pass"])
-    exec(src, env)  # noqa: S102 - our own field names, as dataclasses does
+    exec(src, env)  # our own field names, as dataclasses does
     init: Callable[..., None] = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init

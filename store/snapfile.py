@@ -26,9 +26,12 @@ import sys
 import weakref
 import zlib
 from pathlib import Path
-from typing import Any
 
 from .files import open_checked, set_mode
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 MAGIC = b"ZWGKSNAP"
 VERSION = 2  # 2: the prepared search index in parts (readviews.search_part)

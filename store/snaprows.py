@@ -11,10 +11,13 @@ import gc
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
 
 from .model import Task
 from .record import MISSING, field_names, fields
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 _FIELDS = tuple(field_names(Task))  # the constructor's order
 ROW_FIELDS = tuple(f for f in _FIELDS if f != "extra")  # search keys: see `pinyin`
