@@ -80,6 +80,7 @@ ORDER = (
     "rows",
     "tallies",
     "search",
+    "search_lines_key",  # what the two below were made from (readviews.`_lines_of`)
     "search_text_lines",  # the prepared search index's parts a query may not need
     "search_coded_lines",
     "search_hay",
@@ -112,6 +113,9 @@ class ReadCache:
         self._tasks: OrderedDict[int, Task] = OrderedDict()  # by position, oldest first
         self._cols: dict[str, Sequence[int | None]] = {}
         self._context: Snapshot | None = None
+        # The snapshot on disk when it no longer describes the database (`attach` said no):
+        # a rebuild takes from it what it would only make again the same (`readviews`).
+        self.stale: SnapFile | None = None
 
     # -- opening ---------------------------------------------------------------------------
     def attach(self) -> bool:
@@ -125,7 +129,11 @@ class ReadCache:
         except Exception:  # noqa: BLE001 - whatever is wrong with it, the database decides
             ok = False
         if not ok:
-            found.close()
+            self.file, self.sections, self.raw = None, {}, {}
+            if found.header.get("code") == code_fingerprint():
+                self.stale = found  # (made by this very code: its parts mean what ours do)
+            else:
+                found.close()
         return ok
 
     def _check(self) -> bool:
@@ -536,24 +544,37 @@ def open_cache(
         if cache.attach():
             return cache
     if not rebuild or not os.access(db_path.parent, os.W_OK | os.X_OK):
+        _close(cache.stale)
         return None  # a snapshot that could not be kept is not worth making
-    with one_maker(db_path) as first:
-        if not first:  # another process made it while we waited: use theirs
-            cache = ReadCache(db_path)
-            with no_gc():
-                if cache.attach():
-                    return cache
-        cache = ReadCache(db_path, check)  # nothing of the snapshot on disk is kept
-        if not cache.rebuild():
-            return None
-        from .readviews import index_in_view
+    stale = cache.stale
+    try:
+        with one_maker(db_path) as first:
+            if not first:  # another process made it while we waited: use theirs
+                cache = ReadCache(db_path)
+                with no_gc():
+                    if cache.attach():
+                        return cache
+                _close(cache.stale)  # (the one we hold is as good)
+            cache = ReadCache(db_path, check)  # the database decides; the stale file only
+            cache.stale = stale  # lends the parts made from the very same texts
+            if not cache.rebuild():
+                return None
+            from .readviews import index_in_view
 
-        # The search index too, while the database's records are gone and this process is
-        # the one making the snapshot: else the first app to open (or search) after an import
-        # would make it, with every task built (~500 MB at 100,000 tasks).
-        index_in_view(cache, cache.view_titles(None))
-        cache.save()
-        return cache
+            # The search index too, while the database's records are gone and this process
+            # is the one making the snapshot: else the first app to open (or search) after an
+            # import would make it, with every task built (~500 MB at 100,000 tasks).
+            index_in_view(cache, cache.view_titles(None))
+            cache.save()
+            return cache
+    finally:
+        cache.stale = None
+        _close(stale)
+
+
+def _close(found: SnapFile | None) -> None:
+    if found is not None:
+        found.close()
 
 
 @contextlib.contextmanager

@@ -140,6 +140,9 @@ def _kept(cache: ReadCache, name: str) -> Any:
     none or it is damaged."""
     if name in cache.sections:
         return cache.sections[name]
+    if name in cache.raw:  # taken from the snapshot this one replaces (`_lines_of`)
+        cache.sections[name] = value = marshal.loads(cache.raw[name])
+        return value
     if cache.file is None or name not in cache.file.sections:
         return None
     raw = cache.file.raw(name)
@@ -424,6 +427,28 @@ def search_part(key: str) -> str:
     return "search_" + key
 
 
+LINES_KEY = "search_lines_key"  # what the line index sections were made from
+LINE_PARTS = ("search_text_lines", "search_coded_lines")
+
+
+def _lines_of(cache: ReadCache, key: str) -> dict[str, bytes] | None:
+    """The line index sections of the snapshot being replaced, when they were made from the
+    texts `key` names (`SearchIndex.lines_key`) and are whole; else None (made again)."""
+    stale = cache.stale
+    if stale is None:
+        return None
+    raw = stale.raw(LINES_KEY)
+    try:
+        if raw is None or marshal.loads(raw) != key:
+            return None
+    except (EOFError, ValueError, TypeError):
+        return None
+    lent = {name: stale.raw(name) for name in LINE_PARTS}
+    if any(part is None for part in lent.values()):
+        return None
+    return lent  # type: ignore[return-value]
+
+
 def index_in_view(
     cache: ReadCache, titles: frozenset[str] | None, *, lazy: bool = False
 ) -> SearchIndex | None:
@@ -444,14 +469,21 @@ def index_in_view(
             cast("list[Task]", entries), ctx.units, ctx.reach if ctx.directory else None
         )
         index.use_pinyin(PinyinTables(*kept["tables"]))
+        lines_key = index.lines_key()
+        lent = _lines_of(cache, lines_key)
         try:
-            state = index.prepared()
+            state = index.prepared(line_indexes=lent is None)
         except OverflowError:  # ids beyond 64 bits: searched the ordinary way
             return None
         state["rank"] = array("i", [cache.position(t.id) or 0 for t in index.tasks]).tobytes()
         state["titles"] = kept["titles"]
         for key in LATER:
-            _made(cache, search_part(key), state.pop(key))
+            value = state.pop(key)
+            if lent is not None and search_part(key) in lent:
+                cache.raw[search_part(key)] = lent[search_part(key)]
+            else:
+                _made(cache, search_part(key), value)
+        _made(cache, LINES_KEY, lines_key)
         _made(cache, "search", state)
     if _titles(state["titles"]) != titles:
         return None

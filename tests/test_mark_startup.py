@@ -187,7 +187,9 @@ def test_a_change_loads_nothing_it_does_not_use(store: Store, argv: list[str]) -
     [["search", "zcjd"], ["search", "公开", "机制"], ["list", "--unit", "区编办"], ["show", "3"]],
     ids=" ".join,
 )
-def test_a_read_command_loads_no_dataclass_or_typing_machinery(store: Store, argv: list[str]) -> None:
+def test_a_read_command_loads_no_dataclass_or_typing_machinery(
+    store: Store, argv: list[str]
+) -> None:
     """`dataclasses` brings `inspect`, `ast`, `dis` and `tokenize` (~18 ms), `typing` ~4 ms:
     much of a read command whose peers (`task`, `fzf`) finish in 20-80 ms."""
     store.ensure_seeded()

@@ -141,14 +141,16 @@ class SearchIndex:
         return cls(snapshot.tasks, snapshot.units, snapshot.reach if snapshot.directory else None)
 
     # -- kept between processes (store/readcache.py) ---------------------------------------
-    def prepared(self) -> dict[str, Any]:
+    def prepared(self, *, line_indexes: bool = True) -> dict[str, Any]:
         """Everything built from the tasks, as plain data (marshal-able, numbers as array
         bytes, which load as a copy): with `from_prepared` a later process skips the
         normalisation, the pinyin tables and the unit positions. Task statuses are left out
         (they change with every mark): pass them per rank. OverflowError: an id too large
-        for the arrays (keep building indexes the ordinary way then)."""
+        for the arrays (keep building indexes the ordinary way then). Without
+        `line_indexes` their parts are None: the caller has them (`lines_key`)."""
         tables = self._pinyin_tables()
-        text_lines, coded_lines = self._line_indexes()  # (the initials index with them)
+        text_lines, coded_lines = self._line_indexes() if line_indexes else (None, None)
+        initials = self._initials_index()
         flat: list[int] = []
         ends = [0]
         for members in self.group_members:
@@ -177,7 +179,7 @@ class SearchIndex:
             "coded_lines": coded_lines,
             "coded_hay": self._coded_hay,
             "chars": "".join(sorted(set(self.hay) - {"\n"})),
-            "initials": self._initials.state() if self._initials is not None else None,
+            "initials": initials.state() if initials is not None else None,
             "group_of": _pack("i", self.group_of_line),
         }
 
@@ -189,8 +191,27 @@ class SearchIndex:
 
             self._text_lines = LineIndex.build(self.norm)
             self._coded_lines = LineIndex.build(coded, all_pairs=True)
-            self._initials = InitialsIndex.build(coded, self._pinyin_tables().classes)
         return (self._text_lines.state(), self._coded_lines.state())
+
+    def _initials_index(self) -> InitialsIndex | None:
+        if self._initials is None:
+            coded = self._coded_hay.split("\n") if self.n else []
+            self._initials = InitialsIndex.build(coded, self._pinyin_tables().classes)
+        return self._initials
+
+    def lines_key(self) -> str:
+        """A digest of what the two line indexes are made from (the texts and their codes,
+        line by line): equal keys, equal indexes. Most of a new read snapshot's time at
+        100,000 tasks is those indexes, and after a checkpoint or a re-import of the same
+        texts the snapshot it replaces holds them already."""
+        import hashlib
+
+        self._pinyin_tables()
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(self.hay.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+        digest.update(self._coded_hay.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     @classmethod
     def from_prepared(
