@@ -215,7 +215,7 @@ def make_db(tmp: Path, n: int) -> tuple[Path, int]:
     make_plan(plan, n)
     db = tmp / f"app-{n}" / "zwgk.json"
     db.parent.mkdir()
-    env = dict(os.environ, ZWGK_TODAY=TODAY, ZWGK_USER="bench")
+    env = dict(os.environ, ZWGK_TODAY=TODAY, ZWGK_USER="bench", ZWGK_NO_WARMUP="1")
     env.pop("ZWGK_CONFIG", None)
     subprocess.run([*zwgk_cmd(), "--db", str(db), "import", str(plan)], env=env, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip

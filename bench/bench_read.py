@@ -238,6 +238,7 @@ def bench_size(
 
     def env_for(db: Path) -> dict[str, str]:
         env = dict(os.environ, ZWGK_DB=str(db), ZWGK_TODAY=TODAY, ZWGK_USER="bench")
+        env["ZWGK_NO_WARMUP"] = "1"  # "first run after import" times the reader making it
         for name in ("ZWGK_CONFIG", "ZWGK_HISTORY", "PYTHONDONTWRITEBYTECODE"):
             env.pop(name, None)
         return env

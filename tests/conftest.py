@@ -19,6 +19,10 @@ from zwgk.store.context import Context
 from zwgk.store.db import Store
 from zwgk.store.model import Event
 
+# An import run in this process (or by an environment built from this one) starts no
+# detached process making the read snapshot (store/warmup.py): a test decides what exists.
+os.environ["ZWGK_NO_WARMUP"] = "1"
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed_plan.txt"
 # Copies of ../shared/samples, so the suite runs from any clone.
@@ -67,7 +71,8 @@ def zwgk_env(home: Path, **values: str) -> dict[str, str]:
     """The environment a test's `zwgk` process runs in: this one without any ZWGK_ setting
     that leaked in, plain output, a private HOME, then `values` (ZWGK_DB=…, ZWGK_USER=…)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZWGK_")}
-    env.update(NO_COLOR="1", HOME=str(home), **values)
+    # No snapshot made behind a test's back after an import (tests/test_warmup.py turns it on)
+    env.update(NO_COLOR="1", HOME=str(home), ZWGK_NO_WARMUP="1", **values)
     return env
 
 

@@ -36,6 +36,9 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     imported = Service.open(ctx, seed=False).import_file(
         args.file, year=args.year, title=args.plan, split_subitems=args.split_subitems
     )
+    from zwgk.store import warmup
+
+    warmup.start(ctx.db_path)  # the read snapshot made again, while people get on with it
     if args.json:
         render.print_json(imported.report.to_json())
         return 0
