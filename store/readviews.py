@@ -554,20 +554,21 @@ def json_texts(
         cache.raw["json"] = raw
         return raw, unpack_plain(kept["at"]), unpack_plain(kept["ov"]), patch
     ctx = cache.context()
-    tasks = [cache.task(p) for p in range(cache.size)]
-    if not _only_overdue_varies(ctx, tasks):
+    dated = [p for p in range(cache.size) if cache.due[p] is not None][:20]
+    if not _only_overdue_varies(ctx, [cache.task(p) for p in [*dated, *range(min(5, cache.size))]]):
         return None
-    parts, at, ov = [], [0], []
-    end = 0
+    # One task at a time, none kept (a list of 100,000 built tasks was ~400 MB), the texts
+    # written into one buffer (a list of them, then joined, held both at once).
+    buf = bytearray()
+    at, ov = [0], []
     with no_gc():
-        for task in tasks:
-            text, where = fragment(ctx.task_json(task, date.min))
-            parts.append(text)
-            parts.append(SEP)
+        for p in range(cache.size):
+            text, where = fragment(ctx.task_json(task_of(cache.row(p)), date.min))
+            buf += text
+            buf += SEP
             ov.append(where)
-            end += len(text) + len(SEP)
-            at.append(end)
-    raw = b"".join(parts)
+            at.append(len(buf))
+    raw = memoryview(buf)
     cache.raw["json"] = raw
     cache.dirty.add("json")
     patch.clear()
@@ -576,10 +577,10 @@ def json_texts(
     return raw, at, ov, patch
 
 
-def _only_overdue_varies(ctx: Snapshot, tasks: list[Task]) -> bool:
-    """Whether the `--json` objects of (a sample of) the tasks differ between two days only
-    in `overdue`: then a text kept from one day serves every day."""
-    sample = [t for t in tasks if t.due is not None][:20] + tasks[:5]
+def _only_overdue_varies(ctx: Snapshot, sample: list[Task]) -> bool:
+    """Whether the `--json` objects of a sample of the tasks (some with a due date, the
+    first few) differ between two days only in `overdue`: then a text kept from one day
+    serves every day."""
     for task in sample:
         early = ctx.task_json(task, date.min)
         late = ctx.task_json(task, date.max)

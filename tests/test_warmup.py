@@ -12,7 +12,7 @@ from test_readcache import same_as_reference, trusted
 
 from zwgk.store import warmup
 from zwgk.store.db import Store
-from zwgk.store.snapfile import snap_path
+from zwgk.store.snapfile import SnapFile, snap_path
 
 ON = {"ZWGK_NO_WARMUP": "0"}
 
@@ -27,6 +27,19 @@ def made_within(db: Path, seconds: float) -> bool:
     return False
 
 
+def json_made_within(db: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = SnapFile.open(snap_path(db))
+        if found is not None:
+            has = {"json", "jindex"} <= set(found.sections)
+            found.close()
+            if has:
+                return True
+        time.sleep(0.05)
+    return False
+
+
 def test_an_import_has_the_snapshot_made_in_the_background(
     zwgk: Runner, db_path: Path, tmp_path: Path
 ) -> None:
@@ -34,6 +47,7 @@ def test_an_import_has_the_snapshot_made_in_the_background(
     assert got.returncode == 0, got.stderr
     assert "新增 300 项" in got.stdout
     assert made_within(db_path, 60)
+    assert json_made_within(db_path, 60)  # and `list --json`'s texts, before anyone reads
     same_as_reference(
         zwgk, [("list", "--json"), ("search", "清单"), ("search", "slqd"), ("show", "7")]
     )
