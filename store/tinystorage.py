@@ -13,13 +13,16 @@ Only transactions that need the whole file import this (and TinyDB): `zwgk mark`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tinydb.storages import Storage
 
 from .backup import keep_previous
 from .dbfile import MAX_DB_BYTES, atomic_write_bytes, dump_db, remove_stale_tmp
 from .errors import DatabaseError
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class TaskFileStorage(Storage):

@@ -21,12 +21,15 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
 
 from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 
 from .record import field, record
+
+TYPE_CHECKING = False  # mypy reads the names below; `typing` costs every command ~4 ms
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # What XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, plus lone surrogates and the two
 # non-characters lxml refuses) and what text must escape; `\r` as lxml writes it, or a reader
