@@ -189,6 +189,9 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
     if frozen:
         cls.__setattr__ = _frozen_set  # type: ignore[assignment,method-assign]
         cls.__delattr__ = _frozen_del  # type: ignore[assignment,method-assign]
+        if slots:  # copy and pickle set a slotted object's state by setattr: not this one's
+            cls.__getstate__ = _slots_state  # type: ignore[assignment,method-assign]
+            cls.__setstate__ = _set_slots_state  # type: ignore[attr-defined]
     if not cls.__doc__:
         cls.__doc__ = f"{cls.__name__}({', '.join(found)})"
     return cls
@@ -251,6 +254,15 @@ def _eq(self: Any, other: object) -> bool:
 
 def _hash(self: Any) -> int:
     return hash(_values(self, "compare"))
+
+
+def _slots_state(self: Any) -> list[Any]:
+    return [getattr(self, name) for name in getattr(self, _FIELDS)]
+
+
+def _set_slots_state(self: Any, state: list[Any]) -> None:
+    for name, value in zip(getattr(self, _FIELDS), state, strict=True):
+        object.__setattr__(self, name, value)
 
 
 def _frozen_set(self: Any, name: str, value: Any) -> None:

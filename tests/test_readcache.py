@@ -73,8 +73,9 @@ def trusted(db: Path) -> bool:
     try:
         return cache.attach()
     finally:
-        if cache.file is not None:
-            cache.file.close()
+        for found in (cache.file, cache.stale):  # (a snapshot not trusted is kept as stale)
+            if found is not None:
+                found.close()
 
 
 def seeded(zwgk: Runner) -> None:

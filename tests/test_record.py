@@ -3,7 +3,9 @@ asks the two for the same answer, so a record behaves as the dataclass it replac
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -228,3 +230,22 @@ def test_the_models_keep_their_records_order_and_defaults() -> None:
     assert rec.fields(Task)[0].name == "id" and rec.is_record(task) and not rec.is_record(1)
     with pytest.raises(TypeError):
         rec.fields(1)
+
+
+@pytest.mark.parametrize("options", [*OPTIONS, {"frozen": True, "slots": True}], ids=str)
+def test_copies_and_pickles_are_the_dataclasses(options: dict[str, Any]) -> None:
+    for cls in both(**options):
+        item = cls("a", 2, ["x"], "n")
+        for clone in (copy.copy(item), copy.deepcopy(item)):
+            assert clone == item and clone.note == "n"
+        assert copy.deepcopy(item).tags is not item.tags
+    module_level = PICKLED(1, ("t",))
+    assert pickle.loads(pickle.dumps(module_level)) == module_level
+
+
+@rec.record(frozen=True, slots=True)
+class PICKLED:
+    """A frozen slotted record pickle can find by name."""
+
+    n: int
+    tags: tuple[str, ...] = ()
