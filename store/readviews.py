@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
+from itertools import islice
 
 from .lazytasks import TaskSequence
 from .lighttyping import cast
@@ -554,7 +555,7 @@ def json_texts(
         cache.raw["json"] = raw
         return raw, unpack_plain(kept["at"]), unpack_plain(kept["ov"]), patch
     ctx = cache.context()
-    dated = [p for p in range(cache.size) if cache.due[p] is not None][:20]
+    dated = list(islice((p for p in range(cache.size) if cache.due[p] is not None), 20))
     if not _only_overdue_varies(ctx, [cache.task(p) for p in [*dated, *range(min(5, cache.size))]]):
         return None
     # One task at a time, none kept (a list of 100,000 built tasks was ~400 MB), the texts

@@ -129,7 +129,7 @@ def _copied(value: Any) -> Any:
         return {_copied(k): _copied(v) for k, v in value.items()}
     if kind is tuple:
         return tuple(_copied(v) for v in value)
-    if hasattr(value, _FIELDS):
+    if is_record(value):
         return asdict(value)
     return value
 
